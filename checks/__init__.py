@@ -1,0 +1,1 @@
+"""The built-in checks: identity, battery, screen and storage."""
