@@ -7,6 +7,7 @@
     ├── ConfigError                 the station config is wrong (exit 4)
     ├── SigningError                the station key cannot be read or used (exit 6)
     │   └── VerificationError       an envelope, a report or a chain does not verify (exit 7)
+    │       └── UnknownKeyError     signed by a key the verifier does not know
     ├── OutboxError                 the report outbox cannot be written (exit 8)
     └── LinkError                   talking to a phone failed (exit 5)
         ├── LinkTimeout             the phone did not answer in time
@@ -60,6 +61,10 @@ class SigningError(PhonebenchError):
 
 class VerificationError(SigningError):
     exit_code = 7
+
+
+class UnknownKeyError(VerificationError):
+    pass
 
 
 class OutboxError(PhonebenchError):
