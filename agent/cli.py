@@ -1,0 +1,60 @@
+"""The ``phonebench`` command line.
+
+Each area adds its own sub-commands (``add_parser`` in agent/cli_*.py); this module only
+wires them and maps errors to exit codes and one-line messages. A PhonebenchError is a
+user-facing problem and never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from agent import __version__
+from agent.errors import PhonebenchError, UsageError
+
+#: modules that contribute sub-commands, in the order they appear in --help
+COMMAND_MODULES = ("agent.cli_run", "agent.cli_misc")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would exit 2 itself; keep one path
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="phonebench", description="Diagnostics agent for phone inspection benches.")
+    parser.add_argument("--version", action="version", version=f"phonebench {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.verbose:
+            logging.getLogger().setLevel(logging.INFO)
+        if getattr(args, "func", None) is None:
+            parser.print_help(sys.stderr)
+            return UsageError.exit_code
+        return int(args.func(args) or 0)
+    except PhonebenchError as e:
+        print(f"phonebench: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("phonebench: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""``phonebench run``: sessions over recorded phones (one fixture, or a folder of them)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.engine import Bench, run_session
+from agent.errors import FixtureError, LinkError, PhonebenchError, UsageError
+from agent.events import CheckFinished, DeviceIdentified, Event, QuestionAsked, ReportSaved, SessionFailed
+from agent.text import printable
+
+#: how many recorded phones of a folder run at once
+PARALLEL = 8
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run a session over a recorded phone (or every one in a folder)")
+    p.add_argument("--fixture", required=True, type=Path, metavar="PATH", help="a fixture file or a folder of them")
+    p.add_argument("--profile", default="default", metavar="NAME|FILE", help="grading profile (default: default)")
+    p.add_argument("--answers", type=Path, metavar="FILE", help="the technician's answers (YAML)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="write reports here instead of the station's report folder")
+    p.add_argument("--json", action="store_true", help="print the signed envelope(s) on stdout")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=cmd_run)
+
+
+@dataclass
+class Outcome:
+    name: str
+    report: dict[str, Any] | None = None
+    envelope: dict[str, Any] | None = None
+    path: Path | None = None
+    error: PhonebenchError | None = None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from agent.operator import load_answers
+    from agent.station import make_bench
+
+    files = _fixture_files(args.fixture)
+    operator = load_answers(args.answers) if args.answers else None
+    bench = make_bench(args.profile, out_dir=args.out, operator=operator)
+    progress = None if args.quiet else _progress
+    outcomes = asyncio.run(_run_all(files, bench, progress))
+    if args.fixture.is_dir():
+        return _print_rows(outcomes, args.json)
+    return _print_one(outcomes[0], args.json)
+
+
+def _fixture_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.yaml") if p.is_file())
+        if not files:
+            raise UsageError(f"{path}: no fixture files (*.yaml) in this folder")
+        return files
+    if not path.exists():
+        raise UsageError(f"{path}: no such fixture file or folder")
+    return [path]
+
+
+async def _run_all(files: list[Path], bench: Bench, progress: Any) -> list[Outcome]:
+    gate = asyncio.Semaphore(PARALLEL)
+
+    async def one(path: Path) -> Outcome:
+        async with gate:
+            return await run_fixture(path, bench, progress)
+
+    return list(await asyncio.gather(*(one(p) for p in files)))
+
+
+async def run_fixture(path: Path, bench: Bench, progress: Any = None) -> Outcome:
+    """One session over one fixture; problems become the outcome's error, not an exception."""
+    from agent.fixture import load_fixture
+    from agent.links.replay import replay_link
+
+    outcome = Outcome(path.name)
+    try:
+        link = replay_link(load_fixture(path))
+    except PhonebenchError as e:
+        outcome.error = e
+        return outcome
+    try:
+        async for event in run_session(link, bench):
+            if progress:
+                progress(path.name, event)
+            if isinstance(event, ReportSaved):
+                outcome.report, outcome.envelope, outcome.path = event.report, event.envelope, event.path
+            elif isinstance(event, SessionFailed):
+                outcome.error = LinkError(event.error)
+    finally:
+        await link.close()
+    return outcome
+
+
+def _progress(name: str, event: Event) -> None:
+    if isinstance(event, DeviceIdentified):
+        line = f"identified {printable(event.phone.model or event.device.get('model'))}"
+    elif isinstance(event, CheckFinished):
+        line = f"{event.check}: {event.result.outcome}"
+        if event.result.detail:
+            line += f" ({printable(event.result.detail)})"
+    elif isinstance(event, QuestionAsked):
+        line = f"question for {printable(event.phone.label())}: {event.question.prompt}"
+    elif isinstance(event, SessionFailed):
+        line = f"session failed: {printable(event.error)}"
+    else:
+        return
+    print(f"{name}: {line}", file=sys.stderr)
+
+
+def _exit_code(outcomes: list[Outcome]) -> int:
+    errors = [o.error for o in outcomes if o.error is not None]
+    return errors[0].exit_code if errors else 0
+
+
+def _print_one(outcome: Outcome, as_json: bool) -> int:
+    from agent.summary import render_summary
+
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.report is not None
+    if as_json:
+        print(json.dumps(outcome.envelope, indent=2))
+    else:
+        print(render_summary(outcome.report, outcome.path))
+    print(f"report written: {outcome.path}", file=sys.stderr)
+    return 0
+
+
+def _print_rows(outcomes: list[Outcome], as_json: bool) -> int:
+    from agent.summary import render_row
+
+    for o in outcomes:
+        if as_json and o.envelope is not None:
+            print(json.dumps(o.envelope))
+        elif o.error is not None:
+            kind = "bad fixture" if isinstance(o.error, FixtureError) else "session error"
+            print(f"{o.name:<28} {kind}: {printable(o.error)}", file=sys.stdout if not as_json else sys.stderr)
+        elif o.report is not None:
+            print(render_row(o.name, o.report, o.path))
+    return _exit_code(outcomes)

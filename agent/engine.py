@@ -1,0 +1,187 @@
+"""One session over one phone: identify, measure, ask, grade, sign, store.
+
+``run_session`` is the only way a session runs. It yields events as they happen; the CLI
+and the TUI consume them and nothing else. Checks after identity run concurrently, so a
+session costs about its slowest check rather than the sum of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent import questions
+from agent.check import Check, CheckContext, CheckResult, Metric, Question
+from agent.errors import LinkDisconnected, LinkError, LinkTimeout, PhonebenchError
+from agent.events import (
+    CheckFinished,
+    CheckStarted,
+    DeviceIdentified,
+    Event,
+    PhoneRef,
+    QuestionAnswered,
+    QuestionAsked,
+    ReportSaved,
+    SessionFailed,
+    SessionGraded,
+    SessionStarted,
+)
+from agent.links.base import Link
+from agent.operator import NoOperator, Operator
+from agent.report_build import DEVICE_FIELDS, build_report, utc_now
+
+log = logging.getLogger(__name__)
+
+#: a check that runs longer than this is stopped and recorded as an error
+CHECK_BUDGET_S = 60.0
+
+
+@dataclass
+class Bench:
+    """What every session on a station shares: profile, checks, catalog, key, store."""
+
+    profile: Any  # agent.profile.Profile
+    checks: Sequence[Check]
+    catalog: Any  # agent.catalog.Catalog
+    key: Any  # agent.signing.StationKey
+    store: Any  # agent.store.ReportStore
+    station_id: str
+    operator: Operator = field(default_factory=NoOperator)
+    timeout_s: float = 10.0
+    on_saved: Any = None  # callable(StoredReport) -> None, e.g. the outbox
+
+
+async def run_session(link: Link, bench: Bench, slot: int | None = None) -> AsyncIterator[Event]:
+    """Run one session and yield its events; the last one is ReportSaved or SessionFailed."""
+    queue: asyncio.Queue[Event | None] = asyncio.Queue()
+    session = _Session(link, bench, slot, queue.put_nowait)
+    task = asyncio.create_task(session.run())
+    task.add_done_callback(lambda _: queue.put_nowait(None))
+    try:
+        while (event := await queue.get()) is not None:
+            yield event
+        task.result()
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+class _Session:
+    def __init__(self, link: Link, bench: Bench, slot: int | None, emit: Any) -> None:
+        self.link, self.bench, self.emit = link, bench, emit
+        self.id = str(uuid.uuid4())
+        self.phone = PhoneRef(link.device_id, link.platform, slot)
+        self.results: dict[str, CheckResult] = {}
+        self.answers: dict[str, Any] = {}
+        self.device: dict[str, Any] = {"platform": link.platform}
+        self.model: Any = None
+        self.gone: str | None = None
+
+    async def run(self) -> None:
+        try:
+            await self._run()
+        except PhonebenchError as e:
+            self.emit(SessionFailed(self.id, str(e)))
+        except Exception as e:  # the bench keeps going whatever one session does
+            log.exception("session %s failed", self.id)
+            self.emit(SessionFailed(self.id, f"internal error: {type(e).__name__}: {e}"))
+
+    async def _run(self) -> None:
+        started = utc_now()
+        checks = list(self.bench.checks)
+        self.emit(SessionStarted(self.id, self.phone, self.link.describe, tuple(c.name for c in checks)))
+        identity = [c for c in checks if c.name == "identity"]
+        for check in identity:
+            await self._run_check(check)
+        self._identify()
+        await asyncio.gather(*(self._run_check(c) for c in checks if c.name != "identity"))
+        complete = self.gone is None
+        if complete:
+            for key in self.bench.profile.questions:
+                if key not in self.answers and key in questions.ALL:
+                    await self._ask(questions.ALL[key])
+        from agent.grading import grade
+
+        grading = grade(self.bench.profile, self.results, self.answers, complete)
+        self.emit(SessionGraded(self.id, grading))
+        report = build_report(
+            session=self,
+            started_at=started,
+            grading=grading,
+            complete=complete,
+        )
+        stored = await asyncio.to_thread(self.bench.store.commit, report, self.bench.key)
+        if self.bench.on_saved is not None:
+            await asyncio.to_thread(self.bench.on_saved, stored)
+        self.emit(ReportSaved(self.id, stored.report, stored.envelope, stored.path))
+
+    async def _run_check(self, check: Check) -> None:
+        self.emit(CheckStarted(self.id, check.name))
+        result = await self._measure(check)
+        self.results[check.name] = result
+        self.emit(CheckFinished(self.id, check.name, result))
+
+    async def _measure(self, check: Check) -> CheckResult:
+        if self.gone is not None:
+            return CheckResult("interrupted", detail=self.gone)
+        if self.link.platform not in check.platforms:
+            return CheckResult("unsupported", detail=f"not available on {self.link.platform}")
+        ctx = CheckContext(self.link, self.link.platform, dict(self.device), self.model, self._ask, self.bench.timeout_s)
+        try:
+            out = await asyncio.wait_for(check.run(ctx), CHECK_BUDGET_S)
+        except LinkDisconnected as e:
+            self.gone = self.gone or f"phone disconnected: {e}"
+            return CheckResult("interrupted", detail=self.gone)
+        except (LinkTimeout, TimeoutError) as e:
+            return CheckResult("error", detail=f"timed out: {e}" if str(e) else "timed out")
+        except LinkError as e:
+            return CheckResult("error", detail=str(e))
+        except Exception as e:
+            log.exception("check %s raised", check.name)
+            return CheckResult("error", detail=f"check raised {type(e).__name__}: {e}")
+        return _as_result(check.name, out)
+
+    def _identify(self) -> None:
+        result = self.results.get("identity")
+        metrics = result.metrics if result else {}
+        for name in DEVICE_FIELDS:
+            metric = metrics.get(name)
+            if metric is not None and metric.value is not None:
+                self.device[name] = metric.value
+        codes = [self.device.get(k) for k in ("model", "model_code", "marketing_name")]
+        self.model = self.bench.catalog.lookup(self.link.platform, *codes)
+        if self.model is not None:
+            self.device["catalog_key"] = self.model.key
+            self.device.setdefault("marketing_name", self.model.marketing_name)
+        label = self.device.get("marketing_name") or self.device.get("model")
+        self.phone = PhoneRef(self.phone.device_id, self.phone.platform, self.phone.slot, label)
+        self.emit(DeviceIdentified(self.id, self.phone, dict(self.device)))
+
+    async def _ask(self, question: Question) -> Any:
+        if question.key in self.answers:
+            return self.answers[question.key]
+        self.emit(QuestionAsked(self.id, self.phone, question))
+        answer = await self.bench.operator.ask(question, self.phone)
+        if answer is not None:
+            try:
+                answer = question.validate(answer)
+            except ValueError as e:
+                log.warning("ignoring answer for %s: %s", question.key, e)
+                answer = None
+        if answer is not None:
+            self.answers[question.key] = answer
+            self.emit(QuestionAnswered(self.id, question.key, answer))
+        return answer
+
+
+def _as_result(name: str, out: Any) -> CheckResult:
+    if isinstance(out, CheckResult):
+        return out
+    if isinstance(out, Mapping) and all(isinstance(m, Metric) for m in out.values()):
+        return CheckResult("measured", dict(out))
+    return CheckResult("error", detail=f"check {name} returned {type(out).__name__}, not metrics")

@@ -1,0 +1,74 @@
+"""Assembling a session's report document (schema ``phonebench.report/1``).
+
+The store adds the chain link, signs and writes; this module only decides what the
+report says, so the engine stays about running things.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from agent import __version__
+
+DEVICE_FIELDS = (
+    "platform",
+    "manufacturer",
+    "brand",
+    "model",
+    "model_code",
+    "marketing_name",
+    "serial",
+    "imei",
+    "os_version",
+    "build",
+    "emulator",
+)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def build_report(*, session: Any, started_at: str, grading: Any, complete: bool) -> dict[str, Any]:
+    """The report for a finished (or interrupted) session, without its chain link."""
+    bench = session.bench
+    device = {name: session.device.get(name) for name in DEVICE_FIELDS}
+    device["catalog_key"] = session.device.get("catalog_key")
+    checks = []
+    for check in bench.checks:
+        result = session.results.get(check.name)
+        if result is None:
+            continue
+        verdict = grading.verdicts.get(check.name)
+        checks.append(
+            {
+                "name": check.name,
+                "title": check.title,
+                "outcome": result.outcome,
+                "detail": result.detail,
+                "metrics": {name: metric.to_json() for name, metric in result.metrics.items()},
+                "verdict": verdict.verdict if verdict else "not_assessed",
+                "reasons": list(verdict.reasons) if verdict else ["the profile has no rules for this check"],
+            }
+        )
+    grade = grading.grade
+    return {
+        "schema": "phonebench.report/1",
+        "report_id": session.id,
+        "started_at": started_at,
+        "finished_at": utc_now(),
+        "station": {"id": bench.station_id, "key_id": bench.key.keyid},
+        "agent": {"name": "phonebench", "version": __version__},
+        "profile": {"name": bench.profile.name, "digest": bench.profile.digest},
+        "session": {
+            "link": session.link.describe or None,
+            "slot": session.phone.slot,
+            "complete": complete,
+            "incomplete_reason": None if complete else session.gone,
+        },
+        "device": device,
+        "checks": checks,
+        "answers": dict(session.answers),
+        "grade": {"value": grade.value, "reasons": list(grade.reasons)} if complete and grade else None,
+    }

@@ -1,0 +1,43 @@
+"""A station's standing parts, put together once: key, profile, checks, catalog, store.
+
+Both front ends build their Bench here, so the CLI and the TUI grade and sign alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent import paths
+from agent.engine import Bench
+from agent.operator import NoOperator, Operator
+
+
+def make_bench(
+    profile: str = "default",
+    *,
+    out_dir: Path | None = None,
+    operator: Operator | None = None,
+    station_id: str | None = None,
+    timeout_s: float = 10.0,
+) -> Bench:
+    """Load everything a session needs; any problem is a PhonebenchError naming the file."""
+    from agent.catalog import load_catalog
+    from agent.plugins import load_checks
+    from agent.profile import load_profile
+    from agent.signing import StationKey
+    from agent.store import ReportStore
+
+    checks = load_checks()
+    loaded = load_profile(profile, known_checks={c.name for c in checks})
+    key = StationKey.load_or_create(paths.key_path())
+    store = ReportStore(out_dir or paths.reports_dir(), paths.chain_state_path())
+    return Bench(
+        profile=loaded,
+        checks=checks,
+        catalog=load_catalog(),
+        key=key,
+        store=store,
+        station_id=station_id or key.default_station_id(),
+        operator=operator or NoOperator(),
+        timeout_s=timeout_s,
+    )
