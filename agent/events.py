@@ -101,3 +101,33 @@ Event = (
     | ReportSaved
     | SessionFailed
 )
+
+
+# Bench-level events: what the supervisor tells front ends about slots and phones.
+
+
+@dataclass(frozen=True)
+class PhoneSeen:
+    """A phone is on the bench (or changed state): ``guidance`` says what to do, if anything."""
+
+    slot: int
+    phone: PhoneRef
+    state: str
+    guidance: str | None = None
+
+
+@dataclass(frozen=True)
+class PhoneGone:
+    slot: int
+    device_id: str
+
+
+@dataclass(frozen=True)
+class SlotEvent:
+    """A session event, tagged with the slot of its phone."""
+
+    slot: int
+    event: Event
+
+
+BenchEvent = PhoneSeen | PhoneGone | SlotEvent

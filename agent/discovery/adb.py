@@ -1,0 +1,92 @@
+"""Android phones as the adb server sees them (``host:track-devices``).
+
+adbutils' tracker is a blocking generator, so it runs in a thread and hands sightings
+to the event loop. When the adb server goes away the tracker reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+
+from agent.discovery import Sighting
+
+log = logging.getLogger(__name__)
+
+#: adb's state words -> ours ("device" is the only one a session can use)
+STATES = {
+    "device": "ready",
+    "unauthorized": "unauthorized",
+    "authorizing": "unauthorized",
+    "offline": "offline",
+    "connecting": "offline",
+    "recovery": "recovery",
+    "rescue": "recovery",
+    "sideload": "sideload",
+    "bootloader": "recovery",
+}
+
+
+def adb_state(word: str) -> str:
+    if word.startswith("no permissions"):
+        return "no_permissions"
+    return STATES.get(word, "offline")
+
+
+class AdbSource:
+    """Watches one adb server; yields a Sighting for every change."""
+
+    name = "adb"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 5037, retry_s: float = 1.0) -> None:
+        self.host, self.port, self.retry_s = host, port, retry_s
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def watch(self) -> AsyncIterator[Sighting]:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Sighting] = asyncio.Queue()
+        thread = threading.Thread(target=self._track, args=(loop, queue), name="adb-track", daemon=True)
+        thread.start()
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._stop.set()
+
+    def _track(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Sighting]) -> None:
+        import adbutils
+
+        client = adbutils.AdbClient(host=self.host, port=self.port, socket_timeout=None)
+        warned = False
+        while not self._stop.is_set():
+            try:
+                for event in client.track_devices():
+                    if self._stop.is_set():
+                        return
+                    loop.call_soon_threadsafe(queue.put_nowait, self._sighting(client, event))
+                    warned = False
+            except Exception as e:  # the server went away or is not up yet: try again
+                if not warned:
+                    log.info("adb server %s:%s not answering (%s); retrying", self.host, self.port, e)
+                    warned = True
+            self._stop.wait(self.retry_s)
+
+    def _sighting(self, client: object, event: object) -> Sighting:
+        serial, status, present = event.serial, event.status, event.present  # type: ignore[attr-defined]
+        if not present or status == "absent":
+            return Sighting(self.name, serial, "android", "gone", present=False)
+        return Sighting(self.name, serial, "android", adb_state(status), usb_path=self._usb_path(client, serial))
+
+    def _usb_path(self, client: object, serial: str) -> str | None:
+        try:
+            for info in client.list(extended=True):  # type: ignore[attr-defined]
+                if info.serial == serial:
+                    return info.tags.get("usb")
+        except Exception:
+            return None
+        return None
