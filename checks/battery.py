@@ -1,0 +1,247 @@
+"""The battery check: level, state, health, temperature, voltage, cycles and capacities.
+
+Android: `dumpsys battery` for the live state, the power_supply sysfs files for cycles
+and capacities (often unreadable without root: then unknown, with the phone's reason).
+iOS: the lockdown battery domain for level and charging state, the AppleSmartBattery
+IORegistry entry for the rest. Every figure is what the phone said, in the unit its
+metric name carries; an odd value (overheat at 18 °C) is reported as said, and only a
+unit mismatch (a 1000% health) is turned into unknown. Grading happens elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Mapping
+from typing import Any, ClassVar, TypeVar
+
+from agent.check import Check, CheckContext, CheckResult, Metric
+from agent.links.base import AndroidLink, IosLink, ShellResult, ioregistry_read_key, lockdown_read_key
+from checks import commands as cmd
+from checks.parsers.battery_reading import Reading, missing
+from checks.parsers.battery_sysfs import capacity_mah, first_line, plausible_percent, read_int, state_of_health
+from checks.parsers.dumpsys_battery import HEALTH_CODES, STATUS_CODES, DumpsysBattery, parse_dumpsys_battery
+from checks.parsers.ios_battery import IosBattery
+
+#: the metrics every battery result carries, known or not (the report contract)
+CONTRACT = (
+    "level_percent", "status", "health", "temperature_c", "voltage_mv", "cycle_count",
+    "design_capacity_mah", "full_charge_capacity_mah", "state_of_health_percent", "technology",
+)
+_SYSFS = (cmd.SYS_CYCLE_COUNT, cmd.SYS_CHARGE_FULL, cmd.SYS_CHARGE_FULL_DESIGN)
+#: above this a `voltage:` line is in µV, not mV (no phone cell is 100 V)
+_MICROVOLT_THRESHOLD = 100_000
+T = TypeVar("T")
+
+
+class BatteryCheck(Check):
+    name: ClassVar[str] = "battery"
+    title: ClassVar[str] = "Battery"
+    reads: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "android": (cmd.DUMPSYS_BATTERY, *_SYSFS),
+        "ios": (lockdown_read_key(cmd.LOCKDOWN_BATTERY), ioregistry_read_key(cmd.IOREG_BATTERY)),
+    }
+
+    async def run(self, ctx: CheckContext) -> CheckResult | Mapping[str, Metric]:
+        if isinstance(ctx.link, IosLink):
+            metrics = await _ios(ctx, ctx.link)
+            why = "the phone gave no battery figure over lockdown or the IORegistry"
+        elif isinstance(ctx.link, AndroidLink):
+            metrics = await _android(ctx, ctx.link)
+            why = "neither `dumpsys battery` nor the sysfs battery files gave a figure"
+        else:
+            return CheckResult("unsupported", {}, detail=f"no battery reads for a {ctx.platform} link")
+        if all(metrics[name].value is None for name in CONTRACT):
+            return CheckResult("error", metrics, detail=why)
+        return metrics
+
+
+async def _gather(*calls: Awaitable[T]) -> list[T]:
+    """All calls at once; when one fails (the phone went away), cancel the rest so no
+    read outlives the check, then let that failure through unchanged."""
+    tasks = [asyncio.ensure_future(c) for c in calls]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _metric(reading: Reading, source: str | None) -> Metric:
+    """A Reading as a report metric; the Reading's own source wins when it has one."""
+    where = reading.source or source
+    if reading.value is None:
+        return Metric(None, where, reading.reason or "not determined")
+    return Metric(reading.value, where, None, reading.method)
+
+
+# -- Android ------------------------------------------------------------------------
+
+
+async def _android(ctx: CheckContext, link: AndroidLink) -> dict[str, Metric]:
+    results = await _gather(*(link.shell(c, timeout=ctx.timeout_s) for c in (cmd.DUMPSYS_BATTERY, *_SYSFS)))
+    dump_result, cycles_result, full_result, design_result = results
+    dump = parse_dumpsys_battery(dump_result.stdout) if dump_result.ok else DumpsysBattery(found=False)
+    metrics = _from_dumpsys(dump, _why_no_block(dump_result))
+    hint = _design_hint(ctx.model)
+    full, design = _capacity(full_result, hint), _capacity(design_result, hint)
+    metrics["cycle_count"] = _metric(_sysfs(cycles_result), cmd.SYS_CYCLE_COUNT)
+    metrics["full_charge_capacity_mah"] = _metric(full, cmd.SYS_CHARGE_FULL)
+    metrics["design_capacity_mah"] = _metric(design, cmd.SYS_CHARGE_FULL_DESIGN)
+    metrics["state_of_health_percent"] = _android_soh(full, design, dump)
+    return metrics
+
+
+def _why_no_block(result: ShellResult) -> str:
+    if result.ok:
+        return "no 'Current Battery Service state:' block in the output"
+    said = first_line(result.stderr) or first_line(result.stdout)
+    return f"failed (exit {result.exit_code}){': ' + said if said else ''}"
+
+
+def _sysfs(result: ShellResult) -> Reading:
+    return read_int(result.stdout, result.stderr, result.exit_code)
+
+
+def _capacity(result: ShellResult, hint_mah: float | None) -> Reading:
+    raw = _sysfs(result)
+    return capacity_mah(raw.value, hint_mah) if raw.value is not None else raw
+
+
+def _design_hint(model: Any) -> float | None:
+    """The catalog's design capacity in mAh, used only to tell µAh from mAh."""
+    value = model.get("battery_design_mah") if isinstance(model, Mapping) else getattr(model, "battery_design_mah", None)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return None
+
+
+def _from_dumpsys(dump: DumpsysBattery, reason: str) -> dict[str, Metric]:
+    """The live-state metrics; every one unknown with ``reason`` when there is no block."""
+    src = cmd.DUMPSYS_BATTERY
+    if not dump.found:
+        names = ("level_percent", "status", "health", "temperature_c", "voltage_mv", "technology", "charge_counter_uah",
+                 "max_charging_current_ua", "max_charging_voltage_uv", "plugged", "present", "updates_stopped")
+        return {name: Metric(None, src, reason) for name in names}
+    technology = first_line(dump.fields.get("technology", "")) or None
+    return {
+        "level_percent": _metric(_level(dump), src),
+        "status": _metric(_coded(dump.coded("status", STATUS_CODES)), src),
+        "health": _metric(_coded(dump.coded("health", HEALTH_CODES)), src),
+        "temperature_c": _metric(_scaled(dump, "temperature", 10, "temperature / 10"), src),
+        "voltage_mv": _metric(_voltage(dump), src),
+        "technology": _metric(Reading(technology) if technology else missing("no 'technology:' line"), src),
+        "charge_counter_uah": _metric(_charge_counter(dump), src),
+        "max_charging_current_ua": _metric(_int_line(dump, "Max charging current"), src),
+        "max_charging_voltage_uv": _metric(_int_line(dump, "Max charging voltage"), src),
+        "plugged": _metric(_coded(dump.plugged()), src),
+        "present": _metric(_bool_line(dump, "present"), src),
+        "updates_stopped": Metric(dump.updates_stopped, src),
+    }
+
+
+def _coded(pair: tuple[str | None, str | None]) -> Reading:
+    """A (name, why-not) pair from the dumpsys parser as a Reading."""
+    return Reading(pair[0], pair[1])
+
+
+def _int_line(dump: DumpsysBattery, key: str) -> Reading:
+    value = dump.integer(key)
+    return Reading(value) if value is not None else missing(f"no whole-number '{key}:' line")
+
+
+def _bool_line(dump: DumpsysBattery, key: str) -> Reading:
+    value = dump.boolean(key)
+    return Reading(value) if value is not None else missing(f"no true/false '{key}:' line")
+
+
+def _scaled(dump: DumpsysBattery, key: str, divisor: int, method: str) -> Reading:
+    value = dump.integer(key)
+    return Reading(value / divisor, method=method) if value is not None else missing(f"no whole-number '{key}:' line")
+
+
+def _level(dump: DumpsysBattery) -> Reading:
+    level, scale = dump.integer("level"), dump.integer("scale")
+    if level is None:
+        return missing("no whole-number 'level:' line")
+    if scale is None or scale == 100:
+        return Reading(level)
+    if scale <= 0:
+        return missing(f"'scale: {scale}' cannot scale a level")
+    return Reading(round(100 * level / scale, 1), method="level * 100 / scale")
+
+
+def _voltage(dump: DumpsysBattery) -> Reading:
+    value = dump.integer("voltage")
+    if value is None:
+        return missing("no whole-number 'voltage:' line")
+    if value > _MICROVOLT_THRESHOLD:
+        return Reading(round(value / 1000), method="voltage in µV / 1000")
+    return Reading(value)
+
+
+def _charge_counter(dump: DumpsysBattery) -> Reading:
+    value = dump.integer("Charge counter")
+    if value is None:
+        return missing("no whole-number 'Charge counter:' line")
+    if value <= 0:
+        return missing(f"the phone prints {value} (its fuel gauge does not count charge)")
+    return Reading(value)
+
+
+def _android_soh(full: Reading, design: Reading, dump: DumpsysBattery) -> Metric:
+    """charge_full/charge_full_design when both read and agree; else Samsung's own figure."""
+    ratio = state_of_health(full.value, design.value)
+    if ratio.value is not None:
+        return Metric(ratio.value, f"{cmd.SYS_CHARGE_FULL} + {cmd.SYS_CHARGE_FULL_DESIGN}", None,
+                      "charge_full/charge_full_design")
+    for key in ("mSavedBatteryAsoc", "mSavedBatteryBsoh"):
+        samsung = plausible_percent(dump.samsung.get(key))
+        if samsung.value is not None:
+            return Metric(samsung.value, cmd.DUMPSYS_BATTERY, None, f"samsung {key}")
+    both_read = full.value is not None and design.value is not None
+    asoc = plausible_percent(dump.samsung.get("mSavedBatteryAsoc")).reason
+    reason = ratio.reason if both_read else f"sysfs capacities not readable; Samsung mSavedBatteryAsoc {asoc}"
+    return Metric(None, f"{cmd.SYS_CHARGE_FULL} + {cmd.SYS_CHARGE_FULL_DESIGN}", reason)
+
+
+# -- iOS ----------------------------------------------------------------------------
+
+
+async def _ios(ctx: CheckContext, link: IosLink) -> dict[str, Metric]:
+    lockdown, ioreg = await _gather(
+        link.lockdown_value(cmd.LOCKDOWN_BATTERY, timeout=ctx.timeout_s),
+        link.ioregistry(cmd.IOREG_BATTERY, timeout=ctx.timeout_s),
+    )
+    ios = IosBattery(lockdown, ioreg, _ios_major(ctx.device.get("os_version")))
+    full = _positive(ios.full_charge_capacity_mah())
+    design = _positive(ios.reg_int("DesignCapacity"))
+    return {name: _metric(reading, None) for name, reading in {
+        "level_percent": ios.level_percent(),
+        "status": ios.status(),
+        "health": missing("iOS reports no Android-style battery health state"),
+        "temperature_c": ios.temperature_c(),
+        "voltage_mv": ios.reg_int("Voltage"),
+        "cycle_count": ios.reg_int("CycleCount"),
+        "design_capacity_mah": design,
+        "full_charge_capacity_mah": full,
+        "state_of_health_percent": ios.state_of_health(full, design),
+        "technology": missing("iOS does not report the battery chemistry"),
+        "charge_counter_uah": ios.charge_counter_uah(),
+        "plugged": ios.plugged(),
+        "present": ios.present(),
+    }.items()}
+
+
+def _positive(reading: Reading) -> Reading:
+    if reading.value is not None and reading.value <= 0:
+        return missing(f"the phone reports {reading.value}", reading.source)
+    return reading
+
+
+def _ios_major(version: Any) -> int | None:
+    """The major iOS version from the identity metric (a Metric or plain text), if any."""
+    text = getattr(version, "value", version)
+    head = str(text).split(".")[0] if text is not None else ""
+    return int(head) if head.isdigit() else None
