@@ -1,0 +1,40 @@
+"""IMEIs: fifteen digits whose last is a Luhn check digit over the other fourteen.
+
+A phone that cannot tell its IMEI often says something that looks like one anyway
+(fourteen-digit MEIDs, all zeros, a permission message). Only a number that passes the
+check goes into a report; anything else is dropped and the reason kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+_IMEI = re.compile(r"[0-9]{15}")
+
+
+def luhn_ok(digits: str) -> bool:
+    """True when ``digits`` (ASCII digits only, at least two) pass the Luhn check."""
+    if len(digits) < 2 or not digits.isascii() or not digits.isdigit():
+        return False
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        d = int(char)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def imei_problem(candidate: str) -> str | None:
+    """None when ``candidate`` is a valid IMEI, else why it is not one."""
+    if not _IMEI.fullmatch(candidate):
+        return "not fifteen digits"
+    if set(candidate) == {"0"}:
+        return "all zeros (a placeholder, not an IMEI)"
+    if not luhn_ok(candidate):
+        return "fails the Luhn check"
+    return None
+
+
+def is_imei(candidate: str) -> bool:
+    return imei_problem(candidate) is None
