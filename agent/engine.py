@@ -102,7 +102,8 @@ class _Session:
         await asyncio.gather(*(self._run_check(c) for c in checks if c.name != "identity"))
         complete = self.gone is None
         if complete:
-            for key in self.bench.profile.questions:
+            # the profile's questions, then the technician's free notes
+            for key in (*self.bench.profile.questions, questions.NOTES.key):
                 if key not in self.answers and key in questions.ALL:
                     await self._ask(questions.ALL[key])
         from agent.grading import grade

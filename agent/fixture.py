@@ -188,12 +188,18 @@ class _Validator:
             android=self.android(section) if platform == "android" else None,
             ios=self.ios(section) if platform == "ios" else None,
             faults=self.faults(doc.get("faults", [])),
-            expect=self.mapping(doc.get("expect", {}) or {}, ("expect",)),
+            expect=self.expect(doc.get("expect", {}) or {}),
             path=path,
         )
 
+    def only(self, doc: Mapping[str, Any], keys: tuple[str, ...], allowed: tuple[str, ...]) -> None:
+        extra = sorted(set(doc) - set(allowed))
+        if extra:
+            raise self.fail(keys + (extra[0],), f"unknown key (expected {', '.join(allowed)})")
+
     def android(self, doc: Mapping[str, Any]) -> AndroidSide:
         k = ("android",)
+        self.only(doc, k, ("serial", "state", "banner", "features", "commands"))
         banner = self.mapping(doc.get("banner", {}) or {}, k + ("banner",))
         features = doc.get("features", []) or []
         if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
@@ -224,6 +230,9 @@ class _Validator:
 
     def ios(self, doc: Mapping[str, Any]) -> IosSide:
         k = ("ios",)
+        self.only(doc, k, ("udid", "pairing", "lockdown", "ioregistry", "delay_ms"))
+        if self.integer(doc, "delay_ms", k, 0) < 0:
+            raise self.fail(k + ("delay_ms",), "must not be negative")
         lockdown = self.mapping(doc.get("lockdown", {}) or {}, k + ("lockdown",))
         ioreg = self.mapping(doc.get("ioregistry", {}) or {}, k + ("ioregistry",))
         if "" not in lockdown:
@@ -236,6 +245,19 @@ class _Validator:
             delay_ms=self.integer(doc, "delay_ms", k, 0),
         )
 
+    def expect(self, value: Any) -> Mapping[str, Any]:
+        """What a correct session finds: ``complete`` and ``metrics`` ("check.metric" -> value)."""
+        doc = self.mapping(value, ("expect",))
+        self.only(doc, ("expect",), ("complete", "metrics", "notes"))
+        if not isinstance(doc.get("complete", True), bool):
+            raise self.fail(("expect", "complete"), "expected true or false")
+        metrics = self.mapping(doc.get("metrics", {}) or {}, ("expect", "metrics"))
+        for key in metrics:
+            check, _, name = key.partition(".")
+            if not (check and name and check.replace("_", "").isalnum() and name.replace("_", "").isalnum()):
+                raise self.fail(("expect", "metrics", key), "expected a key like battery.cycle_count")
+        return doc
+
     def faults(self, value: Any) -> tuple[Fault, ...]:
         if not isinstance(value, list):
             raise self.fail(("faults",), f"expected a list, got {_kind(value)}")
@@ -243,6 +265,7 @@ class _Validator:
         for i, spec in enumerate(value):
             keys = ("faults", str(i))
             spec = self.mapping(spec, keys)
+            self.only(spec, keys, ("kind", "at"))
             out.append(Fault(kind=self.choice(spec, "kind", keys, FAULT_KINDS, ""), at=self.string(spec, "at", keys)))
         return tuple(out)
 
