@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from agent.errors import UsageError
+from agent.errors import UsageError, VerificationError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -39,8 +40,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
             pubkey = args.pubkey.read_bytes()
         except OSError as e:
             raise UsageError(f"{args.pubkey}: cannot read public key: {e.strerror or e}") from e
-    station_key = None if pubkey is not None else _station_key()
-    print(format_summary(verify_path(args.path, pubkey_pem=pubkey, station_key=station_key)))
+    result = verify_path(args.path, pubkey_pem=pubkey)
+    print(format_summary(result))
+    if result.chain_ok is False:
+        print(f"phonebench: {args.path}: the chain is broken: {'; '.join(result.problems)}", file=sys.stderr)
+        return VerificationError.exit_code
     return 0
 
 

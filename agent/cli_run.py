@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fixture", required=True, type=Path, metavar="PATH", help="a fixture file or a folder of them")
     p.add_argument("--profile", default="default", metavar="NAME|FILE", help="grading profile (default: default)")
     p.add_argument("--answers", type=Path, metavar="FILE", help="the technician's answers (YAML)")
-    p.add_argument("--out", type=Path, metavar="DIR", help="write reports here instead of the station's report folder")
+    p.add_argument("--out", type=Path, metavar="DIR", help="write reports here instead of the station's report folder (the station's chain continues across folders)")
     p.add_argument("--json", action="store_true", help="print the signed envelope(s) on stdout")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_run)

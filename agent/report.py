@@ -1,0 +1,63 @@
+"""The report contract (``phonebench.report/1``) as code: load the schema, validate a report.
+
+The schema file ships inside the package (``agent/schema/``) so a verifier installed from a
+wheel checks exactly what a station signed. Validation errors come back as one line that
+names the place in the report, because the person reading them is at a terminal, not in a
+debugger.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from agent.errors import VerificationError
+
+SCHEMA_ID = "phonebench.report/1"
+SCHEMA_FILE = "report-1.schema.json"
+_MAX_MESSAGE = 200
+
+
+def load_schema() -> dict:
+    """A fresh copy of the report schema (callers may change it without harming others)."""
+    text = resources.files("agent.schema").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    schema = load_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def validate_report(doc: Any) -> None:
+    """Raise VerificationError naming the first place where ``doc`` breaks the contract."""
+    error = best_match(_validator().iter_errors(doc))
+    if error is not None:
+        raise VerificationError(f"report: {describe_error(error)}")
+
+
+def describe_error(error: ValidationError) -> str:
+    """``checks[2].metrics.x: 'reason' is a required property``, on one line and short."""
+    where = json_path(error.absolute_path)
+    message = error.message if len(error.message) <= _MAX_MESSAGE else error.message[: _MAX_MESSAGE - 3] + "..."
+    line = f"{where}: {message}" if where else message
+    # metric names and values come from phones: keep the line one line, and inert on a terminal
+    return "".join(ch if ch.isprintable() else "?" for ch in " ".join(line.split()))
+
+
+def json_path(parts: Any) -> str:
+    """``["checks", 2, "metrics", "x"]`` -> ``checks[2].metrics.x``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

@@ -1,0 +1,220 @@
+"""The station key and DSSE envelopes around reports.
+
+A station has one Ed25519 key for its whole life: it names the station (``keyid``) and
+links its reports into one chain. Losing it silently would start a new, unlinked chain
+that looks like a different station, so an unreadable key file is an error, never a reason
+to make a new key. Envelopes follow DSSE v1: the signature covers PAE(type, payload), so a
+payload cannot be replayed under another type.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from agent.errors import SigningError, UnknownKeyError, VerificationError
+from agent.report import validate_report
+
+PAYLOAD_TYPE = "application/vnd.phonebench.report+json"
+
+
+def canonical_json(doc: Any) -> bytes:
+    """The one byte form of a report: what is signed and what the chain digests."""
+    try:
+        text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return text.encode("utf-8")
+    except (TypeError, ValueError) as e:  # UnicodeEncodeError (lone surrogates) is a ValueError
+        raise SigningError(f"report: cannot be written as canonical JSON ({e})") from e
+
+
+def payload_digest(payload: bytes) -> str:
+    return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
+def keyid_for(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE v1 pre-authentication encoding."""
+    kind = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
+
+
+def load_public_key(data: bytes, where: str) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as e:
+        raise SigningError(f"{where}: not a PEM public key ({_first_line(e)})") from e
+    if not isinstance(key, Ed25519PublicKey):
+        raise SigningError(f"{where}: holds a {_kind(key)} public key, expected Ed25519")
+    return key
+
+
+class StationKey:
+    """The station's private key, loaded from (or, the first time, created at) one file."""
+
+    def __init__(self, private_key: Ed25519PrivateKey, path: Path | None = None) -> None:
+        self._private_key = private_key
+        self.path = path
+        self.public_key: Ed25519PublicKey = private_key.public_key()
+        self.keyid: str = keyid_for(self.public_key)
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> StationKey:
+        if not path.exists():
+            _create_key_file(path)
+        return cls.load(path)
+
+    @classmethod
+    def load(cls, path: Path) -> StationKey:
+        """The key at ``path``; SigningError saying what is wrong with the file otherwise."""
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise SigningError(f"{path}: cannot read the station key ({e.strerror or e})") from e
+        try:
+            key = serialization.load_pem_private_key(data, password=None)
+        except TypeError as e:
+            raise SigningError(f"{path}: the station key is password-protected; it must be unencrypted") from e
+        except (ValueError, UnsupportedAlgorithm) as e:
+            raise SigningError(f"{path}: not a readable PEM private key, corrupt or truncated ({_first_line(e)})") from e
+        if not isinstance(key, Ed25519PrivateKey):
+            raise SigningError(f"{path}: holds a {_kind(key)} private key, expected Ed25519")
+        return cls(key, path)
+
+    def public_pem(self) -> str:
+        pem = self.public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return pem.decode("ascii")
+
+    def default_station_id(self) -> str:
+        return "station-" + self.keyid.removeprefix("sha256:")[:12]
+
+    def sign(self, payload: bytes) -> dict:
+        """The DSSE envelope carrying ``payload``."""
+        sig = self._private_key.sign(pae(PAYLOAD_TYPE, payload))
+        return {
+            "payloadType": PAYLOAD_TYPE,
+            "payload": base64.b64encode(payload).decode("ascii"),
+            "signatures": [{"keyid": self.keyid, "sig": base64.b64encode(sig).decode("ascii")}],
+        }
+
+
+def open_envelope(envelope: Any) -> tuple[bytes, str, bytes]:
+    """(payload, keyid, sig) of a well-formed envelope; nothing is trusted yet."""
+    if not isinstance(envelope, dict):
+        raise VerificationError("envelope: expected a JSON object")
+    if envelope.get("payloadType") != PAYLOAD_TYPE:
+        raise VerificationError(f"envelope: payloadType is not {PAYLOAD_TYPE}")
+    signatures = envelope.get("signatures")
+    if not isinstance(signatures, list) or len(signatures) != 1 or not isinstance(signatures[0], dict):
+        raise VerificationError("envelope: expected exactly one signature")
+    keyid = signatures[0].get("keyid")
+    if not isinstance(keyid, str) or not keyid:
+        raise VerificationError("envelope: the signature has no keyid")
+    payload = _b64("payload", envelope.get("payload"))
+    sig = _b64("signature", signatures[0].get("sig"))
+    return payload, keyid, sig
+
+
+def verify_envelope(envelope: Any, keys: Mapping[str, Ed25519PublicKey]) -> dict:
+    """The report inside ``envelope``, once its signature, form and schema check out."""
+    payload, keyid, sig = open_envelope(envelope)
+    key = keys.get(keyid)
+    if key is None:
+        raise UnknownKeyError(f"envelope: signed by unknown key {_shown(keyid)}")
+    try:
+        key.verify(sig, pae(PAYLOAD_TYPE, payload))
+    except InvalidSignature as e:
+        raise VerificationError(f"envelope: bad signature for key {_shown(keyid)}") from e
+    try:
+        report = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise VerificationError(f"envelope: the payload is not JSON ({_first_line(e)})") from e
+    if canonical_json(report) != payload:
+        raise VerificationError("envelope: the payload is not canonical JSON")
+    validate_report(report)
+    if report["station"]["key_id"] != keyid:
+        raise VerificationError(f"report: station.key_id {report['station']['key_id']} is not the signing key {keyid}")
+    return report
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key so that no reader ever sees half a file and no racer is overwritten."""
+    _make_private_dirs(path.parent)
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
+        tmp = Path(name)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)  # unlike rename, fails when another process made the key first
+        except FileExistsError:
+            pass
+        fsync_dir(path.parent)
+    except OSError as e:
+        raise SigningError(f"{path}: cannot create the station key ({e.strerror or e})") from e
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def _make_private_dirs(folder: Path) -> None:
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(created, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or link in ``folder`` survive a power cut."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _b64(what: str, value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise VerificationError(f"envelope: the {what} is not a base64 string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise VerificationError(f"envelope: the {what} is not valid base64") from e
+
+
+def _kind(key: object) -> str:
+    return type(key).__name__.removeprefix("_").replace("PrivateKey", "").replace("PublicKey", "") or "unknown"
+
+
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else type(e).__name__
+
+
+def _shown(text: str) -> str:
+    """An untrusted string from an envelope, made safe to put in a one-line message."""
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
