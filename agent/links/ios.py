@@ -1,0 +1,182 @@
+"""The live iOS link: lockdown values and IORegistry entries through usbmuxd, by pymobiledevice3.
+
+The link connects on first use (or on ``connect()``), pairing if the station has no pair
+record for the phone yet. Pair records live in the station's own folder
+(``<data dir>/pair_records``), not pymobiledevice3's shared one, so a station's trust is
+its own. Pairing never waits for the technician: a pending Trust dialog is an error with
+the guidance to show, and the next call simply tries again.
+
+Every call is bounded by its timeout. pymobiledevice3 exceptions stop here and come out as
+LinkError subclasses, one line each:
+
+    LinkError
+    ├── LinkTimeout         the phone did not answer in time
+    ├── LinkDisconnected    the phone went away (unplugged, usbmuxd lost it, connection reset)
+    ├── TrustPending        the Trust dialog is up on the phone
+    ├── TrustDenied         the technician tapped Don't Trust
+    ├── PhoneLocked         the phone has a passcode and is locked
+    └── NotPaired           pairing failed, or the phone forgot this station
+
+After any failure the connection is dropped and the next call reconnects, so one bad read
+never poisons the next. pymobiledevice3 is imported lazily: it is slow to import and the
+TUI's cold start matters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from agent import paths
+from agent.errors import LinkDisconnected, LinkError, LinkTimeout
+from agent.links.base import DEFAULT_TIMEOUT_S, IosLink, ioregistry_read_key, lockdown_read_key
+
+if TYPE_CHECKING:
+    from pymobiledevice3.lockdown import LockdownClient
+    from pymobiledevice3.services.diagnostics import DiagnosticsService
+
+T = TypeVar("T")
+CLOSE_TIMEOUT_S = 2.0
+
+
+class TrustPending(LinkError):
+    """The phone shows the Trust dialog; the technician has not answered it yet."""
+
+
+class TrustDenied(LinkError):
+    """The technician refused to trust this station on the phone."""
+
+
+class PhoneLocked(LinkError):
+    """The phone has a passcode and must be unlocked first."""
+
+
+class NotPaired(LinkError):
+    """The station and the phone could not pair (or the phone forgot the pairing)."""
+
+
+def pair_records_dir() -> Path:
+    """Where this station keeps its pair records."""
+    return paths.data_dir() / "pair_records"
+
+
+class PmdIosLink(IosLink):
+    """One iPhone reached through usbmuxd (the ``USBMUXD_SOCKET_ADDRESS`` one, if set)."""
+
+    def __init__(self, udid: str, *, pair_records: Path | None = None) -> None:
+        self.device_id = udid
+        self.describe = f"usbmux:{udid}"
+        self._pair_records = pair_records or pair_records_dir()
+        self._lockdown: LockdownClient | None = None
+        self._diagnostics: DiagnosticsService | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        """Connect (and pair) now rather than at the first read, so trust problems show
+        before any check runs."""
+        await self._bounded("lockdown", timeout, self._client)
+
+    async def lockdown_value(self, domain: str = "", key: str | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> Any:
+        async def read() -> Any:
+            from pymobiledevice3.exceptions import MissingValueError
+
+            client = await self._client()
+            try:
+                return await client.get_value(domain or None, key)
+            except MissingValueError:
+                return None
+
+        return await self._bounded(lockdown_read_key(domain), timeout, read)
+
+    async def ioregistry(self, name: str, timeout: float = DEFAULT_TIMEOUT_S) -> Mapping[str, Any] | None:
+        what = ioregistry_read_key(name)
+
+        async def read() -> Mapping[str, Any] | None:
+            entry = await (await self._diagnostics_service()).ioregistry(name=name)
+            if entry is None:
+                return None
+            if not isinstance(entry, Mapping):
+                raise LinkError(f"{self.device_id}: `{what}` answered a {type(entry).__name__}, not a dictionary")
+            return dict(entry)
+
+        return await self._bounded(what, timeout, read)
+
+    async def close(self) -> None:
+        await self._drop()
+
+    async def _bounded(self, what: str, timeout: float, call: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await asyncio.wait_for(call(), timeout)
+        except asyncio.TimeoutError as e:
+            await self._drop()
+            raise LinkTimeout(f"{self.device_id}: `{what}` did not answer within {timeout:g} s") from e
+        except LinkError:
+            await self._drop()
+            raise
+        except Exception as e:
+            await self._drop()
+            raise wrap_error(e, self.device_id, what) from e
+
+    async def _client(self) -> LockdownClient:
+        async with self._lock:
+            if self._lockdown is None:
+                from pymobiledevice3.lockdown import create_using_usbmux
+
+                self._lockdown = await create_using_usbmux(
+                    serial=self.device_id,
+                    autopair=True,
+                    pair_timeout=0,
+                    pairing_records_cache_folder=self._pair_records,
+                )
+            return self._lockdown
+
+    async def _diagnostics_service(self) -> DiagnosticsService:
+        client = await self._client()
+        async with self._lock:
+            if self._diagnostics is None:
+                from pymobiledevice3.services.diagnostics import DiagnosticsService
+
+                diagnostics = DiagnosticsService(client)
+                await diagnostics.connect()
+                self._diagnostics = diagnostics
+            return self._diagnostics
+
+    async def _drop(self) -> None:
+        diagnostics, lockdown = self._diagnostics, self._lockdown
+        self._diagnostics = self._lockdown = None
+        for closing in (diagnostics, lockdown):
+            if closing is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(closing.close(), CLOSE_TIMEOUT_S)
+
+
+def wrap_error(error: Exception, udid: str, what: str) -> LinkError:
+    """The LinkError a pymobiledevice3 (or socket) failure means for the technician."""
+    from pymobiledevice3 import exceptions as x
+
+    if isinstance(error, x.PairingDialogResponsePendingError):
+        return TrustPending(f"{udid}: Tap Trust on the phone and enter its passcode")
+    if isinstance(error, x.UserDeniedPairingError):
+        return TrustDenied(f"{udid}: The phone refused to trust this station")
+    if isinstance(error, x.PasswordRequiredError):
+        return PhoneLocked(f"{udid}: Unlock the phone (it has a passcode) and try again")
+    if isinstance(error, x.ConnectionFailedToUsbmuxdError):
+        return LinkError(f"{udid}: cannot reach usbmuxd (is it running?)")
+    if isinstance(error, (x.MuxVersionError, x.BadCommandError)):
+        return LinkError(f"{udid}: usbmuxd refused `{what}`: {_one_line(error)}")
+    gone = (x.DeviceNotFoundError, x.NoDeviceConnectedError, x.ConnectionTerminatedError, x.MuxException)
+    if isinstance(error, (*gone, ConnectionError, EOFError)):
+        return LinkDisconnected(f"{udid}: the phone went away during `{what}`")
+    if isinstance(error, (x.NotPairedError, x.PairingError, x.FatalPairingError)):
+        return NotPaired(f"{udid}: not paired with this station ({_one_line(error)})")
+    return LinkError(f"{udid}: `{what}` failed: {_one_line(error)}")
+
+
+def _one_line(error: Exception, limit: int = 160) -> str:
+    """The exception as one short line: its text may quote what the phone sent."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
