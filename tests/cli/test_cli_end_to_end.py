@@ -120,8 +120,14 @@ def test_json_envelope_verifies_against_the_exported_public_key(tmp_path: Path) 
 
 
 def test_problem_phones_get_what_a_technician_expects(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("screen.visual: []\ncosmetic_grade: A\n")
+
     def run(name: str, profile: str = "default") -> dict[str, Any]:
-        r = phonebench("run", "--fixture", str(FIXTURES / "android" / name), "--profile", profile, "--json", "--out", str(tmp_path))
+        r = phonebench(
+            "run", "--fixture", str(FIXTURES / "android" / name), "--profile", profile,
+            "--answers", str(answers), "--json", "--out", str(tmp_path),
+        )
         assert r.returncode == 0, r.stderr
         return payload(json.loads(r.stdout))
 
@@ -130,7 +136,8 @@ def test_problem_phones_get_what_a_technician_expects(tmp_path: Path) -> None:
 
     assert verdict(run("worn-battery.yaml", "resale-80"), "battery") == "fail"
     assert verdict(run("storage-counterfeit.yaml"), "storage") == "fail"
-    assert verdict(run("replaced-panel.yaml"), "screen") in ("fail", "warn")
+    assert verdict(run("replaced-panel.yaml"), "screen") == "warn"
+    assert verdict(run("replaced-panel.yaml", "resale-80"), "screen") == "fail"
     disconnected = run("disconnect-mid-battery.yaml")
     assert disconnected["session"]["complete"] is False and disconnected["grade"] is None
     garbage = run("garbage.yaml")

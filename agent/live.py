@@ -1,0 +1,71 @@
+"""A live bench: the discovery sources and link opener for real (or simulated) phones.
+
+The same wiring serves a real station and the demo; only where the adb server and
+usbmuxd live differs. Heavy libraries load when a phone does, not at start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.discovery import Sighting
+from agent.discovery.adb import AdbSource
+from agent.discovery.usb import UsbSource
+from agent.discovery.usbmux import UsbmuxSource
+from agent.engine import Bench
+from agent.errors import LinkError
+from agent.links.base import Link
+from agent.slots import SlotMap
+from agent.supervisor import NotReady, Supervisor
+
+#: pairing makes RSA keys on the station: allow it more than a read
+CONNECT_TIMEOUT_S = 20.0
+
+
+@dataclass
+class LiveBench:
+    adb_port: int = 5037
+    usbmux_address: str | None = None
+    usb: bool = True
+    slot_map: Mapping[str, int] = field(default_factory=dict)
+    rejoin_s: float = 5.0
+
+    def sources(self) -> list[Any]:
+        out: list[Any] = [AdbSource(port=self.adb_port), UsbmuxSource(self.usbmux_address)]
+        if self.usb:
+            out.append(UsbSource())
+        return out
+
+    async def open_link(self, sighting: Sighting) -> Link:
+        if sighting.platform == "android":
+            if sighting.state != "ready":
+                raise NotReady(sighting.state)
+            from agent.links.adb import AdbAndroidLink
+
+            return AdbAndroidLink(sighting.key, port=self.adb_port)
+        return await self._open_ios(sighting.key)
+
+    async def _open_ios(self, udid: str) -> Link:
+        from agent.links.ios import PhoneLocked, PmdIosLink, TrustDenied, TrustPending
+
+        link = PmdIosLink(udid)
+        try:
+            await link.connect(timeout=CONNECT_TIMEOUT_S)
+        except TrustPending as e:
+            await link.close()
+            raise NotReady("trust_pending") from e
+        except TrustDenied as e:
+            await link.close()
+            raise NotReady("denied") from e
+        except PhoneLocked as e:
+            await link.close()
+            raise NotReady("locked", "Unlock the phone with its passcode") from e
+        except LinkError:
+            await link.close()
+            raise
+        return link
+
+    def supervisor(self, bench: Bench) -> Supervisor:
+        return Supervisor(bench, self.sources(), self.open_link, SlotMap(self.slot_map), rejoin_s=self.rejoin_s)
