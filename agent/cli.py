@@ -17,7 +17,7 @@ from agent import __version__
 from agent.errors import PhonebenchError, UsageError
 
 #: modules that contribute sub-commands, in the order they appear in --help
-COMMAND_MODULES = ("agent.cli_run", "agent.cli_misc")
+COMMAND_MODULES = ("agent.cli_run", "agent.cli_bench", "agent.cli_misc")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,116 @@
+"""A whole simulated bench: fake adbds behind a real adb server, and one fake usbmuxd.
+
+Used by ``phonebench simulate``, ``phonebench demo``, the end-to-end tests and the
+benchmarks, so all of them reach simulated phones exactly as a station reaches real ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import socket
+from collections.abc import Sequence
+
+from agent.fixture import Fixture
+from agent.simulator.adbd import AdbdSimulator
+
+log = logging.getLogger(__name__)
+
+
+def free_port() -> int:
+    """An ephemeral port on loopback, outside adb's emulator range (5555-5585)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if not 5555 <= port <= 5585:
+            return port
+
+
+def with_latency(fixture: Fixture, latency_ms: int) -> Fixture:
+    """The same phone, answering every command ``latency_ms`` later (a slow USB hub)."""
+    if latency_ms <= 0:
+        return fixture
+    if fixture.android is not None:
+        commands = {
+            cmd: dataclasses.replace(reply, delay_ms=reply.delay_ms + latency_ms)
+            for cmd, reply in fixture.android.commands.items()
+        }
+        return dataclasses.replace(fixture, android=dataclasses.replace(fixture.android, commands=commands))
+    assert fixture.ios is not None
+    return dataclasses.replace(fixture, ios=dataclasses.replace(fixture.ios, delay_ms=fixture.ios.delay_ms + latency_ms))
+
+
+class SimulatedBench:
+    """Start with ``start()`` (or ``with``); ``stop()`` ends every simulator, and the adb
+    server too when this bench started it. ``USBMUXD_SOCKET_ADDRESS`` points at the fake
+    usbmuxd while the bench runs, because pymobiledevice3's pairing path reads only that."""
+
+    def __init__(self, fixtures: Sequence[Fixture], latency_ms: int = 0, adb_port: int | None = None) -> None:
+        self.fixtures = [with_latency(f, latency_ms) for f in fixtures]
+        self.adb_port = adb_port or free_port()
+        self.adb_server = None
+        self.adbds: dict[str, AdbdSimulator] = {}
+        self.usbmuxd = None
+        self._saved_env: str | None = None
+        self.names: dict[str, str] = {}
+
+    def __enter__(self) -> SimulatedBench:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> SimulatedBench:
+        from agent.links.adb import ensure_adb_server
+        from agent.simulator.usbmuxd import UsbmuxdSimulator
+
+        try:
+            android = [f for f in self.fixtures if f.android is not None]
+            ios = [f for f in self.fixtures if f.ios is not None]
+            if android:
+                self.adb_server = ensure_adb_server(self.adb_port)
+                for fixture in android:
+                    sim = AdbdSimulator(fixture, adb_server_port=self.adb_port).start()
+                    self.adbds[sim.serial] = sim
+                    self.names[sim.serial] = _name(fixture)
+            self.usbmuxd = UsbmuxdSimulator().start()
+            self._saved_env = os.environ.get("USBMUXD_SOCKET_ADDRESS")
+            os.environ["USBMUXD_SOCKET_ADDRESS"] = self.usbmuxd.socket_address
+            for fixture in ios:
+                self.usbmuxd.plug(fixture)
+                self.names[fixture.device_id] = _name(fixture)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for sim in self.adbds.values():
+            try:
+                sim.stop()
+            except Exception as e:  # keep stopping the rest
+                log.warning("stopping %s: %s", sim.serial, e)
+        self.adbds.clear()
+        if self.usbmuxd is not None:
+            self.usbmuxd.stop()
+            self.usbmuxd = None
+            if self._saved_env is None:
+                os.environ.pop("USBMUXD_SOCKET_ADDRESS", None)
+            else:
+                os.environ["USBMUXD_SOCKET_ADDRESS"] = self._saved_env
+        if self.adb_server is not None:
+            self.adb_server.stop()
+            self.adb_server = None
+
+    @property
+    def usbmux_address(self) -> str | None:
+        return self.usbmuxd.socket_address if self.usbmuxd else None
+
+    def device_ids(self) -> list[str]:
+        return list(self.names)
+
+
+def _name(fixture: Fixture) -> str:
+    return fixture.path.name if fixture.path else fixture.name
