@@ -17,7 +17,15 @@ from agent import __version__
 from agent.errors import PhonebenchError, UsageError
 
 #: modules that contribute sub-commands, in the order they appear in --help
-COMMAND_MODULES = ("agent.cli_run", "agent.cli_bench", "agent.cli_misc")
+COMMAND_MODULES = (
+    "agent.cli_run",
+    "agent.cli_bench",
+    "agent.cli_record",
+    "agent.cli_outbox",
+    "agent.cli_config",
+    "agent.cli_backend",
+    "agent.cli_misc",
+)
 
 
 class _Parser(argparse.ArgumentParser):

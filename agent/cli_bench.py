@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     d = sub.add_parser("demo", help="the bench agent on simulated phones (the bundled recordings)")
     d.add_argument("--headless", action="store_true", help="no TUI: run every phone to its report and exit")
     d.add_argument("--out", type=Path, metavar="DIR", help="write reports here")
-    d.add_argument("--profile", default="default", metavar="NAME|FILE")
+    d.add_argument("--profile", default=None, metavar="NAME|FILE", help="grading profile (default: the station config's, else default)")
     d.add_argument("--fixtures", type=Path, metavar="DIR", help="simulate these recordings instead of the bundled ones")
     d.add_argument("--latency-ms", type=int, default=0, metavar="N")
     d.add_argument("--timeout", type=float, default=180.0, metavar="S", help="give up on phones after S seconds (headless)")

@@ -22,7 +22,7 @@ PARALLEL = 8
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a session over a recorded phone (or every one in a folder)")
     p.add_argument("--fixture", required=True, type=Path, metavar="PATH", help="a fixture file or a folder of them")
-    p.add_argument("--profile", default="default", metavar="NAME|FILE", help="grading profile (default: default)")
+    p.add_argument("--profile", default=None, metavar="NAME|FILE", help="grading profile (default: the station config's, else default)")
     p.add_argument("--answers", type=Path, metavar="FILE", help="the technician's answers (YAML)")
     p.add_argument("--out", type=Path, metavar="DIR", help="write reports here instead of the station's report folder (the station's chain continues across folders)")
     p.add_argument("--json", action="store_true", help="print the signed envelope(s) on stdout")

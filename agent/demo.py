@@ -21,7 +21,7 @@ def run_demo(
     *,
     headless: bool,
     out: Path | None = None,
-    profile: str = "default",
+    profile: str | None = None,
     latency_ms: int = 0,
     timeout_s: float = 180.0,
 ) -> int:

@@ -13,7 +13,7 @@ from agent.operator import NoOperator, Operator
 
 
 def make_bench(
-    profile: str = "default",
+    profile: str | None = None,
     *,
     out_dir: Path | None = None,
     operator: Operator | None = None,
@@ -22,13 +22,16 @@ def make_bench(
 ) -> Bench:
     """Load everything a session needs; any problem is a PhonebenchError naming the file."""
     from agent.catalog import load_catalog
+    from agent.config import load_config
+    from agent.outbox import Outbox
     from agent.plugins import load_checks
     from agent.profile import load_profile
     from agent.signing import StationKey
     from agent.store import ReportStore
 
+    config = load_config()
     checks = load_checks()
-    loaded = load_profile(profile, known_checks={c.name for c in checks})
+    loaded = load_profile(profile or config.profile, known_checks={c.name for c in checks})
     key = StationKey.load_or_create(paths.key_path())
     store = ReportStore(out_dir or paths.reports_dir(), paths.chain_state_path())
     return Bench(
@@ -37,7 +40,8 @@ def make_bench(
         catalog=load_catalog(),
         key=key,
         store=store,
-        station_id=station_id or key.default_station_id(),
+        station_id=station_id or config.station_id or key.default_station_id(),
         operator=operator or NoOperator(),
         timeout_s=timeout_s,
+        on_saved=Outbox().add,
     )

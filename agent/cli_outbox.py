@@ -1,0 +1,90 @@
+"""``phonebench outbox``: what waits for the backend, and pushing, retrying or exporting it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from agent.outbox import Outbox, OutboxEntry
+from agent.text import printable
+
+_SHOWN_ERROR = 60
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    outbox = sub.add_parser("outbox", help="signed reports waiting for the backend")
+    outbox.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    outbox.set_defaults(func=cmd_list)
+    actions = outbox.add_subparsers(dest="outbox_command", metavar="ACTION")
+
+    drain = actions.add_parser("drain", help="upload what is pending now")
+    drain.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="keep retrying this long (default 0)")
+    drain.set_defaults(func=cmd_drain)
+
+    retry = actions.add_parser("retry", help="send rejected reports again (after fixing the cause)")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("report_id", nargs="?", metavar="ID")
+    which.add_argument("--all", action="store_true", help="every report not delivered")
+    retry.set_defaults(func=cmd_retry)
+
+    export = actions.add_parser("export", help="write envelopes to a folder (to carry by hand)")
+    export.add_argument("folder", type=Path, metavar="DIR")
+    export.add_argument("--all", action="store_true", help="delivered ones too")
+    export.set_defaults(func=cmd_export)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    outbox = Outbox()
+    entries = outbox.entries()
+    if args.json:
+        print(json.dumps({"counts": outbox.counts(), "reports": [e.to_json() for e in entries]}, indent=2))
+        return 0
+    for entry in entries:
+        print(_row(entry))
+    counts = outbox.counts()
+    print(", ".join(f"{n} {state}" for state, n in counts.items()) + f"  ({outbox.path})")
+    return 0
+
+
+def cmd_drain(args: argparse.Namespace) -> int:
+    from agent.config import load_config
+    from agent.errors import OutboxError
+    from agent.uploader import Uploader
+
+    uploader = Uploader(Outbox(), load_config())
+    try:
+        result = uploader.drain(budget_s=max(0.0, args.wait))
+    finally:
+        uploader.close()
+    if result.message:
+        raise OutboxError(result.message)
+    line = f"delivered {result.delivered}, rejected {result.rejected}, still pending {result.pending}"
+    if result.pending and result.next_attempt_at is not None:
+        line += f" (next try {_when(result.next_attempt_at)})"
+    print(line)
+    return OutboxError.exit_code if result.pending or result.rejected else 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    count = Outbox().retry(None if args.all else args.report_id)
+    print(f"{count} report(s) due now; `phonebench outbox drain` sends them")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    written = Outbox().export(args.folder, include_delivered=args.all)
+    print(f"wrote {len(written)} envelope(s) to {args.folder}")
+    return 0
+
+
+def _row(entry: OutboxEntry) -> str:
+    error = printable(entry.last_error) if entry.last_error else ""
+    error = error if len(error) <= _SHOWN_ERROR else error[: _SHOWN_ERROR - 3] + "..."
+    when = f"next {_when(entry.next_attempt_at)}" if entry.state == "pending" and entry.attempts else ""
+    return f"{entry.sequence:>6}  {entry.report_id}  {entry.state:<9} {entry.attempts:>3} tries  {when}  {error}".rstrip()
+
+
+def _when(unix: float) -> str:
+    return datetime.fromtimestamp(unix, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

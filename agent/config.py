@@ -1,0 +1,219 @@
+"""The station config: where reports go, which profile grades, which USB port is which slot.
+
+One YAML file (``paths.config_path()``), every key optional::
+
+    station_id: bench-3            # default: derived from the station key
+    profile: default
+    backend:
+      url: https://grading.example.com
+      token: s3cret                # or PHONEBENCH_BACKEND_TOKEN
+      ca_bundle: /etc/phonebench/ca.pem
+      timeout_s: 10
+    slots:                         # USB port path -> slot number on the bench
+      "1-1.2": 1
+      "1-1.3": 2
+
+A station with no file works offline: reports stay in the outbox. A file that is there
+but wrong stops the station with the file, the line and what is wrong, because guessing
+would send reports to the wrong place or mislabel slots. The token is a secret: it is
+kept out of ``repr`` and shown masked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from agent import paths
+from agent.errors import ConfigError
+
+ENV_URL = "PHONEBENCH_BACKEND_URL"
+ENV_TOKEN = "PHONEBENCH_BACKEND_TOKEN"
+_TOP_KEYS = ("station_id", "profile", "backend", "slots")
+_BACKEND_KEYS = ("url", "token", "ca_bundle", "timeout_s")
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    path: Path
+    backend_url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    ca_bundle: Path | None = None
+    timeout_s: float = 10.0
+    station_id: str | None = None
+    profile: str = "default"
+    slots: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    #: where the url and token came from: "file", "env" or None
+    url_from: str | None = None
+    token_from: str | None = None
+
+    def show(self) -> list[str]:
+        """The config as lines for a terminal, the token masked."""
+        token = "-" if self.token is None else f"******** (from {self._origin(self.token_from, ENV_TOKEN)})"
+        url = "- (reports stay in the outbox)" if self.backend_url is None else self.backend_url
+        if self.backend_url is not None:
+            url += f" (from {self._origin(self.url_from, ENV_URL)})"
+        lines = [
+            f"config file: {self.path}{'' if self.path.exists() else ' (not there: defaults)'}",
+            f"station id:  {self.station_id or '- (from the station key)'}",
+            f"profile:     {self.profile}",
+            f"backend:     {url}",
+            f"token:       {token}",
+            f"ca bundle:   {self.ca_bundle or '- (system CAs)'}",
+            f"timeout:     {self.timeout_s:g} s",
+            f"slots:       {'-' if not self.slots else ''}",
+        ]
+        lines += [f"  {port} -> {slot}" for port, slot in sorted(self.slots.items(), key=lambda kv: kv[1])]
+        return lines
+
+    def _origin(self, origin: str | None, env: str) -> str:
+        return env if origin == "env" else str(self.path)
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> StationConfig:
+    """The station config from ``path`` (default: the station's), then the environment."""
+    path = path or paths.config_path()
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {"path": path}
+    if path.exists():
+        values.update(_parse(path))
+    if env.get(ENV_URL):
+        values.update(backend_url=_url(env[ENV_URL], f"${ENV_URL}"), url_from="env")
+    if env.get(ENV_TOKEN):
+        values.update(token=env[ENV_TOKEN], token_from="env")
+    return StationConfig(**values)
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        doc = yaml.safe_load(text)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start})") from e
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{line}: not valid YAML: {getattr(e, 'problem', None) or e}") from e
+    return _Reader(path, root).read(doc)
+
+
+class _Reader:
+    """Reads the parsed document, pointing at the line of whatever is wrong."""
+
+    def __init__(self, path: Path, root: yaml.Node | None) -> None:
+        self.path, self.root = path, root
+
+    def fail(self, keys: tuple[str, ...], what: str) -> ConfigError:
+        line = _line_of(self.root, keys)
+        return ConfigError(f"{self.path}:{line}: {'.'.join(keys) + ': ' if keys else ''}{what}")
+
+    def read(self, doc: Any) -> dict[str, Any]:
+        if doc is None:
+            return {}
+        top = self.mapping(doc, (), _TOP_KEYS)
+        out: dict[str, Any] = {}
+        if top.get("station_id") is not None:
+            out["station_id"] = self.text(top["station_id"], ("station_id",))
+        if top.get("profile") is not None:
+            out["profile"] = self.text(top["profile"], ("profile",))
+        if top.get("backend") is not None:
+            out.update(self.backend(top["backend"]))
+        if top.get("slots") is not None:
+            out["slots"] = self.slots(top["slots"])
+        return out
+
+    def backend(self, node: Any) -> dict[str, Any]:
+        backend = self.mapping(node, ("backend",), _BACKEND_KEYS)
+        out: dict[str, Any] = {}
+        if backend.get("url") is not None:
+            keys = ("backend", "url")
+            out["backend_url"] = _url(self.text(backend["url"], keys), "", lambda what: self.fail(keys, what))
+            out["url_from"] = "file"
+        if backend.get("token") is not None:
+            out["token"], out["token_from"] = self.text(backend["token"], ("backend", "token")), "file"
+        if backend.get("ca_bundle") is not None:
+            out["ca_bundle"] = self.ca_bundle(backend["ca_bundle"])
+        if backend.get("timeout_s") is not None:
+            timeout = backend["timeout_s"]
+            if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
+                raise self.fail(("backend", "timeout_s"), f"expected seconds between 0 and 600, got {timeout!r}")
+            out["timeout_s"] = float(timeout)
+        return out
+
+    def ca_bundle(self, node: Any) -> Path:
+        keys = ("backend", "ca_bundle")
+        bundle = Path(self.text(node, keys)).expanduser()
+        bundle = bundle if bundle.is_absolute() else self.path.parent / bundle
+        if not bundle.is_file():
+            raise self.fail(keys, f"no such file {bundle}")
+        return bundle
+
+    def slots(self, node: Any) -> Mapping[str, int]:
+        mapping = self.mapping(node, ("slots",), None)
+        seen: dict[int, str] = {}
+        for port, slot in mapping.items():
+            keys = ("slots", str(port))
+            if not str(port).isprintable():
+                raise self.fail(keys, "control characters in the port path")
+            if isinstance(slot, bool) or not isinstance(slot, int) or slot < 1:
+                raise self.fail(keys, f"expected a slot number (1 or more), got {slot!r}")
+            if slot in seen:
+                raise self.fail(keys, f"slot {slot} is already port {seen[slot]}")
+            seen[slot] = str(port)
+        return MappingProxyType({str(port): slot for port, slot in mapping.items()})
+
+    def mapping(self, node: Any, keys: tuple[str, ...], allowed: tuple[str, ...] | None) -> dict:
+        if not isinstance(node, dict):
+            raise self.fail(keys, f"expected a mapping, got {type(node).__name__}")
+        for key in node:
+            if allowed is not None and key not in allowed:
+                raise self.fail((*keys, str(key)), f"unknown key (expected one of: {', '.join(allowed)})")
+        return node
+
+    def text(self, value: Any, keys: tuple[str, ...]) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(keys, f"expected text, got {value!r}")
+        if not value.isprintable():
+            raise self.fail(keys, f"control characters in {value!r}")
+        return value.strip()
+
+
+def _url(value: str, where: str, fail: Callable[[str], ConfigError] | None = None) -> str:
+    """``value`` as a backend base URL; credentials in it would end up in logs, so they are refused."""
+    if fail is None:
+        fail = lambda what: ConfigError(f"{where}: {what}")  # noqa: E731
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018  (raises on a port out of range)
+    except ValueError as e:
+        raise fail(f"not a URL: {value!r} ({e})") from e
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise fail(f"expected an http:// or https:// URL, got {value!r}")
+    if parts.username or parts.password:
+        raise fail("put the token under backend.token, not in the URL")
+    if parts.query or parts.fragment:
+        raise fail("expected a base URL without ?query or #fragment")
+    return value.strip().rstrip("/")
+
+
+def _line_of(node: yaml.Node | None, keys: tuple[str, ...]) -> int:
+    """1-based line of the deepest node along ``keys`` that exists."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        match = next(((k, v) for k, v in node.value if str(getattr(k, "value", "")) == key), None)
+        if match is None:
+            break
+        line, node = match[0].start_mark.line + 1, match[1]
+    return line
