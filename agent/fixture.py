@@ -221,10 +221,13 @@ class _Validator:
         delay = self.integer(spec, "delay_ms", keys, 0)
         if delay < 0:
             raise self.fail(keys + ("delay_ms",), "must not be negative")
+        exit_code = self.integer(spec, "exit_code", keys, 0)
+        if not 0 <= exit_code <= 255:
+            raise self.fail(keys + ("exit_code",), "must be 0-255 (adb carries one byte)")
         return CommandReply(
             stdout=self.string(spec, "stdout", keys, ""),
             stderr=self.string(spec, "stderr", keys, ""),
-            exit_code=self.integer(spec, "exit_code", keys, 0),
+            exit_code=exit_code,
             delay_ms=delay,
         )
 

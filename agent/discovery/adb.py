@@ -59,9 +59,10 @@ class AdbSource:
             self._stop.set()
 
     def _track(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Sighting]) -> None:
-        import adbutils
+        from agent.links.adb import adb_client
 
-        client = adbutils.AdbClient(host=self.host, port=self.port, socket_timeout=None)
+        # never plain adbutils.AdbClient: it would start a server on the default port
+        client = adb_client(self.port, self.host, timeout=None)
         warned = False
         while not self._stop.is_set():
             try:

@@ -1,0 +1,193 @@
+"""The live Android link: shell commands through the adb server, by way of adbutils.
+
+adbutils is blocking, so every call runs in a worker thread, bounded twice: by adbutils'
+own socket timeout (so the thread ends) and by ``asyncio.wait_for`` (so the session never
+waits longer than it asked). adbutils and socket errors stop here and come out as the
+LinkError family: LinkDisconnected when the phone is gone, LinkTimeout when it is silent.
+
+Two liberties with adbutils, both to keep a bench from doing things behind our back:
+its connections never start an adb server on their own (adbutils would run
+``adb start-server`` on the default port when the server is unreachable), and no socket
+waits longer than the call's timeout (adbutils waits up to 10 minutes while opening).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+from dataclasses import dataclass
+
+from adbutils import AdbClient, AdbConnection, AdbDevice
+from adbutils._utils import adb_path
+from adbutils.errors import AdbConnectionError, AdbError, AdbTimeout
+
+from agent.errors import LinkDisconnected, LinkError, LinkTimeout
+from agent.links.base import DEFAULT_TIMEOUT_S, AndroidLink, ShellResult
+
+DEFAULT_ADB_PORT = 5037
+SERVER_TIMEOUT_S = 20.0
+CONNECT_TIMEOUT_S = 3.0
+#: what the adb server answers when the serial's transport is gone or not usable
+_GONE_MARKERS = ("not found", "no devices")
+
+
+class _NoSpawnConnection(AdbConnection):
+    """A connection to the adb server that fails instead of starting one, and closes
+    its socket when the connect fails (adbutils leaves that to the garbage collector)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._address = (host, port)
+        super().__init__(host, port)
+
+    def _safe_connect(self) -> socket.socket:
+        try:
+            return socket.create_connection(self._address, timeout=CONNECT_TIMEOUT_S)
+        except TimeoutError as e:
+            raise AdbTimeout("connect to adb server timeout") from e
+        except OSError as e:
+            raise AdbConnectionError(f"connect to adb server failed: {e}") from e
+
+
+class _BoundedClient(AdbClient):
+    """An AdbClient whose sockets never wait longer than ``cap`` seconds (None: no cap),
+    that reports an unreachable server instead of starting one, and whose close() closes
+    every connection it made (adbutils leaves some open when the server answers FAIL)."""
+
+    def __init__(self, host: str, port: int, cap: float | None) -> None:
+        super().__init__(host=host, port=port, socket_timeout=cap)
+        self.cap = cap
+        self.made: list[AdbConnection] = []
+
+    def make_connection(self, timeout: float | None = None) -> AdbConnection:
+        connection = _NoSpawnConnection(self.host, self.port)
+        self.made = [c for c in self.made if not c.closed] + [connection]
+        limits = [t for t in (timeout, self.cap) if t]
+        connection.conn.settimeout(min(limits) if limits else None)
+        return connection
+
+    def close(self) -> None:
+        for connection in self.made:
+            connection.close()
+        self.made.clear()
+
+
+class AdbAndroidLink(AndroidLink):
+    """One phone (or simulator) as the adb server lists it."""
+
+    def __init__(self, serial: str, host: str = "127.0.0.1", port: int = DEFAULT_ADB_PORT) -> None:
+        self.device_id = serial
+        self.host = host
+        self.port = port
+        self.describe = f"adb:{serial}"
+        self._features: frozenset[str] | None = None
+
+    @classmethod
+    def from_device(cls, device: AdbDevice) -> AdbAndroidLink:
+        """The link for an adbutils device (adbutils keeps its client private)."""
+        client = device._client
+        assert device.serial, "adbutils devices found by transport id have no serial"
+        return cls(device.serial, client.host, client.port)
+
+    async def shell(self, command: str, timeout: float = DEFAULT_TIMEOUT_S) -> ShellResult:
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(self._shell, command, timeout), timeout)
+        except TimeoutError as e:  # asyncio.TimeoutError is TimeoutError from 3.11
+            raise LinkTimeout(f"{self.describe}: `{command}` did not answer within {timeout:g} s") from e
+
+    def _shell(self, command: str, timeout: float) -> ShellResult:
+        client = _BoundedClient(self.host, self.port, timeout)
+        device = client.device(self.device_id)
+        try:
+            if self._features is None:
+                self._features = frozenset(device.get_features().split(","))
+            if "shell_v2" in self._features:
+                raw = device.shell2(command, timeout=timeout, encoding=None, v2=True)
+                return ShellResult(_text(raw.stdout), _text(raw.stderr), raw.returncode)
+            output = device.shell(command, timeout=timeout, encoding=None, rstrip=False)
+            # v1 ends the same way whether the command finished or the phone left
+            if device.get_state() != "device":
+                raise LinkDisconnected(f"{self.describe}: phone left during `{command}`")
+            return ShellResult(_text(output), "", None)
+        except LinkError:
+            raise
+        except (AdbError, EOFError, OSError) as e:
+            raise self._wrap(e, command, timeout) from e
+        finally:
+            client.close()
+
+    def _wrap(self, e: BaseException, command: str, timeout: float) -> LinkError:
+        where = f"{self.describe}: `{command}`"
+        if isinstance(e, (AdbTimeout, TimeoutError)):
+            return LinkTimeout(f"{where} did not answer within {timeout:g} s")
+        if isinstance(e, AdbConnectionError):
+            return LinkError(f"{where}: adb server at {self.host}:{self.port} unreachable")
+        if isinstance(e, (EOFError, ConnectionError)):
+            return LinkDisconnected(f"{where}: phone went away")
+        message = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if isinstance(e, AdbError) and any(m in message for m in _GONE_MARKERS):
+            return LinkDisconnected(f"{where}: phone went away ({message})")
+        return LinkError(f"{where}: {message}")
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def adb_client(port: int = DEFAULT_ADB_PORT, host: str = "127.0.0.1",
+               timeout: float | None = DEFAULT_TIMEOUT_S) -> AdbClient:
+    """An adbutils client that never starts an adb server behind our back: plain adbutils
+    runs ``adb start-server`` on the default port whenever the server is unreachable.
+    ``timeout=None`` leaves its sockets blocking, for ``track_devices``."""
+    return _BoundedClient(host, port, timeout)
+
+
+@dataclass(frozen=True)
+class AdbServer:
+    """The adb server a bench talks to, and whether we are the ones who started it."""
+
+    port: int = DEFAULT_ADB_PORT
+    host: str = "127.0.0.1"
+    started_here: bool = False
+
+    def client(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> AdbClient:
+        return adb_client(self.port, self.host, timeout)
+
+    def stop(self, timeout: float = SERVER_TIMEOUT_S) -> None:
+        """``adb kill-server``, only for a server this process started."""
+        if self.started_here:
+            _run_adb(self.port, "kill-server", timeout=timeout)
+
+
+def ensure_adb_server(port: int = DEFAULT_ADB_PORT, timeout: float = SERVER_TIMEOUT_S) -> AdbServer:
+    """The adb server on 127.0.0.1:port, started with adbutils' bundled adb if none runs."""
+    if _answers(port):
+        return AdbServer(port)
+    _run_adb(port, "start-server", timeout=timeout)
+    if not _answers(port):
+        raise LinkError(f"adb server on 127.0.0.1:{port} did not come up")
+    return AdbServer(port, started_here=True)
+
+
+def _answers(port: int) -> bool:
+    client = _BoundedClient("127.0.0.1", port, 2.0)
+    try:
+        client.server_version()
+    except (AdbError, OSError):
+        return False
+    finally:
+        client.close()
+    return True
+
+
+def _run_adb(port: int, action: str, timeout: float) -> None:
+    env = dict(os.environ, ANDROID_ADB_SERVER_PORT=str(port))
+    try:
+        done = subprocess.run([adb_path(), "-P", str(port), action], env=env, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired, AdbError) as e:
+        raise LinkError(f"`adb -P {port} {action}` failed: {e}") from e
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        raise LinkError(f"`adb -P {port} {action}` exited {done.returncode}: {detail[-1] if detail else ''}")
