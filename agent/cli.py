@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "agent.cli_outbox",
     "agent.cli_config",
     "agent.cli_backend",
+    "agent.cli_tui",
     "agent.cli_misc",
 )
 
@@ -43,6 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _live_bench() -> int:
+    """Bare ``phonebench`` at a terminal: the TUI on this station's live bench."""
+    from agent.cli_tui import run_tui
+    from agent.config import load_config
+    from agent.live import LiveBench
+
+    config = load_config()
+    return run_tui(LiveBench(slot_map=config.slots).supervisor, config.profile)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr)
     try:
@@ -51,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             logging.getLogger().setLevel(logging.INFO)
         if getattr(args, "func", None) is None:
+            if args.command is None and sys.stdin.isatty() and sys.stdout.isatty():
+                return _live_bench()
             parser.print_help(sys.stderr)
             return UsageError.exit_code
         return int(args.func(args) or 0)

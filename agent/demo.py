@@ -33,7 +33,8 @@ def run_demo(
         if not headless:
             from agent.cli_tui import run_tui
 
-            return run_tui(live.supervisor, profile, out_dir=out, simulated=sim)
+            sim.answer_dialogs_after(5.0)  # a simulated technician taps Allow / Trust
+            return run_tui(live.supervisor, profile, out_dir=out)
         bench = make_bench(profile, out_dir=out)
         return asyncio.run(_headless(live, bench, sim.names, timeout_s))
 

@@ -41,7 +41,7 @@ def make_bench(
         key=key,
         store=store,
         station_id=station_id or config.station_id or key.default_station_id(),
-        operator=operator or NoOperator(),
+        operator=operator if operator is not None else NoOperator(),
         timeout_s=timeout_s,
         on_saved=Outbox().add,
     )

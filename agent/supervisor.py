@@ -88,6 +88,16 @@ class Supervisor:
         finally:
             await self.aclose()
 
+    def rerun(self, slot: int) -> bool:
+        """Run the phone in ``slot`` again (a new report; the last one stays in the chain).
+        False when no phone is there or its session is still running."""
+        phone = next((p for p in self.phones.values() if p.slot == slot), None)
+        if phone is None or phone.session is not None or phone.state in ("connecting", "checking", "gone"):
+            return False
+        phone.finished_at, phone.state = None, "connecting"
+        self._spawn(self._connect(phone))
+        return True
+
     async def aclose(self) -> None:
         tasks = list(self._tasks) + [p.session for p in self.phones.values() if p.session]
         for task in tasks:

@@ -10,6 +10,7 @@ import dataclasses
 import logging
 import os
 import socket
+import threading
 from collections.abc import Sequence
 
 from agent.fixture import Fixture
@@ -103,6 +104,25 @@ class SimulatedBench:
         if self.adb_server is not None:
             self.adb_server.stop()
             self.adb_server = None
+
+    def answer_dialogs_after(self, seconds: float) -> threading.Timer:
+        """After ``seconds``, allow USB debugging and tap Trust on every phone that waits
+        for it, as a technician would: the demo shows both states, then the session."""
+
+        def tap() -> None:
+            for fixture in self.fixtures:
+                try:
+                    if fixture.android is not None and fixture.android.state == "unauthorized":
+                        next(s for s in self.adbds.values() if s.fixture is fixture).authorize()
+                    elif fixture.ios is not None and fixture.ios.pairing == "trust_pending" and self.usbmuxd:
+                        self.usbmuxd.trust(fixture.device_id)
+                except Exception as e:  # the bench may be stopping
+                    log.info("could not answer the dialog on %s: %s", fixture.device_id, e)
+
+        timer = threading.Timer(seconds, tap)
+        timer.daemon = True
+        timer.start()
+        return timer
 
     @property
     def usbmux_address(self) -> str | None:

@@ -1,0 +1,71 @@
+"""``phonebench tui``: the bench on screen, over real phones or recorded ones (``--replay``).
+
+Textual loads only when the TUI starts, so ``phonebench --help`` stays quick and headless
+commands never pull it in. ``run_tui`` is also what the bare ``phonebench`` and ``demo`` call.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from agent.errors import UsageError
+
+MakeSupervisor = Callable[[Any], Any]  # (agent.engine.Bench) -> agent.supervisor.Supervisor
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("tui", help="the bench on screen: phones, checks, questions, grades")
+    p.add_argument("--profile", default=None, metavar="NAME|FILE", help="grading profile (default: the station config's, else default)")
+    p.add_argument("--replay", type=Path, metavar="DIR", help="recorded phones (fixtures) instead of real ones")
+    p.set_defaults(func=cmd_tui)
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    if args.replay is not None:
+        make_supervisor = replay_supervisor(args.replay)
+    else:
+        from agent.config import load_config
+        from agent.live import LiveBench
+
+        make_supervisor = LiveBench(slot_map=load_config().slots).supervisor
+    return run_tui(make_supervisor, args.profile)
+
+
+def replay_supervisor(folder: Path) -> MakeSupervisor:
+    """A supervisor factory over every fixture in ``folder`` (a bad file is a one-line error)."""
+    from agent.discovery.replay import ReplaySource
+    from agent.fixture import load_fixture
+    from agent.supervisor import Supervisor
+
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder of fixtures")
+    files = sorted(p for p in folder.rglob("*.yaml") if p.is_file())
+    if not files:
+        raise UsageError(f"{folder}: no fixture files (*.yaml) in this folder")
+    source = ReplaySource([load_fixture(p) for p in files])
+    return lambda bench: Supervisor(bench, [source], source.open_link)
+
+
+def run_tui(make_supervisor: MakeSupervisor, profile: str | None, *, out_dir: Path | None = None) -> int:
+    """Build the bench (errors surface before the screen takes over), then run the app."""
+    from agent.station import make_bench
+    from agent.tui.app import BenchApp
+    from agent.tui.operator import TuiOperator
+
+    from agent.config import load_config
+    from agent.outbox import Outbox
+    from agent.uploader import Uploader, UploadWorker
+
+    operator = TuiOperator()
+    bench = make_bench(profile, out_dir=out_dir, operator=operator)
+    worker = UploadWorker(Uploader(Outbox(), load_config())).start()
+    bench.on_saved = worker.on_saved
+    try:
+        app = BenchApp(make_supervisor(bench), operator, bench.profile.name)
+        app.run()
+    finally:
+        worker.stop()
+    return app.return_code or 0

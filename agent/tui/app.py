@@ -1,0 +1,143 @@
+"""The bench TUI: wiring only. The supervisor runs in a worker and feeds a plain model;
+a timer draws what changed, so 32 busy phones cost one redraw per tick, not one per event.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer
+
+from agent.errors import PhonebenchError
+from agent.tui.model import BenchModel
+from agent.tui.operator import Pending, TuiOperator
+from agent.tui.rerun import rerun
+from agent.tui.widgets.bench_card import BenchCard
+from agent.tui.widgets.bench_grid import BenchGrid
+from agent.tui.widgets.confirm import Confirm
+from agent.tui.widgets.event_log import EventLog, LogBridge
+from agent.tui.widgets.phone_view import PhoneView
+from agent.tui.widgets.question_panel import QuestionPanel, Reply
+from agent.tui.widgets.status_line import StatusLine
+from agent.tui.widgets.text_view import TextView
+
+REFRESH_S = 0.1
+STYLES = Path(__file__).resolve().parent
+
+
+class BenchApp(App[None]):
+    CSS_PATH = [STYLES / "bench.tcss", STYLES / "dialogs.tcss"]  # absolute: subclasses live elsewhere
+    TITLE = "phonebench"
+    BINDINGS = [Binding("a", "questions", "Answer questions"), Binding("l", "toggle_log", "Log pane")]
+
+    def __init__(self, supervisor: Any, operator: TuiOperator, profile: str) -> None:
+        super().__init__()
+        self.supervisor, self.operator, self.profile = supervisor, operator, profile
+        self.model = BenchModel()
+        self.status_line, self.grid, self.event_log = StatusLine(id="status"), BenchGrid(id="bench"), EventLog(id="log")
+        self.asking: Pending | None = None
+        self.snoozed = False
+        self.bridge = LogBridge(self.model.note)
+
+    def compose(self) -> ComposeResult:
+        yield self.status_line
+        yield self.grid
+        yield self.event_log
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.bridge.install()
+        self.operator.on_change = lambda: self.call_later(self.ask_next)
+        self.run_worker(self.run_bench(), name="bench", exit_on_error=False)
+        self.set_interval(REFRESH_S, self.tick)
+        self.tick()
+
+    def on_unmount(self) -> None:
+        self.operator.on_change = None
+        self.bridge.uninstall()
+
+    async def run_bench(self) -> None:
+        """Fold the supervisor's events into the model; a failure is one line, not a crash."""
+        try:
+            async for event in self.supervisor.events():
+                self.model.apply(event)
+        except PhonebenchError as e:
+            self.model.note(f"bench stopped: {e}")
+        except Exception as e:  # the screen stays up and says what happened
+            self.model.note(f"bench stopped: internal error: {type(e).__name__}: {e}")
+
+    def tick(self) -> None:
+        for slot in sorted(self.model.take_dirty()):
+            view = self.model.slots[slot]
+            self.grid.show(view)
+            if isinstance(self.screen, PhoneView) and self.screen.view.slot == slot:
+                self.screen.redraw(view)
+        self.event_log.add(self.model.take_lines())
+        if self.focused is None and len(self.screen_stack) == 1:
+            self.grid.focus_slot(min(self.model.slots, default=0))
+        self.status_line.show(self.profile, list(self.model.slots.values()), self.operator.waiting)
+        self.ask_next()
+
+    def ask_next(self, force: bool = False) -> None:
+        """Show the oldest question, unless one is shown or the technician is busy elsewhere
+        (on the bench, or looking at the very phone that asks, is not elsewhere)."""
+        head = self.operator.head
+        if head is None or self.asking is not None:
+            return
+        here = len(self.screen_stack) == 1 or (isinstance(self.screen, PhoneView) and self.screen.view.slot == head.phone.slot)
+        if not force and (self.snoozed or not here):
+            return
+        self.asking = head
+        self.push_screen(QuestionPanel(head, self.operator.waiting), self.replied)
+
+    def replied(self, reply: Reply | None) -> None:
+        item, self.asking = self.asking, None
+        if item is None or reply is None or reply.kind == "later":
+            self.snoozed = True
+            return
+        self.call_later(self.ask_next)
+        self.operator.answer(item, reply.value)
+        self.model.answered(item.phone.slot, item.question.key)
+        self.model.note(f"{item.question.key}: {'cannot tell' if reply.value is None else 'answered'}", item.phone.slot)
+
+    def action_questions(self) -> None:
+        self.snoozed = False
+        if self.operator.head is None:
+            self.notify("No questions waiting.")
+        self.ask_next(force=True)
+
+    def action_toggle_log(self) -> None:
+        self.event_log.display = not self.event_log.display
+
+    def on_bench_card_opened(self, message: BenchCard.Opened) -> None:
+        self.push_screen(PhoneView(self.model.slots[message.slot]))
+
+    def on_phone_view_rerun_requested(self, message: PhoneView.RerunRequested) -> None:
+        view = self.model.slots[message.slot]
+        if view.state in ("checking", "connecting"):
+            self.notify(f"Slot {view.slot} is still running.", severity="warning", markup=False)
+            return
+        question = f"Run slot {view.slot} again? A new signed report is written; the last one stays in the chain."
+        self.push_screen(Confirm(question), lambda yes: self.start_rerun(message.slot) if yes else None)
+
+    def start_rerun(self, slot: int) -> None:
+        try:
+            rerun(self.supervisor, slot)
+        except PhonebenchError as e:
+            self.notify(str(e), severity="error", markup=False)
+
+    def on_phone_view_report_requested(self, message: PhoneView.ReportRequested) -> None:
+        view = self.model.slots[message.slot]
+        if view.report is None:
+            self.notify(f"Slot {view.slot} has no report yet.", markup=False)
+            return
+        text = json.dumps(view.report, indent=2, ensure_ascii=False)
+        self.push_screen(TextView(f"Report {view.path} (read-only)", text))
+
+    def on_phone_view_log_requested(self, message: PhoneView.LogRequested) -> None:
+        view = self.model.slots[message.slot]
+        self.push_screen(TextView(f"Log of slot {view.slot}", "\n".join(view.log)))

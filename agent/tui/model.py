@@ -1,0 +1,241 @@
+"""What the TUI knows about each slot, folded from bench events.
+
+Kept free of Textual so a burst of events from 32 phones costs only dictionary updates:
+widgets read the slots that changed on the next refresh tick, not once per event.
+Strings from a phone are stored as they came; every widget shows them as Text, never markup.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.check import CheckResult
+from agent.events import (
+    BenchEvent,
+    CheckFinished,
+    DeviceIdentified,
+    PhoneGone,
+    PhoneSeen,
+    QuestionAnswered,
+    QuestionAsked,
+    ReportSaved,
+    SessionFailed,
+    SessionGraded,
+    SessionStarted,
+    SlotEvent,
+)
+from agent.text import printable
+
+#: what a supervisor state means to the person at the bench
+STATE_TEXT: dict[str, str] = {
+    "seen": "connecting",
+    "connecting": "connecting",
+    "checking": "checking",
+    "trust_pending": "waiting for Trust",
+    "denied": "Trust denied",
+    "locked": "locked: unlock it",
+    "unauthorized": "USB debugging not allowed",
+    "usb_only": "USB debugging off",
+    "offline": "offline to adb",
+    "recovery": "in recovery mode",
+    "sideload": "in sideload mode",
+    "no_permissions": "no USB permission",
+    "gone": "unplugged",
+    "done": "done",
+    "incomplete": "incomplete",
+    "error": "error",
+}
+WAITING = frozenset({"trust_pending", "denied", "locked", "unauthorized", "usb_only", "offline",
+                     "recovery", "sideload", "no_permissions"})
+LOG_LINES = 200
+
+
+@dataclass
+class SlotView:
+    """One slot's phone as the technician sees it; ``state`` is a STATE_TEXT key."""
+
+    slot: int
+    device_id: str
+    platform: str
+    model: str | None = None
+    state: str = "connecting"
+    guidance: str | None = None
+    session_id: str | None = None
+    checks_total: int = 0
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    device: dict[str, Any] = field(default_factory=dict)
+    asking: set[str] = field(default_factory=set)
+    grade: dict[str, Any] | None = None
+    report: dict[str, Any] | None = None
+    envelope: dict[str, Any] | None = None
+    path: Any = None
+    error: str | None = None
+    log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
+
+    @property
+    def name(self) -> str:
+        return self.model or self.device.get("model") or self.device_id
+
+    @property
+    def checks_done(self) -> int:
+        return len(self.checks)
+
+    @property
+    def running(self) -> bool:
+        return self.state == "checking" and self.session_id is not None
+
+    @property
+    def outcome(self) -> str:
+        """The look of the card: waiting, running, asking, good, review, bad, incomplete, error, gone."""
+        if self.asking and self.state == "checking":
+            return "asking"
+        if self.state in WAITING:
+            return "waiting"
+        if self.state == "done":
+            if self.grade is None or self.grade.get("value") == "review":
+                return "review"
+            failed = any(c.get("verdict") == "fail" for c in self.checks.values())
+            return "bad" if failed else "good"
+        if self.state in ("incomplete", "error", "gone"):
+            return self.state
+        return "running"
+
+    def status(self) -> str:
+        """One short line for the card."""
+        if self.asking and self.state == "checking":
+            return "needs you"
+        if self.running:
+            return f"checking {self.checks_done} of {self.checks_total}"
+        if self.state == "done" and self.grade is not None:
+            return f"done · grade {printable(self.grade.get('value'))}"
+        if self.state == "error" and self.error:
+            return f"error: {printable(self.error)}"
+        return STATE_TEXT.get(self.state, printable(self.state))
+
+    def reset_session(self, session_id: str, checks: int) -> None:
+        self.session_id, self.checks_total = session_id, checks
+        self.checks, self.asking, self.grade = {}, set(), None
+        self.report = self.envelope = self.path = self.error = None
+        self.state, self.guidance = "checking", None
+
+
+def check_dict(name: str, result: CheckResult) -> dict[str, Any]:
+    """A check result in the report's shape, so the phone view reads one shape only."""
+    metrics = {key: metric.to_json() for key, metric in result.metrics.items()}
+    return {"name": name, "title": name.capitalize(), "outcome": result.outcome, "detail": result.detail,
+            "metrics": metrics, "verdict": None, "reasons": []}
+
+
+class BenchModel:
+    """Every slot, plus what changed since the UI last looked."""
+
+    def __init__(self) -> None:
+        self.slots: dict[int, SlotView] = {}
+        self.dirty: set[int] = set()
+        self.lines: list[str] = []
+
+    def take_dirty(self) -> set[int]:
+        dirty, self.dirty = self.dirty, set()
+        return dirty
+
+    def take_lines(self) -> list[str]:
+        lines, self.lines = self.lines, []
+        return lines
+
+    def note(self, line: str, slot: int | None = None) -> None:
+        """A one-line entry for the event log (and the slot's own log)."""
+        view = self.slots.get(slot) if slot is not None else None
+        text = f"slot {slot} {printable(view.name)}: {line}" if view else line
+        self.lines.append(text)
+        if view is not None:
+            view.log.append(line)
+
+    def answered(self, slot: int | None, key: str) -> None:
+        """The technician dealt with a question (answers None never reach the engine's events)."""
+        view = self.slots.get(slot) if slot is not None else None
+        if view is not None:
+            view.asking.discard(key)
+            self.dirty.add(view.slot)
+
+    def apply(self, event: BenchEvent) -> None:
+        if isinstance(event, PhoneSeen):
+            self._seen(event)
+        elif isinstance(event, PhoneGone):
+            if (view := self.slots.get(event.slot)) is not None:
+                view.state = "gone"
+                self.note("unplugged", event.slot)
+        elif isinstance(event, SlotEvent) and (view := self.slots.get(event.slot)) is not None:
+            _apply_session(view, event.event, self)
+        else:
+            return
+        self.dirty.add(event.slot)
+
+    def _seen(self, event: PhoneSeen) -> None:
+        view = self.slots.get(event.slot)
+        if view is None or view.device_id != event.phone.device_id:
+            view = SlotView(event.slot, event.phone.device_id, event.phone.platform, event.phone.model)
+            self.slots[event.slot] = view
+            self.note(f"{printable(event.phone.platform)} phone {printable(event.phone.device_id)} on the bench", event.slot)
+        if event.state == "checking" and view.running:
+            return
+        if event.state == "checking":
+            view.session_id = None  # a new session is coming: late events of the last one are stale
+        if view.state in ("done", "incomplete") and event.state == "done":
+            return
+        view.state, view.guidance = event.state, event.guidance
+        if event.guidance:
+            self.note(printable(event.guidance), event.slot)
+
+
+def _apply_session(view: SlotView, event: Any, model: BenchModel) -> None:
+    """One session event onto its slot; events of an older session are ignored."""
+    if isinstance(event, SessionStarted):
+        view.reset_session(event.session_id, len(event.checks))
+        model.note("checks started", view.slot)
+        return
+    if event.session_id != view.session_id:
+        return
+    if isinstance(event, DeviceIdentified):
+        view.device, view.model = dict(event.device), event.phone.model or view.model
+    elif isinstance(event, CheckFinished):
+        view.checks[event.check] = check_dict(event.check, event.result)
+        detail = f" ({printable(event.result.detail)})" if event.result.detail else ""
+        model.note(f"{event.check}: {event.result.outcome}{detail}", view.slot)
+    elif isinstance(event, QuestionAsked):
+        view.asking.add(event.question.key)
+        model.note(f"question: {event.question.prompt}", view.slot)
+    elif isinstance(event, QuestionAnswered):
+        view.asking.discard(event.question)
+    elif isinstance(event, SessionGraded):
+        _graded(view, event.grading)
+    elif isinstance(event, ReportSaved):
+        _saved(view, event, model)
+    elif isinstance(event, SessionFailed):
+        view.state, view.error, view.asking = "error", event.error, set()
+        model.note(f"session failed: {printable(event.error)}", view.slot)
+
+
+def _graded(view: SlotView, grading: Any) -> None:
+    for name, verdict in grading.verdicts.items():
+        if name in view.checks:
+            view.checks[name]["verdict"] = verdict.verdict
+            view.checks[name]["reasons"] = list(verdict.reasons)
+    grade = grading.grade
+    view.grade = {"value": grade.value, "reasons": list(grade.reasons)} if grade is not None else None
+    view.asking = set()
+
+
+def _saved(view: SlotView, event: ReportSaved, model: BenchModel) -> None:
+    report = event.report
+    view.report, view.envelope, view.path = report, event.envelope, event.path
+    view.checks = {c["name"]: dict(c) for c in report.get("checks", [])}
+    view.grade = report.get("grade")
+    complete = (report.get("session") or {}).get("complete")
+    view.state = "done" if complete else "incomplete"
+    if view.grade is not None:
+        model.note(f"done, grade {printable(view.grade.get('value'))}", view.slot)
+    else:
+        reason = (report.get("session") or {}).get("incomplete_reason") or "session incomplete"
+        model.note(f"incomplete: {printable(reason)}", view.slot)

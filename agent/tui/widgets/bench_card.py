@@ -1,0 +1,70 @@
+"""One slot on the bench: what is plugged in, how far its checks are, and how it came out.
+
+The card's look follows ``outcome`` (reactive -> CSS class ``-<outcome>``); colours live
+in bench.tcss. Phone strings reach the screen as Text, so ``[red]x`` shows as typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.markup import escape
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Label, ProgressBar
+
+from agent.text import printable
+from agent.tui.model import SlotView
+
+OUTCOMES = ("waiting", "running", "asking", "good", "review", "bad", "incomplete", "error", "gone")
+PLATFORM = {"android": "Android", "ios": "iPhone"}
+
+
+class BenchCard(Widget, can_focus=True):
+    """A slot's card; Enter opens the phone view."""
+
+    BINDINGS = [Binding("enter", "open", "Open", show=True)]
+
+    @dataclass
+    class Opened(Message):
+        slot: int
+
+    outcome: reactive[str] = reactive("running")
+
+    def __init__(self, slot: int) -> None:
+        super().__init__(id=f"slot-{slot}")
+        self.slot = slot
+        self.name_label, self.status_label = Label(classes="name"), Label(classes="status")
+        self.bar = ProgressBar(show_eta=False, show_percentage=False)
+
+    def compose(self) -> ComposeResult:
+        yield self.name_label
+        with Horizontal():
+            yield self.status_label
+            yield self.bar
+
+    def show(self, view: SlotView) -> None:
+        """Draw ``view``; called on a refresh tick, only for slots that changed."""
+        platform = PLATFORM.get(view.platform, view.platform)
+        self.border_title = escape(f"{view.slot} · {printable(platform)}")
+        self.name_label.update(Text(printable(view.name), no_wrap=True, overflow="ellipsis"))
+        self.status_label.update(Text(view.status(), no_wrap=True, overflow="ellipsis"))
+        self.bar.display = view.running
+        if view.running:
+            self.bar.update(total=max(view.checks_total, 1), progress=view.checks_done)
+        self.outcome = view.outcome
+
+    def watch_outcome(self, old: str, new: str) -> None:
+        self.remove_class(f"-{old}")
+        self.add_class(f"-{new}")
+
+    def action_open(self) -> None:
+        self.post_message(self.Opened(self.slot))
+
+    def on_click(self) -> None:
+        self.focus()

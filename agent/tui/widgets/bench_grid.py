@@ -1,0 +1,89 @@
+"""The bench: one card per slot, in slot order, that arrow keys and slot numbers move across.
+
+Columns follow the terminal's width (32 cards fit 120x40; 80x24 scrolls). Typing a slot
+number jumps to that card; two digits typed in quick succession make one number.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import ItemGrid, VerticalScroll
+from textual.events import Key
+from textual.widgets import Label
+
+from agent.tui.model import SlotView
+from agent.tui.widgets.bench_card import BenchCard
+
+CARD_WIDTH = 30
+DIGIT_PAUSE_S = 0.8
+
+
+class BenchGrid(VerticalScroll, can_focus=False):
+    """Holds the cards and moves focus between them."""
+
+    BINDINGS = [
+        Binding("left", "move(-1, 0)", "Left", show=False),
+        Binding("right", "move(1, 0)", "Right", show=False),
+        Binding("up", "move(0, -1)", "Up", show=False),
+        Binding("down", "move(0, 1)", "Down", show=False),
+    ]
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._digits = ""
+        self._digit_at = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Label("No phones yet: plug one in.", id="empty")
+        yield ItemGrid(min_column_width=CARD_WIDTH, max_column_width=CARD_WIDTH, id="cards")
+
+    @property
+    def cards(self) -> list[BenchCard]:
+        return list(self.query_one("#cards", ItemGrid).query_children(BenchCard))
+
+    def show(self, view: SlotView) -> None:
+        """Draw one slot, adding its card (in slot order) the first time."""
+        card = self._card(view.slot)
+        if card is None:
+            card = BenchCard(view.slot)
+            later = [c for c in self.cards if c.slot > view.slot]
+            self.query_one("#cards", ItemGrid).mount(card, before=later[0] if later else None)
+            self.query_one("#empty").display = False
+        card.show(view)
+
+    def focus_slot(self, slot: int) -> bool:
+        card = self._card(slot)
+        if card is not None:
+            card.focus()
+        return card is not None
+
+    def _card(self, slot: int) -> BenchCard | None:
+        return next((c for c in self.cards if c.slot == slot), None)
+
+    def _columns(self) -> int:
+        return max(1, self.query_one("#cards", ItemGrid).size.width // CARD_WIDTH)
+
+    def action_move(self, dx: int, dy: int) -> None:
+        cards = self.cards
+        if not cards:
+            return
+        focused = self.app.focused
+        index = cards.index(focused) if isinstance(focused, BenchCard) and focused in cards else 0
+        target = index + dx + dy * self._columns()
+        if 0 <= target < len(cards):
+            cards[target].focus()
+
+    def on_key(self, event: Key) -> None:
+        if event.character is None or not event.character.isdigit():
+            return
+        now = time.monotonic()
+        quick = now - self._digit_at < DIGIT_PAUSE_S
+        self._digits = (self._digits if quick else "") + event.character
+        self._digit_at = now
+        if not self.focus_slot(int(self._digits)):
+            self._digits = event.character
+            self.focus_slot(int(self._digits))
+        event.stop()

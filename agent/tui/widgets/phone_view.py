@@ -1,0 +1,62 @@
+"""One phone in full: every check's figures, units and sources, verdicts, grade, report.
+
+It redraws on the app's refresh tick while the session runs. Re-running is asked of the
+app (it confirms first); the report and the log open read-only on top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from agent.tui.model import SlotView
+from agent.tui.render import phone_details
+
+
+class PhoneView(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Bench"),
+        Binding("r", "rerun", "Re-run"),
+        Binding("j", "report", "Report JSON"),
+        Binding("l", "log", "Log"),
+    ]
+
+    @dataclass
+    class RerunRequested(Message):
+        slot: int
+
+    @dataclass
+    class ReportRequested(Message):
+        slot: int
+
+    @dataclass
+    class LogRequested(Message):
+        slot: int
+
+    def __init__(self, view: SlotView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(phone_details(self.view), id="details")
+        yield Footer()
+
+    def redraw(self, view: SlotView) -> None:
+        self.view = view
+        self.query_one("#details", Static).update(phone_details(view))
+
+    def action_rerun(self) -> None:
+        self.post_message(self.RerunRequested(self.view.slot))
+
+    def action_report(self) -> None:
+        self.post_message(self.ReportRequested(self.view.slot))
+
+    def action_log(self) -> None:
+        self.post_message(self.LogRequested(self.view.slot))

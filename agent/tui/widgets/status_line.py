@@ -1,0 +1,25 @@
+"""The top line: the profile, how many phones are where, and whether anyone needs you."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.text import Text
+from textual.widgets import Static
+
+from agent.tui.model import SlotView
+
+
+class StatusLine(Static):
+    def show(self, profile: str, views: list[SlotView], questions: int) -> None:
+        counts = Counter(v.outcome for v in views)
+        done = counts["good"] + counts["bad"] + counts["review"]
+        text = Text("phonebench", style="bold")
+        text.append(f" · {profile} · {len(views)} phones: {counts['running'] + counts['asking']} checking, {done} done")
+        if counts["waiting"]:
+            text.append(f", {counts['waiting']} waiting", style="yellow")
+        if counts["error"] + counts["incomplete"]:
+            text.append(f", {counts['error'] + counts['incomplete']} error/incomplete", style="red")
+        if questions:
+            text.append(f" · {questions} question{'s' if questions > 1 else ''} for you (press a)", style="bold yellow")
+        self.update(text)

@@ -1,0 +1,24 @@
+"""Read-only text on top of everything: a report's JSON or a slot's log."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, TextArea
+
+
+class TextView(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "dismiss", "Close")]
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text, self.text = title, text
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.title_text, markup=False, classes="title")
+        yield TextArea(self.text, read_only=True, show_line_numbers=True, soft_wrap=False)
+        yield Footer()
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

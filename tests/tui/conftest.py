@@ -1,0 +1,151 @@
+"""Helpers for the TUI tests: apps over recorded phones, and a scripted bench whose
+events are fixed, so snapshots show the same screen on every run."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.discovery.replay import ReplaySource
+from agent.engine import run_session
+from agent.events import (
+    BenchEvent,
+    Event,
+    PhoneGone,
+    PhoneRef,
+    PhoneSeen,
+    ReportSaved,
+    SessionFailed,
+    SessionStarted,
+    SlotEvent,
+)
+from agent.fixture import load_fixture
+from agent.links.replay import replay_link
+from agent.operator import AnswersOperator
+from agent.station import make_bench
+from agent.supervisor import Supervisor
+from agent.tui.app import BenchApp
+from agent.tui.operator import TuiOperator
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+ANSWERS = {"screen.visual": [], "cosmetic_grade": "B", "notes": "scuff on frame"}
+FIXED_KEYID = "sha256:" + "ab" * 32
+
+
+def fixture_path(name: str) -> Path:
+    return next(FIXTURES.rglob(name))
+
+
+def replay_app(tmp_path: Path, names: Iterable[str]) -> tuple[BenchApp, Path]:
+    """The real app over ReplaySource: supervisor, engine, grading, signing; reports in tmp."""
+    out = tmp_path / "out"
+    operator = TuiOperator()
+    bench = make_bench("default", out_dir=out, operator=operator)
+    source = ReplaySource([load_fixture(fixture_path(n)) for n in names])
+    supervisor = Supervisor(bench, [source], source.open_link, rejoin_s=0.2, retry_s=0.05)
+    return BenchApp(supervisor, operator, "default"), out
+
+
+async def wait_for(pilot: Any, condition: Callable[[], Any], what: str, limit: int = 400) -> None:
+    """Let the app run until ``condition`` holds and the screen shows it (the limit only
+    stops a hung test)."""
+    for _ in range(limit):
+        if condition() and not pilot.app.model.dirty and not pilot.app.model.lines:
+            await pilot.pause()
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+class ScriptedSupervisor:
+    """Stands in for the supervisor: yields fixed events, then stays quiet like an idle bench."""
+
+    def __init__(self, events: list[BenchEvent]) -> None:
+        self.script = events
+        self.phones: dict[str, Any] = {}
+
+    async def events(self) -> AsyncIterator[BenchEvent]:
+        for event in self.script:
+            yield event
+        await asyncio.Event().wait()
+
+
+async def recorded_session(name: str, slot: int, out: Path, answers: dict[str, Any] = ANSWERS) -> list[BenchEvent]:
+    """One real session over a fixture, answered from ``answers``, with ids and paths fixed."""
+    bench = make_bench("default", out_dir=out, operator=AnswersOperator(answers, {}))
+    link = replay_link(load_fixture(fixture_path(name)))
+    events: list[Event] = [e async for e in run_session(link, bench, slot)]
+    seen = PhoneSeen(slot, PhoneRef(link.device_id, link.platform, slot), "checking")
+    return [seen, *(SlotEvent(slot, _fixed(e, slot)) for e in events)]
+
+
+def _fixed(event: Event, slot: int) -> Event:
+    if not isinstance(event, ReportSaved):
+        return event
+    report = copy.deepcopy(event.report)
+    report["report_id"] = f"00000000-0000-4000-8000-{slot:012d}"
+    report["station"]["key_id"] = FIXED_KEYID
+    envelope = {"signatures": [{"keyid": FIXED_KEYID, "sig": "-"}]}
+    return replace(event, report=report, envelope=envelope, path=Path("reports") / f"00000{slot}-report.dsse.json")
+
+
+def until(events: list[BenchEvent], kind: type, count: int = 1) -> list[BenchEvent]:
+    """The events up to and including the ``count``-th session event of ``kind``."""
+    seen = 0
+    for i, event in enumerate(events):
+        if isinstance(event, SlotEvent) and isinstance(event.event, kind):
+            seen += 1
+            if seen == count:
+                return events[: i + 1]
+    return events
+
+
+async def mixed_bench(out: Path) -> list[BenchEvent]:
+    """A bench in every state a technician meets: done (good, failed, for review), running,
+    needs you, waiting, incomplete, error and unplugged."""
+    from agent.events import CheckFinished, QuestionAsked
+
+    events: list[BenchEvent] = []
+    events += await recorded_session("pixel-7.yaml", 1, out)
+    events += await recorded_session("storage-counterfeit.yaml", 2, out)
+    events += until(await recorded_session("galaxy-s23.yaml", 3, out), CheckFinished, 2)
+    events += until(await recorded_session("iphone-13.yaml", 4, out), QuestionAsked)
+    events.append(PhoneSeen(5, PhoneRef("00008110-001C45E83A0B401E", "ios", 5), "trust_pending",
+                            "Tap Trust on the phone and enter its passcode"))
+    events.append(PhoneSeen(6, PhoneRef("2B151FDH2000UA", "android", 6), "unauthorized",
+                            "Allow USB debugging on the phone (tick 'Always allow from this computer')"))
+    events += await recorded_session("disconnect-mid-battery.yaml", 7, out)
+    events += [PhoneSeen(8, PhoneRef("R58N90ABCDE", "android", 8), "checking"),
+               SlotEvent(8, SessionStarted("s8", PhoneRef("R58N90ABCDE", "android", 8), "adb:R58N90ABCDE", ("identity",))),
+               SlotEvent(8, SessionFailed("s8", "adb: the phone stopped answering (device offline)"))]
+    events += until(await recorded_session("moto-g7.yaml", 9, out), CheckFinished, 2)
+    events.append(PhoneGone(9, "ZY22C0FFEE"))
+    events += await recorded_session("oneplus-12.yaml", 10, out, answers={})
+    return events
+
+
+@pytest.fixture
+def copy_fixture(tmp_path: Path) -> Callable[[str], Path]:
+    def copy_one(name: str) -> Path:
+        folder = tmp_path / "fixtures"
+        folder.mkdir(exist_ok=True)
+        return Path(shutil.copy(fixture_path(name), folder))
+
+    return copy_one
+
+
+def scripted_app(events: list[BenchEvent]) -> BenchApp:
+    return BenchApp(ScriptedSupervisor(events), TuiOperator(), "default")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Pilot tests run on asyncio (anyio's pytest plugin; Textual runs on asyncio only)."""
+    return "asyncio"
