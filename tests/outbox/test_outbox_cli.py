@@ -15,10 +15,8 @@ from outbox_helpers import receiver  # noqa: F401  (fixture)
 MINE = ("agent.cli_outbox", "agent.cli_config", "agent.cli_backend")
 
 
-@pytest.fixture(autouse=True)
-def wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The sub-commands as the lead will wire them in agent/cli.py."""
-    monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, *MINE))
+def test_delivery_commands_are_wired_into_the_cli() -> None:
+    assert set(MINE) <= set(cli.COMMAND_MODULES)
 
 
 @pytest.fixture
