@@ -14,6 +14,7 @@ waits longer than the call's timeout (adbutils waits up to 10 minutes while open
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import socket
 import subprocess
@@ -73,6 +74,19 @@ class _BoundedClient(AdbClient):
         self.made.clear()
 
 
+#: adbutils blocks, so each command holds a thread while the phone answers. The default
+#: pool has cpu+4 threads (6 on a 2-core station), which would queue a 32-phone bench.
+ADB_THREADS = 128
+_POOL: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _blocking_pool() -> concurrent.futures.ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = concurrent.futures.ThreadPoolExecutor(ADB_THREADS, thread_name_prefix="adb-shell")
+    return _POOL
+
+
 class AdbAndroidLink(AndroidLink):
     """One phone (or simulator) as the adb server lists it."""
 
@@ -92,7 +106,8 @@ class AdbAndroidLink(AndroidLink):
 
     async def shell(self, command: str, timeout: float = DEFAULT_TIMEOUT_S) -> ShellResult:
         try:
-            return await asyncio.wait_for(asyncio.to_thread(self._shell, command, timeout), timeout)
+            call = asyncio.get_running_loop().run_in_executor(_blocking_pool(), self._shell, command, timeout)
+            return await asyncio.wait_for(call, timeout)
         except TimeoutError as e:  # asyncio.TimeoutError is TimeoutError from 3.11
             raise LinkTimeout(f"{self.describe}: `{command}` did not answer within {timeout:g} s") from e
 
