@@ -19,7 +19,6 @@ import json
 import os
 import re
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any
 from agent import paths
 from agent.errors import OutboxError
 from agent.report_build import utc_now
+from agent.sqlite import WalDatabase
 from agent.store import StoredReport
 
 STATES = ("pending", "delivered", "rejected")
@@ -70,9 +70,8 @@ class Outbox:
     def __init__(self, path: Path | None = None, busy_timeout_s: float = 30.0) -> None:
         self.path = path or paths.outbox_path()
         self.busy_timeout_s = busy_timeout_s
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
+        self._db = WalDatabase(self.path, "the outbox", busy_timeout_s)
+        self._read, self._write = self._db.read, self._db.write
         with self._write() as db:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -171,52 +170,9 @@ class Outbox:
             os.close(fd)
 
     def close(self) -> None:
-        with self._all_lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
+        self._db.close()
 
     def _update(self, assignments: str, params: tuple, report_id: str) -> None:
         with self._write() as db:
             db.execute(f"UPDATE reports SET {assignments} WHERE report_id = ?", (*params, report_id))
 
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        try:
-            return self._conn().execute(sql, params).fetchall()
-        except sqlite3.Error as e:
-            raise OutboxError(f"{self.path}: cannot read the outbox ({e})") from e
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction that holds the write lock from its start, committed on exit."""
-        db = self._conn()
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        except sqlite3.Error as e:
-            raise OutboxError(f"{self.path}: cannot write the outbox ({e})") from e
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
-        return conn
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = FULL")  # a commit is on disk before add() returns
-        except (OSError, sqlite3.Error) as e:
-            raise OutboxError(f"{self.path}: cannot open the outbox ({e})") from e
-        return conn

@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import socket
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,21 +205,14 @@ def _simulate(fixture: Fixture, home: Path, monkeypatch: pytest.MonkeyPatch, sta
         return Phone(fixture, lambda: PmdIosLink(fixture.device_id, pair_records=home / "pair_records"))
     from agent.links.adb import AdbAndroidLink, ensure_adb_server
     from agent.simulator import AdbdSimulator
+    from agent.simulator.bench import free_port
 
     with monkeypatch.context() as env:
         env.setenv("HOME", str(home))  # the adb server keeps its key under the HOME it starts with
-        server = ensure_adb_server(_free_port())
+        server = ensure_adb_server(free_port())
     stack.callback(server.stop)
     adbd = AdbdSimulator(fixture, adb_server_port=server.port).start()
     stack.callback(adbd.stop)
     return Phone(fixture, lambda: AdbAndroidLink(adbd.serial, port=server.port))
 
 
-def _free_port() -> int:
-    """A free loopback port outside the range the adb server scans for emulators."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in range(5037, 5586):
-            return port

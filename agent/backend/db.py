@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +17,7 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from agent.backend.chain import Judgement, Link, judge
-from agent.errors import OutboxError
+from agent.sqlite import WalDatabase
 from agent.report_build import utc_now
 from agent.signing import keyid_for, load_public_key
 
@@ -61,7 +58,8 @@ class ReceivedReport:
 class BackendDB:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._db = WalDatabase(path, "the backend database")
+        self._read, self._write = self._db.read, self._db.write
         with self._write() as db:
             for statement in _SCHEMA:
                 db.execute(statement)
@@ -107,39 +105,6 @@ class BackendDB:
 
     def count(self) -> int:
         return self._read("SELECT count(*) FROM reports")[0][0]
-
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        try:
-            return self._conn().execute(sql, params).fetchall()
-        except sqlite3.Error as e:
-            raise OutboxError(f"{self.path}: cannot read the backend database ({e})") from e
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        db = self._conn()
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        except sqlite3.Error as e:
-            raise OutboxError(f"{self.path}: cannot write the backend database ({e})") from e
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = FULL")  # 201 means it is on disk
-            except (OSError, sqlite3.Error) as e:
-                raise OutboxError(f"{self.path}: cannot open the backend database ({e})") from e
-            self._local.conn = conn
-        return conn
 
 
 def _link(db: sqlite3.Connection, keyid: str, sequence: int) -> Link | None:

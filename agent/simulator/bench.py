@@ -20,12 +20,13 @@ log = logging.getLogger(__name__)
 
 
 def free_port() -> int:
-    """An ephemeral port on loopback, outside adb's emulator range (5555-5585)."""
+    """An ephemeral loopback port outside what adb claims: its default server port (5037)
+    through the range it scans for emulators (5555-5585)."""
     while True:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        if not 5555 <= port <= 5585:
+        if port not in range(5037, 5586):
             return port
 
 

@@ -18,6 +18,7 @@ import yaml
 from agent.fixture import Fixture, parse_fixture
 from agent.links.adb import AdbServer, ensure_adb_server
 from agent.simulator import AdbdSimulator
+from agent.simulator.bench import free_port
 
 Simulate = Callable[..., AdbdSimulator]
 States = Callable[[], dict[str, str]]
@@ -59,15 +60,6 @@ def make_fixture(name: str = "phone", **kwargs: Any) -> Fixture:
     return parse_fixture(fixture_text(name, **kwargs))
 
 
-def _free_port() -> int:
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in range(5037, 5586):
-            return port
-
-
 def _port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
@@ -90,7 +82,7 @@ def adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdbServer]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOME", str(home))  # the daemon keeps the HOME it was started with
         mp.delenv("ANDROID_ADB_SERVER_PORT", raising=False)
-        server = ensure_adb_server(_free_port())
+        server = ensure_adb_server(free_port())
     assert server.started_here
     yield server
     server.stop()
