@@ -8,7 +8,7 @@ pymobiledevice3, the same path as a station with real phones.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -43,24 +43,38 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def demo_fixtures(folder: Path | None, include_waiting: bool) -> list[Fixture]:
-    """The bundled ready phones (plus, for the TUI, the ones that wait for the technician)."""
+    """The bundled ready phones; for the TUI also a Pixel 7 and an iPhone 13 that wait for
+    "Allow USB debugging" and "Trust", which the demo's simulated technician taps."""
     if folder is not None:
         files = sorted(folder.rglob("*.yaml"))
-    else:
-        root = data_dir("fixtures")
-        files = sorted([*root.glob("android/*.yaml"), *root.glob("ios/*.yaml")])
-        if include_waiting:
-            files += sorted(root.glob("states/*.yaml"))
-    if not files:
-        raise UsageError(f"{folder}: no fixture files (*.yaml)")
-    return [load_fixture(f) for f in files]
+        if not files:
+            raise UsageError(f"{folder}: no fixture files (*.yaml)")
+        return [load_fixture(f) for f in files]
+    root = data_dir("fixtures")
+    fixtures = [load_fixture(f) for f in sorted([*root.glob("android/*.yaml"), *root.glob("ios/*.yaml")])]
+    if include_waiting:
+        fixtures += [_waiting(load_fixture(root / "android" / "pixel-7.yaml")), _waiting(load_fixture(root / "ios" / "iphone-13.yaml"))]
+    return fixtures
+
+
+def _waiting(fixture: Fixture) -> Fixture:
+    """The same phone before the technician allowed debugging or tapped Trust."""
+    if fixture.android is not None:
+        android = dataclasses.replace(fixture.android, state="unauthorized", serial=fixture.android.serial + "W")
+        return dataclasses.replace(fixture, name=f"{fixture.name} (not yet allowed)", android=android)
+    assert fixture.ios is not None
+    udid = fixture.ios.udid[:-2] + "FF"
+    lockdown = {domain: dict(values) for domain, values in fixture.ios.lockdown.items()}
+    lockdown[""]["UniqueDeviceID"] = udid
+    ios = dataclasses.replace(fixture.ios, udid=udid, pairing="trust_pending", lockdown=lockdown)
+    return dataclasses.replace(fixture, name=f"{fixture.name} (not yet trusted)", ios=ios)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from agent.simulator.bench import SimulatedBench
+    from agent.simulator.bench import SimulatedBench, stop_on_signals
 
     fixtures = [load_fixture(f) for f in args.fixtures]
-    with SimulatedBench(fixtures, latency_ms=args.latency_ms) as bench:
+    with stop_on_signals(), SimulatedBench(fixtures, latency_ms=args.latency_ms) as bench:
         ids = bench.device_ids()
         if bench.adbds:
             print(f"adb server: 127.0.0.1:{bench.adb_port}   (ANDROID_ADB_SERVER_PORT={bench.adb_port}, adb -P {bench.adb_port} devices)")

@@ -25,10 +25,10 @@ def run_demo(
     latency_ms: int = 0,
     timeout_s: float = 180.0,
 ) -> int:
-    from agent.simulator.bench import SimulatedBench
+    from agent.simulator.bench import SimulatedBench, stop_on_signals
     from agent.station import make_bench
 
-    with SimulatedBench(fixtures, latency_ms=latency_ms) as sim:
+    with stop_on_signals(), SimulatedBench(fixtures, latency_ms=latency_ms) as sim:
         live = LiveBench(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=2.0)
         if not headless:
             from agent.cli_tui import run_tui

@@ -9,9 +9,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import signal
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from agent.fixture import Fixture
 from agent.simulator.adbd import AdbdSimulator
@@ -42,6 +44,22 @@ def with_latency(fixture: Fixture, latency_ms: int) -> Fixture:
         return dataclasses.replace(fixture, android=dataclasses.replace(fixture.android, commands=commands))
     assert fixture.ios is not None
     return dataclasses.replace(fixture, ios=dataclasses.replace(fixture.ios, delay_ms=fixture.ios.delay_ms + latency_ms))
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP (a closed terminal) into SystemExit, so the ``with`` blocks
+    that started simulators and an adb server get to stop them."""
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class SimulatedBench:

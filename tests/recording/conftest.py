@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.links.adb import AdbServer, ensure_adb_server
-from agent.pytest_plugin import _free_port
+from agent.simulator.bench import free_port
 from agent.simulator.usbmuxd import UsbmuxdSimulator
 
 
@@ -18,7 +18,7 @@ def adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdbServer]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOME", str(home))  # the daemon keeps its key under the HOME it starts with
         mp.delenv("ANDROID_ADB_SERVER_PORT", raising=False)
-        server = ensure_adb_server(_free_port())
+        server = ensure_adb_server(free_port())
     yield server
     server.stop()
 
