@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,10 +56,22 @@ class Bench:
     on_saved: Any = None  # callable(StoredReport) -> None, e.g. the outbox
 
 
-async def run_session(link: Link, bench: Bench, slot: int | None = None) -> AsyncIterator[Event]:
-    """Run one session and yield its events; the last one is ReportSaved or SessionFailed."""
+async def run_session(
+    link: Link,
+    bench: Bench,
+    slot: int | None = None,
+    *,
+    carried: Mapping[str, Any] | None = None,
+) -> AsyncIterator[Event]:
+    """Run one session and yield its events; the last one is ReportSaved or SessionFailed.
+
+    ``carried`` re-runs only some checks: it maps the names of checks NOT to run again to
+    the report entries (``report["checks"][i]``) of the earlier report they come from. Those
+    results are copied with a detail naming that report, so the new report says which
+    figures were measured now and which earlier; identity always runs again.
+    """
     queue: asyncio.Queue[Event | None] = asyncio.Queue()
-    session = _Session(link, bench, slot, queue.put_nowait)
+    session = _Session(link, bench, slot, queue.put_nowait, carried or {})
     task = asyncio.create_task(session.run())
     task.add_done_callback(lambda _: queue.put_nowait(None))
     try:
@@ -73,8 +85,9 @@ async def run_session(link: Link, bench: Bench, slot: int | None = None) -> Asyn
 
 
 class _Session:
-    def __init__(self, link: Link, bench: Bench, slot: int | None, emit: Any) -> None:
+    def __init__(self, link: Link, bench: Bench, slot: int | None, emit: Any, carried: Mapping[str, Any]) -> None:
         self.link, self.bench, self.emit = link, bench, emit
+        self.carried = {name: entry for name, entry in carried.items() if name != "identity"}
         self.id = str(uuid.uuid4())
         self.phone = PhoneRef(link.device_id, link.platform, slot)
         self.results: dict[str, CheckResult] = {}
@@ -124,7 +137,10 @@ class _Session:
 
     async def _run_check(self, check: Check) -> None:
         self.emit(CheckStarted(self.id, check.name))
-        result = _with_gaps(self.link, check, await self._measure(check))
+        if check.name in self.carried:
+            result = carried_result(self.carried[check.name])
+        else:
+            result = _with_gaps(self.link, check, await self._measure(check))
         self.results[check.name] = result
         self.emit(CheckFinished(self.id, check.name, result))
 
@@ -179,6 +195,22 @@ class _Session:
             self.answers[question.key] = answer
             self.emit(QuestionAnswered(self.id, question.key, answer))
         return answer
+
+
+def carry_over(report: Mapping[str, Any], rerun: Collection[str]) -> dict[str, Any]:
+    """The ``carried`` argument that re-runs only ``rerun`` after ``report``."""
+    return {c["name"]: {**c, "report_id": report["report_id"]} for c in report["checks"] if c["name"] not in rerun}
+
+
+def carried_result(entry: Mapping[str, Any]) -> CheckResult:
+    """A check's result copied from an earlier report's entry, saying where it came from."""
+    origin = f"carried over from report {entry.get('report_id', '?')}"
+    metrics = {
+        name: Metric(m.get("value"), m.get("source"), m.get("reason"), m.get("method"))
+        for name, m in (entry.get("metrics") or {}).items()
+    }
+    detail = f"{origin}: {entry['detail']}" if entry.get("detail") else origin
+    return CheckResult(entry.get("outcome", "error"), metrics, detail)
 
 
 def _with_gaps(link: Link, check: Check, result: CheckResult) -> CheckResult:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from agent.discovery import GUIDANCE, Sighting
-from agent.engine import Bench, run_session
+from agent.engine import Bench, carry_over, run_session
 from agent.errors import LinkError
 from agent.events import BenchEvent, PhoneGone, PhoneRef, PhoneSeen, ReportSaved, SessionFailed, SlotEvent
 from agent.links.base import Link
@@ -53,6 +53,8 @@ class _Phone:
     finished_at: float | None = None
     gone_at: float | None = None
     sessions: int = 0
+    last_report: dict[str, Any] | None = None
+    carried: dict[str, Any] = field(default_factory=dict)
     usb_only: dict[str, Sighting] = field(default_factory=dict)
 
 
@@ -88,12 +90,17 @@ class Supervisor:
         finally:
             await self.aclose()
 
-    def rerun(self, slot: int) -> bool:
+    def rerun(self, slot: int, checks: Collection[str] | None = None) -> bool:
         """Run the phone in ``slot`` again (a new report; the last one stays in the chain).
-        False when no phone is there or its session is still running."""
+        With ``checks``, only those run again and the others are carried over from the
+        phone's last report (which the new report names). False when no phone is there or
+        its session is still running."""
         phone = next((p for p in self.phones.values() if p.slot == slot), None)
         if phone is None or phone.session is not None or phone.state in ("connecting", "checking", "gone"):
             return False
+        if checks is not None and phone.last_report is None:
+            return False
+        phone.carried = carry_over(phone.last_report, set(checks)) if checks is not None else {}
         phone.finished_at, phone.state = None, "connecting"
         self._spawn(self._connect(phone))
         return True
@@ -202,8 +209,11 @@ class Supervisor:
     async def _session(self, phone: _Phone, link: Link) -> None:
         phone.sessions += 1
         self._queue.put_nowait(self._seen(phone))
-        async for event in run_session(link, self.bench, phone.slot):
+        carried, phone.carried = phone.carried, {}
+        async for event in run_session(link, self.bench, phone.slot, carried=carried):
             self._queue.put_nowait(SlotEvent(phone.slot, event))
+            if isinstance(event, ReportSaved):
+                phone.last_report = event.report
             if isinstance(event, (ReportSaved, SessionFailed)):
                 complete = isinstance(event, ReportSaved) and event.report["session"]["complete"]
                 phone.finished_at = time.monotonic() if complete else None

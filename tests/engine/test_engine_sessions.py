@@ -172,3 +172,22 @@ def test_check_results_pass_through_unchanged(tmp_path: Path, bad: CheckResult) 
     events = _run(FIXTURE, _bench(tmp_path, [Fixed()]))
     result = next(e.result for e in events if isinstance(e, CheckFinished) and e.check == "fixed")
     assert result == bad
+
+
+def test_rerunning_one_check_carries_the_others_over_and_says_from_where(tmp_path: Path) -> None:
+    from agent.engine import carry_over
+
+    bench = _bench(tmp_path, [Echo("alpha", "echo a"), Echo("beta", "echo b")])
+    first = _run(FIXTURE, bench)[-1].report
+    link = replay_link(parse_fixture(FIXTURE))
+
+    async def again() -> list:
+        return [e async for e in run_session(link, bench, carried=carry_over(first, {"beta"}))]
+
+    second = asyncio.run(again())[-1].report
+    alpha = next(c for c in second["checks"] if c["name"] == "alpha")
+    beta = next(c for c in second["checks"] if c["name"] == "beta")
+    assert alpha["metrics"] == next(c for c in first["checks"] if c["name"] == "alpha")["metrics"]
+    assert alpha["detail"] == f"carried over from report {first['report_id']}"
+    assert beta["detail"] is None  # measured again, now
+    assert second["chain"]["sequence"] == first["chain"]["sequence"] + 1
