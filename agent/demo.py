@@ -29,7 +29,7 @@ def run_demo(
     from agent.station import make_bench
 
     with stop_on_signals(), SimulatedBench(fixtures, latency_ms=latency_ms) as sim:
-        live = LiveBench(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=2.0)
+        live = LiveBench(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=2.0, start_adb=False)
         if not headless:
             from agent.cli_tui import run_tui
 

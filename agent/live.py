@@ -31,9 +31,11 @@ class LiveBench:
     usb: bool = True
     slot_map: Mapping[str, int] = field(default_factory=dict)
     rejoin_s: float = 5.0
+    #: start the bundled adb server when none runs (a real station); the demo starts its own
+    start_adb: bool = True
 
     def sources(self) -> list[Any]:
-        out: list[Any] = [AdbSource(port=self.adb_port), UsbmuxSource(self.usbmux_address)]
+        out: list[Any] = [AdbSource(port=self.adb_port, start_server=self.start_adb), UsbmuxSource(self.usbmux_address)]
         if self.usb:
             out.append(UsbSource())
         return out

@@ -40,12 +40,18 @@ class AdbSource:
 
     name = "adb"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 5037, retry_s: float = 1.0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 5037, retry_s: float = 1.0, start_server: bool = False) -> None:
         self.host, self.port, self.retry_s = host, port, retry_s
+        self.start_server = start_server
+        self._server: object | None = None
         self._stop = threading.Event()
 
     def stop(self) -> None:
+        """Stop tracking, and stop the adb server if this source started it."""
         self._stop.set()
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()  # type: ignore[attr-defined]
 
     async def watch(self) -> AsyncIterator[Sighting]:
         loop = asyncio.get_running_loop()
@@ -61,6 +67,8 @@ class AdbSource:
     def _track(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Sighting]) -> None:
         from agent.links.adb import adb_client
 
+        if self.start_server:
+            self._ensure_server()
         # never plain adbutils.AdbClient: it would start a server on the default port
         client = adb_client(self.port, self.host, timeout=None)
         warned = False
@@ -76,6 +84,19 @@ class AdbSource:
                     log.info("adb server %s:%s not answering (%s); retrying", self.host, self.port, e)
                     warned = True
             self._stop.wait(self.retry_s)
+
+    def _ensure_server(self) -> None:
+        """Start adbutils' bundled adb when no server runs (a station with no Android SDK)."""
+        from agent.links.adb import ensure_adb_server
+
+        try:
+            server = ensure_adb_server(self.port)
+        except Exception as e:
+            log.warning("cannot start an adb server on port %s: %s; Android phones will not be seen", self.port, e)
+            return
+        if server.started_here:
+            log.info("started the adb server on port %s (stopped again at exit)", self.port)
+            self._server = server
 
     def _sighting(self, client: object, event: object) -> Sighting:
         serial, status, present = event.serial, event.status, event.present  # type: ignore[attr-defined]
