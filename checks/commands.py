@@ -19,7 +19,8 @@ DF_DATA = "df /data"
 DUMPSYS_DISKSTATS = "dumpsys diskstats"
 MMC_LIFE_TIME = "cat /sys/block/mmcblk0/device/life_time"
 MMC_PRE_EOL = "cat /sys/block/mmcblk0/device/pre_eol_info"
-UFS_LIFE_TIME = "cat /sys/devices/platform/soc/1d84000.ufshc/health_descriptor/life_time_estimation_a"
+# the shell expands the glob: every UFS controller, whatever its SoC address
+UFS_LIFE_TIME = "cat /sys/bus/platform/drivers/ufshcd/*/health_descriptor/life_time_estimation_a"
 
 # iOS reads (lockdown domain, IORegistry entry name)
 LOCKDOWN_DEFAULT = ""
