@@ -62,16 +62,19 @@ async def run_session(
     slot: int | None = None,
     *,
     carried: Mapping[str, Any] | None = None,
+    answers: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[Event]:
     """Run one session and yield its events; the last one is ReportSaved or SessionFailed.
 
     ``carried`` re-runs only some checks: it maps the names of checks NOT to run again to
     the report entries (``report["checks"][i]``) of the earlier report they come from. Those
     results are copied with a detail naming that report, so the new report says which
-    figures were measured now and which earlier; identity always runs again.
+    figures were measured now and which earlier; identity always runs again. ``answers``
+    are the technician's answers already given for this phone, which are not asked again.
     """
     queue: asyncio.Queue[Event | None] = asyncio.Queue()
     session = _Session(link, bench, slot, queue.put_nowait, carried or {})
+    session.answers.update(answers or {})
     task = asyncio.create_task(session.run())
     task.add_done_callback(lambda _: queue.put_nowait(None))
     try:

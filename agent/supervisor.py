@@ -55,6 +55,7 @@ class _Phone:
     sessions: int = 0
     last_report: dict[str, Any] | None = None
     carried: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
     usb_only: dict[str, Sighting] = field(default_factory=dict)
 
 
@@ -100,7 +101,11 @@ class Supervisor:
             return False
         if checks is not None and phone.last_report is None:
             return False
-        phone.carried = carry_over(phone.last_report, set(checks)) if checks is not None else {}
+        phone.carried, phone.answers = {}, {}
+        if checks is not None and phone.last_report is not None:
+            phone.carried = carry_over(phone.last_report, set(checks))
+            asked_again = {q.key for c in self.bench.checks if c.name in checks for q in c.questions}
+            phone.answers = {k: v for k, v in phone.last_report["answers"].items() if k not in asked_again}
         phone.finished_at, phone.state = None, "connecting"
         self._spawn(self._connect(phone))
         return True
@@ -209,8 +214,8 @@ class Supervisor:
     async def _session(self, phone: _Phone, link: Link) -> None:
         phone.sessions += 1
         self._queue.put_nowait(self._seen(phone))
-        carried, phone.carried = phone.carried, {}
-        async for event in run_session(link, self.bench, phone.slot, carried=carried):
+        carried, answers, phone.carried, phone.answers = phone.carried, phone.answers, {}, {}
+        async for event in run_session(link, self.bench, phone.slot, carried=carried, answers=answers):
             self._queue.put_nowait(SlotEvent(phone.slot, event))
             if isinstance(event, ReportSaved):
                 phone.last_report = event.report

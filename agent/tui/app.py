@@ -1,5 +1,6 @@
 """The bench TUI: wiring only. The supervisor runs in a worker and feeds a plain model;
 a timer draws what changed, so 32 busy phones cost one redraw per tick, not one per event.
+Upload states are read from the outbox on a thread of their own every UPLOAD_REFRESH_S.
 """
 
 from __future__ import annotations
@@ -11,21 +12,27 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer
+from textual.worker import Worker
 
 from agent.errors import PhonebenchError
-from agent.tui.model import BenchModel
+from agent.tui.export import DEFAULT_FOLDER, StoredEnvelope, export_envelope, file_name
+from agent.tui.model import BenchModel, SlotView
 from agent.tui.operator import Pending, TuiOperator
 from agent.tui.rerun import rerun
+from agent.tui.uploads import UploadReader
 from agent.tui.widgets.bench_card import BenchCard
 from agent.tui.widgets.bench_grid import BenchGrid
+from agent.tui.widgets.check_picker import CheckPicker, rerunnable
 from agent.tui.widgets.confirm import Confirm
 from agent.tui.widgets.event_log import EventLog, LogBridge
+from agent.tui.widgets.export_dialog import ExportDialog
 from agent.tui.widgets.phone_view import PhoneView
 from agent.tui.widgets.question_panel import QuestionPanel, Reply
 from agent.tui.widgets.status_line import StatusLine
 from agent.tui.widgets.text_view import TextView
 
 REFRESH_S = 0.1
+UPLOAD_REFRESH_S = 2.0
 STYLES = Path(__file__).resolve().parent
 
 
@@ -34,9 +41,12 @@ class BenchApp(App[None]):
     TITLE = "phonebench"
     BINDINGS = [Binding("a", "questions", "Answer questions"), Binding("l", "toggle_log", "Log pane")]
 
-    def __init__(self, supervisor: Any, operator: TuiOperator, profile: str) -> None:
+    def __init__(self, supervisor: Any, operator: TuiOperator, profile: str, uploads: UploadReader | None = None) -> None:
         super().__init__()
         self.supervisor, self.operator, self.profile = supervisor, operator, profile
+        self.uploads = uploads or UploadReader()
+        self.upload_read: Worker[None] | None = None
+        self.export_folder = DEFAULT_FOLDER
         self.model = BenchModel()
         self.status_line, self.grid, self.event_log = StatusLine(id="status"), BenchGrid(id="bench"), EventLog(id="log")
         self.asking: Pending | None = None
@@ -54,11 +64,13 @@ class BenchApp(App[None]):
         self.operator.on_change = lambda: self.call_later(self.ask_next)
         self.run_worker(self.run_bench(), name="bench", exit_on_error=False)
         self.set_interval(REFRESH_S, self.tick)
+        self.set_interval(UPLOAD_REFRESH_S, self.refresh_uploads)
         self.tick()
 
     def on_unmount(self) -> None:
         self.operator.on_change = None
         self.bridge.uninstall()
+        self.uploads.close()
 
     async def run_bench(self) -> None:
         """Fold the supervisor's events into the model; a failure is one line, not a crash."""
@@ -80,7 +92,18 @@ class BenchApp(App[None]):
         if self.focused is None and len(self.screen_stack) == 1:
             self.grid.focus_slot(min(self.model.slots, default=0))
         self.status_line.show(self.profile, list(self.model.slots.values()), self.operator.waiting)
+        if self.model.unread_uploads():
+            self.refresh_uploads()
         self.ask_next()
+
+    def refresh_uploads(self) -> None:
+        """Read the outbox for the reports shown, one read at a time."""
+        ids = self.model.unsettled_reports()
+        if ids and (self.upload_read is None or self.upload_read.is_finished):
+            self.upload_read = self.run_worker(self.read_uploads(ids), name="uploads", exit_on_error=False)
+
+    async def read_uploads(self, ids: set[str]) -> None:
+        self.model.set_uploads(await self.uploads.states(ids))
 
     def ask_next(self, force: bool = False) -> None:
         """Show the oldest question, unless one is shown or the technician is busy elsewhere
@@ -118,17 +141,66 @@ class BenchApp(App[None]):
 
     def on_phone_view_rerun_requested(self, message: PhoneView.RerunRequested) -> None:
         view = self.model.slots[message.slot]
-        if view.state in ("checking", "connecting"):
-            self.notify(f"Slot {view.slot} is still running.", severity="warning", markup=False)
+        if self._busy(view):
             return
         question = f"Run slot {view.slot} again? A new signed report is written; the last one stays in the chain."
         self.push_screen(Confirm(question), lambda yes: self.start_rerun(message.slot) if yes else None)
 
-    def start_rerun(self, slot: int) -> None:
+    def on_phone_view_check_rerun_requested(self, message: PhoneView.CheckRerunRequested) -> None:
+        view = self.model.slots[message.slot]
+        if self._busy(view):
+            return
+        if view.report is None or not rerunnable(view):
+            self.notify(f"Slot {view.slot} has no report to re-run a check of: press r to run it all.", markup=False)
+            return
+        self.push_screen(CheckPicker(view), lambda name: self.confirm_check_rerun(view, name))
+
+    def confirm_check_rerun(self, view: SlotView, name: str | None) -> None:
+        if name is None or view.report is None:
+            return
+        question = (f"Re-run {name} on slot {view.slot}? The other checks are carried over from report "
+                    f"{view.report['report_id']}; a new signed report is written and the last one stays in the chain.")
+        self.push_screen(Confirm(question), lambda yes: self.start_rerun(view.slot, {name}) if yes else None)
+
+    def _busy(self, view: SlotView) -> bool:
+        if view.state in ("checking", "connecting"):
+            self.notify(f"Slot {view.slot} is still running.", severity="warning", markup=False)
+        return view.state in ("checking", "connecting")
+
+    def start_rerun(self, slot: int, checks: set[str] | None = None) -> None:
         try:
-            rerun(self.supervisor, slot)
+            rerun(self.supervisor, slot, checks)
         except PhonebenchError as e:
             self.notify(str(e), severity="error", markup=False)
+            return
+        self.model.note(f"re-running {', '.join(sorted(checks))}, the rest carried over" if checks else "re-running", slot)
+
+    def on_phone_view_export_requested(self, message: PhoneView.ExportRequested) -> None:
+        view = self.model.slots[message.slot]
+        if view.report is None or view.envelope is None or view.path is None:
+            self.notify(f"Slot {view.slot} has no report yet.", markup=False)
+            return
+        stored = StoredEnvelope(view.report["report_id"], view.envelope, view.path)
+        try:
+            name = file_name(stored.report_id)
+        except PhonebenchError as e:
+            self.notify(str(e), severity="error", markup=False)
+            return
+        dialog = ExportDialog(view.slot, name, self.export_folder)
+        self.push_screen(dialog, lambda folder: self.export_report(view.slot, stored, folder))
+
+    def export_report(self, slot: int, stored: StoredEnvelope, folder: Path | None) -> None:
+        if folder is None:
+            return
+        self.export_folder = folder
+        try:
+            path = export_envelope(stored, folder)
+        except PhonebenchError as e:
+            self.model.note(f"export failed: {e}", slot)
+            self.notify(str(e), severity="error", markup=False)
+            return
+        self.model.note(f"report exported to {path}", slot)
+        self.notify(f"Exported to {path}", markup=False)
 
     def on_phone_view_report_requested(self, message: PhoneView.ReportRequested) -> None:
         view = self.model.slots[message.slot]

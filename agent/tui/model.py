@@ -8,6 +8,7 @@ Strings from a phone are stored as they came; every widget shows them as Text, n
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from agent.events import (
     SlotEvent,
 )
 from agent.text import printable
+from agent.tui.uploads import UploadState
 
 #: what a supervisor state means to the person at the bench
 STATE_TEXT: dict[str, str] = {
@@ -71,6 +73,7 @@ class SlotView:
     report: dict[str, Any] | None = None
     envelope: dict[str, Any] | None = None
     path: Any = None
+    upload: UploadState | None = None  # None until the outbox has been read for this report
     error: str | None = None
     log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
 
@@ -117,7 +120,7 @@ class SlotView:
     def reset_session(self, session_id: str, checks: int) -> None:
         self.session_id, self.checks_total = session_id, checks
         self.checks, self.asking, self.grade = {}, set(), None
-        self.report = self.envelope = self.path = self.error = None
+        self.report = self.envelope = self.path = self.upload = self.error = None
         self.state, self.guidance = "checking", None
 
 
@@ -151,6 +154,23 @@ class BenchModel:
         self.lines.append(text)
         if view is not None:
             view.log.append(line)
+
+    def unsettled_reports(self) -> set[str]:
+        """Ids of the reports shown whose upload state may still change."""
+        return {v.report["report_id"] for v in self.slots.values()
+                if v.report is not None and (v.upload is None or not v.upload.final)}
+
+    def unread_uploads(self) -> bool:
+        """A report is shown whose outbox state has not been read yet."""
+        return any(v.report is not None and v.upload is None for v in self.slots.values())
+
+    def set_uploads(self, states: Mapping[str, UploadState]) -> None:
+        """Upload states read from the outbox; states of reports no longer shown are dropped."""
+        for view in self.slots.values():
+            state = states.get(view.report["report_id"]) if view.report is not None else None
+            if state is not None and state != view.upload:
+                view.upload = state
+                self.dirty.add(view.slot)
 
     def answered(self, slot: int | None, key: str) -> None:
         """The technician dealt with a question (answers None never reach the engine's events)."""
@@ -229,7 +249,7 @@ def _graded(view: SlotView, grading: Any) -> None:
 
 def _saved(view: SlotView, event: ReportSaved, model: BenchModel) -> None:
     report = event.report
-    view.report, view.envelope, view.path = report, event.envelope, event.path
+    view.report, view.envelope, view.path, view.upload = report, event.envelope, event.path, None
     view.checks = {c["name"]: dict(c) for c in report.get("checks", [])}
     view.grade = report.get("grade")
     complete = (report.get("session") or {}).get("complete")

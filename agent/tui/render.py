@@ -112,6 +112,6 @@ def _report(view: SlotView) -> list[RenderableType]:
     answers = view.report.get("answers") or {}
     for label, value in (("id", view.report.get("report_id")), ("keyid", keyid), ("path", view.path),
                          ("answers", "; ".join(f"{k}: {printable(v)}" for k, v in answers.items()) or None),
-                         ("upload", "not configured")):
+                         ("upload", view.upload.line() if view.upload else "reading the outbox...")):
         text.append(f"  {label:<8}", style="dim").append(f"{printable(value)}\n")
     return [text]

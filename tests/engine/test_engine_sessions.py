@@ -191,3 +191,15 @@ def test_rerunning_one_check_carries_the_others_over_and_says_from_where(tmp_pat
     assert alpha["detail"] == f"carried over from report {first['report_id']}"
     assert beta["detail"] is None  # measured again, now
     assert second["chain"]["sequence"] == first["chain"]["sequence"] + 1
+
+
+def test_answers_given_before_are_not_asked_again(tmp_path: Path) -> None:
+    bench = make_bench("default", out_dir=tmp_path / "r")
+    link = replay_link(parse_fixture(FIXTURE))
+
+    async def run() -> list:
+        return [e async for e in run_session(link, bench, answers={"cosmetic_grade": "B"})]
+
+    events = asyncio.run(run())
+    assert "cosmetic_grade" not in [e.question.key for e in events if isinstance(e, QuestionAsked)]
+    assert events[-1].report["answers"]["cosmetic_grade"] == "B"

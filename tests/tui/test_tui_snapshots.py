@@ -22,7 +22,7 @@ def bench_events(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
 
 def _settled(app: Any, press: tuple[str, ...] = ()) -> Any:
     async def run_before(pilot: Any) -> None:
-        await wait_for(pilot, lambda: len(app.model.slots) == 10, "the scripted bench")
+        await wait_for(pilot, lambda: len(app.model.slots) == 10 and not app.model.unread_uploads(), "the scripted bench")
         if press:
             await pilot.press(*press)
             await pilot.pause()
@@ -32,7 +32,8 @@ def _settled(app: Any, press: tuple[str, ...] = ()) -> Any:
 
 def test_bench_shows_every_state(snap_compare: Any, bench_events: list[Any]) -> None:
     """Ten cards at 120x40, coloured by state: grade B, grade F, checking 2 of 4 with a bar,
-    needs you, waiting for Trust, USB debugging not allowed, incomplete, error, unplugged, review."""
+    needs you, waiting for Trust, USB debugging not allowed, incomplete, error, unplugged, review;
+    the header counts 1 checking and 1 needs you apart."""
     app = scripted_app(bench_events)
     assert snap_compare(app, terminal_size=(120, 40), run_before=_settled(app))
 
@@ -45,7 +46,8 @@ def test_bench_in_an_80x24_terminal(snap_compare: Any, bench_events: list[Any]) 
 
 def test_phone_view_of_a_graded_phone(snap_compare: Any, bench_events: list[Any]) -> None:
     """Slot 1 (Pixel 7) opened and scrolled to the end: screen and storage figures with units
-    and sources, verdicts and reasons, grade B and why, report id, keyid, path, 'upload: not configured'."""
+    and sources, verdicts and reasons, grade B and why, report id, keyid, path, and 'upload: no backend
+    configured'; the footer offers re-running one check and exporting."""
     app = scripted_app(bench_events)
     settle = _settled(app, ("enter",))
 

@@ -1,7 +1,8 @@
 """One slot on the bench: what is plugged in, how far its checks are, and how it came out.
 
-The card's look follows ``outcome`` (reactive -> CSS class ``-<outcome>``); colours live
-in bench.tcss. Phone strings reach the screen as Text, so ``[red]x`` shows as typed.
+The card's look follows ``outcome`` (reactive -> CSS class ``-<outcome>``), and its report's
+way to the backend shows in the bottom border (``upload`` -> ``-upload-<state>``); colours
+live in bench.tcss. Phone strings reach the screen as Text, so ``[red]x`` shows as typed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class BenchCard(Widget, can_focus=True):
         slot: int
 
     outcome: reactive[str] = reactive("running")
+    upload: reactive[str] = reactive("none")
 
     def __init__(self, slot: int) -> None:
         super().__init__(id=f"slot-{slot}")
@@ -58,10 +60,17 @@ class BenchCard(Widget, can_focus=True):
         if view.running:
             self.bar.update(total=max(view.checks_total, 1), progress=view.checks_done)
         self.outcome = view.outcome
+        marker = view.upload.marker if view.upload is not None else None
+        self.border_subtitle = marker or ""
+        self.upload = view.upload.state if marker else "none"
 
     def watch_outcome(self, old: str, new: str) -> None:
         self.remove_class(f"-{old}")
         self.add_class(f"-{new}")
+
+    def watch_upload(self, old: str, new: str) -> None:
+        self.remove_class(f"-upload-{old}")
+        self.add_class(f"-upload-{new}")
 
     def action_open(self) -> None:
         self.post_message(self.Opened(self.slot))

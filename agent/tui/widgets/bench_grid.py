@@ -77,7 +77,7 @@ class BenchGrid(VerticalScroll, can_focus=False):
             cards[target].focus()
 
     def on_key(self, event: Key) -> None:
-        if event.character is None or not event.character.isdigit():
+        if event.character is None or not event.character.isdecimal():
             return
         now = time.monotonic()
         quick = now - self._digit_at < DIGIT_PAUSE_S

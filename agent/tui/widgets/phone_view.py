@@ -1,7 +1,8 @@
 """One phone in full: every check's figures, units and sources, verdicts, grade, report.
 
-It redraws on the app's refresh tick while the session runs. Re-running is asked of the
-app (it confirms first); the report and the log open read-only on top.
+It redraws on the app's refresh tick while the session runs. Re-running (the whole session
+or one check) and exporting are asked of the app, which confirms or asks where first; the
+report and the log open read-only on top.
 """
 
 from __future__ import annotations
@@ -22,13 +23,23 @@ from agent.tui.render import phone_details
 class PhoneView(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Bench"),
-        Binding("r", "rerun", "Re-run"),
+        Binding("r", "rerun", "Re-run all"),
+        Binding("c", "rerun_check", "Re-run a check"),
+        Binding("e", "export", "Export"),
         Binding("j", "report", "Report JSON"),
         Binding("l", "log", "Log"),
     ]
 
     @dataclass
     class RerunRequested(Message):
+        slot: int
+
+    @dataclass
+    class CheckRerunRequested(Message):
+        slot: int
+
+    @dataclass
+    class ExportRequested(Message):
         slot: int
 
     @dataclass
@@ -54,6 +65,12 @@ class PhoneView(Screen[None]):
 
     def action_rerun(self) -> None:
         self.post_message(self.RerunRequested(self.view.slot))
+
+    def action_rerun_check(self) -> None:
+        self.post_message(self.CheckRerunRequested(self.view.slot))
+
+    def action_export(self) -> None:
+        self.post_message(self.ExportRequested(self.view.slot))
 
     def action_report(self) -> None:
         self.post_message(self.ReportRequested(self.view.slot))

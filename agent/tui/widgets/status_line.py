@@ -1,4 +1,8 @@
-"""The top line: the profile, how many phones are where, and whether anyone needs you."""
+"""The top line: the profile, how many phones are where, and whether anyone needs you.
+
+A phone with a question open is counted as "needs you", not as checking: it waits on a
+person, not on the phone, and the count is how many cards to walk to.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,10 @@ class StatusLine(Static):
         counts = Counter(v.outcome for v in views)
         done = counts["good"] + counts["bad"] + counts["review"]
         text = Text("phonebench", style="bold")
-        text.append(f" · {profile} · {len(views)} phones: {counts['running'] + counts['asking']} checking, {done} done")
+        text.append(f" · {profile} · {len(views)} phones: {counts['running']} checking")
+        if counts["asking"]:
+            text.append(f", {counts['asking']} need{'s' if counts['asking'] == 1 else ''} you", style="bold")
+        text.append(f", {done} done")
         if counts["waiting"]:
             text.append(f", {counts['waiting']} waiting", style="yellow")
         if counts["error"] + counts["incomplete"]:

@@ -1,0 +1,48 @@
+"""The header line: phones waiting on a question are counted as needing the technician, apart
+from the ones still checking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agent.events import PhoneRef, PhoneSeen, QuestionAsked, SessionStarted, SlotEvent
+from agent.questions import ALL
+from tests.tui.conftest import scripted_app, wait_for
+
+pytestmark = pytest.mark.anyio
+
+
+def _checking(slot: int) -> list[Any]:
+    phone = PhoneRef(f"SER{slot}", "android", slot)
+    return [PhoneSeen(slot, phone, "checking"),
+            SlotEvent(slot, SessionStarted(f"s{slot}", phone, "replay:x", ("identity", "screen")))]
+
+
+def _asking(slot: int) -> list[Any]:
+    phone = PhoneRef(f"SER{slot}", "android", slot)
+    return [*_checking(slot), SlotEvent(slot, QuestionAsked(f"s{slot}", phone, ALL["cosmetic_grade"]))]
+
+
+def _waiting(slot: int) -> list[Any]:
+    return [PhoneSeen(slot, PhoneRef(f"SER{slot}", "android", slot), "unauthorized", "Allow USB debugging")]
+
+
+async def _header(events: list[Any], slots: int) -> str:
+    app = scripted_app(events)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.model.slots) == slots, "the scripted bench")
+        return str(app.status_line.render())
+
+
+@pytest.mark.parametrize(
+    ("events", "slots", "counts"),
+    [
+        ([*_checking(1), *_asking(2), *_waiting(3)], 3, "3 phones: 1 checking, 1 needs you, 0 done, 1 waiting"),
+        ([*_asking(1), *_asking(2)], 2, "2 phones: 0 checking, 2 need you, 0 done"),
+        ([*_checking(1), *_checking(2)], 2, "2 phones: 2 checking, 0 done"),
+    ],
+)
+async def test_phones_with_a_question_open_are_counted_apart_from_checking(events: list[Any], slots: int, counts: str) -> None:
+    assert await _header(events, slots) == f"phonebench · default · {counts}"
