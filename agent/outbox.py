@@ -27,6 +27,7 @@ from typing import Any
 
 from agent import paths
 from agent.errors import OutboxError
+from agent.files import write_atomic
 from agent.report_build import utc_now
 from agent.sqlite import WalDatabase
 from agent.store import StoredReport
@@ -145,7 +146,7 @@ class Outbox:
             folder.mkdir(parents=True, exist_ok=True)
             for entry in self.entries(states):
                 target = folder / f"{entry.sequence:06d}-{entry.report_id}.dsse.json"
-                target.write_text(json.dumps(self.envelope(entry.report_id), indent=2) + "\n", encoding="ascii")
+                write_atomic(target, (json.dumps(self.envelope(entry.report_id), indent=2) + "\n").encode("ascii"))
                 written.append(target)
         except OSError as e:
             raise OutboxError(f"{folder}: cannot export ({e.strerror or e})") from e

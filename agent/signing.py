@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from agent.errors import SigningError, UnknownKeyError, VerificationError
+from agent.files import fsync_dir
 from agent.report import validate_report
 
 PAYLOAD_TYPE = "application/vnd.phonebench.report+json"
@@ -185,15 +186,6 @@ def _make_private_dirs(folder: Path) -> None:
     for created in reversed(missing):
         created.mkdir(mode=0o700, exist_ok=True)
         os.chmod(created, 0o700)  # mkdir's mode is filtered by the umask
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename or link in ``folder`` survive a power cut."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _b64(what: str, value: Any) -> bytes:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import OutboxError, PhonebenchError, SigningError
+from agent.files import write_atomic
 from agent.report import validate_report
-from agent.signing import StationKey, canonical_json, fsync_dir, payload_digest, verify_envelope
+from agent.signing import StationKey, canonical_json, payload_digest, verify_envelope
 
 _SHA256_HEX = frozenset("0123456789abcdef")
 
@@ -127,24 +127,10 @@ class ReportStore:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Readers see the old file or the new one, never half of one, even after a power cut."""
-    tmp: Path | None = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        tmp = Path(name)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
-        fsync_dir(path.parent)
+        write_atomic(path, data)
     except OSError as e:
         raise OutboxError(f"{path}: cannot write ({e.strerror or e})") from e
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
 
 
 def _is_digest(value: object) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import statistics
 import time
@@ -28,6 +27,7 @@ import yaml
 
 from agent.check import Check, CheckContext, CheckResult
 from agent.errors import FixtureError, LinkDisconnected, LinkError, LinkTimeout
+from agent.files import write_atomic
 from agent.fixture import FORMAT, Fixture, parse_fixture
 from agent.report_build import DEVICE_FIELDS
 from checks.commands import GETPROP
@@ -307,18 +307,10 @@ def write_fixture(path: Path, doc: Mapping[str, Any]) -> Fixture:
     fixture = parse_fixture(text, path)
     if yaml.safe_load(text) != yaml.safe_load(yaml.safe_dump(dict(doc), allow_unicode=True)):
         raise FixtureError(f"{path}: the recording would not load back byte for byte; nothing written")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
+        write_atomic(path, text.encode("utf-8"))
     except OSError as e:
         raise FixtureError(f"{path}: cannot write the recording: {e.strerror or e}") from e
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return fixture
 
 

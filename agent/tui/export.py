@@ -8,14 +8,13 @@ which the engine made (a UUID), never anything a phone said about itself.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from agent.errors import OutboxError
+from agent.files import write_atomic
 
 DEFAULT_FOLDER = Path("~/phonebench-exports")
 
@@ -59,20 +58,8 @@ def export_envelope(stored: StoredEnvelope, folder: Path) -> Path:
 
 
 def _write_whole(path: Path, data: bytes) -> None:
-    """A reader of the folder sees the whole file or none (a stick pulled mid-write leaves a temp file)."""
-    tmp: Path | None = None
+    """A reader of the folder sees the whole file or none (a stick pulled mid-write leaves nothing)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        tmp = Path(name)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        tmp = None
+        write_atomic(path, data)
     except OSError as e:
         raise OutboxError(f"{path}: cannot write ({e.strerror or e})") from e
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
