@@ -34,6 +34,9 @@ CONNECT_TIMEOUT_S = 3.0
 _GONE_MARKERS = ("not found", "no devices")
 
 
+_SERVER_VERSIONS: dict[tuple[str, int], int] = {}
+
+
 class _NoSpawnConnection(AdbConnection):
     """A connection to the adb server that fails instead of starting one, and closes
     its socket when the connect fails (adbutils leaves that to the garbage collector)."""
@@ -67,6 +70,13 @@ class _BoundedClient(AdbClient):
         limits = [t for t in (timeout, self.cap) if t]
         connection.conn.settimeout(min(limits) if limits else None)
         return connection
+
+    def server_version(self) -> int:
+        """Asked by adbutils before every transport; one server's version does not change."""
+        key = (self.host, self.port)
+        if key not in _SERVER_VERSIONS:
+            _SERVER_VERSIONS[key] = super().server_version()
+        return _SERVER_VERSIONS[key]
 
     def close(self) -> None:
         for connection in self.made:
@@ -118,6 +128,7 @@ class AdbAndroidLink(AndroidLink):
             if self._features is None:
                 self._features = frozenset(device.get_features().split(","))
             if "shell_v2" in self._features:
+                device._features = set(self._features)  # else adbutils asks the server again per command
                 raw = device.shell2(command, timeout=timeout, encoding=None, v2=True)
                 return ShellResult(_text(raw.stdout), _text(raw.stderr), raw.returncode)
             output = device.shell(command, timeout=timeout, encoding=None, rstrip=False)
