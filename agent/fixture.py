@@ -114,14 +114,23 @@ def load_fixture(path: str | Path) -> Fixture:
 def parse_fixture(text: str, path: Path | None = None) -> Fixture:
     where = str(path) if path else "<fixture>"
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        doc = yaml.safe_load(text)
+        node, doc = _compose_and_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f": line {mark.line + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise FixtureError(f"{where}{line}: invalid YAML: {problem}") from e
     return _Validator(where, node).fixture(doc, path)
+
+
+def _compose_and_load(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the plain data, from one safe parse."""
+    loader = yaml.SafeLoader(text)  # may itself raise on a character YAML refuses
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
 
 
 class _Validator:
@@ -286,7 +295,7 @@ def _line_of(node: yaml.Node | None, keys: tuple[str, ...]) -> int | None:
             if match is None:
                 return line
             line, node = match[0].start_mark.line + 1, match[1]
-        elif isinstance(node, yaml.SequenceNode) and key.isdigit() and int(key) < len(node.value):
+        elif isinstance(node, yaml.SequenceNode) and key.isascii() and key.isdigit() and int(key) < len(node.value):
             node = node.value[int(key)]
             line = node.start_mark.line + 1
         else:

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from agent import questions
-from agent.catalog import Spot, read_yaml
 from agent.errors import ProfileError
 from agent.resources import data_dir
+from agent.yamlsource import Spot, read_yaml
 
 FORMAT = "phonebench-profile/1"
 VERDICTS = ("pass", "warn", "fail", "review", "not_assessed")
@@ -37,13 +37,16 @@ _BUNDLED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 #: metric names of the built-in checks, so a misspelt metric fails at load
 BUILTIN_METRICS: Mapping[str, frozenset[str]] = {
-    "identity": frozenset("platform manufacturer brand model model_code marketing_name serial imei os_version build emulator".split()),
+    "identity": frozenset("platform manufacturer brand model model_code marketing_name serial imei os_version build "
+                          "emulator build_display fingerprint hardware hardware_model sdk_int security_patch udid".split()),
     "battery": frozenset("level_percent status health temperature_c voltage_mv cycle_count design_capacity_mah "
-                         "full_charge_capacity_mah state_of_health_percent technology".split()),
+                         "full_charge_capacity_mah state_of_health_percent technology charge_counter_uah "
+                         "max_charging_current_ua max_charging_voltage_uv plugged present updates_stopped".split()),
     "screen": frozenset("width_px height_px density_dpi refresh_hz expected_width_px expected_height_px "
-                        "resolution_matches_model visual_ok screen_defects".split()),
+                        "resolution_matches_model visual_ok screen_defects override_width_px override_height_px "
+                        "override_density_dpi scale_factor supported_refresh_hz".split()),
     "storage": frozenset("total_bytes free_bytes used_bytes advertised_gb model_storage_tiers_gb "
-                         "storage_matches_model life_used_percent".split()),
+                         "storage_matches_model life_used_percent pre_eol".split()),
 }
 
 

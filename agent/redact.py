@@ -23,7 +23,8 @@ from typing import Any
 
 from checks.commands import GETPROP, IMEI
 from checks.parsers.getprop import parse_getprop
-from checks.parsers.parcel import parse_string_reply
+from checks.parsers.imei import IMEI_PROP, luhn_digit, luhn_ok
+from checks.parsers.parcel import PARCEL_OFFSET, PARCEL_START, PARCEL_WORD, parse_string_reply
 
 #: lockdown / IORegistry keys (at any depth) that hold an identifier, and its kind
 KEYS: Mapping[str, str] = {
@@ -40,30 +41,13 @@ PROP_KINDS: Mapping[str, str] = {
     "iccid": "iccid", "imsi": "imsi", "msisdn": "phone", "device_name": "device_name",
     "btmacaddr": "mac", "wifimacaddr": "mac", "macaddr": "mac",
 }  # fmt: skip
-_IMEI_PROP = re.compile(r"(?:^|\.)imei[0-9]?\Z")
 _NOT_IDS = frozenset({"", "unknown", "running", "stopped", "none", "null", "0", "1", "yes", "no", "true", "false"})
 _MAC = re.compile(r"(?<![0-9A-Fa-f:-])[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Fa-f:-])")
 _NOT_MACS = frozenset({"000000000000", "ffffffffffff", "020000000000"})
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _HEX = frozenset("0123456789abcdef")
-_PARCEL_START = "Result: Parcel("
-_PARCEL_OFFSET = re.compile(r"^\s*0x[0-9a-fA-F]+:")
-_PARCEL_WORD = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}(?![0-9a-fA-F])")
 #: shorter values are no identifier, and replacing them would hit unrelated text
 MIN_LENGTH = 4
-
-
-def luhn_digit(body: str) -> str:
-    """The check digit that makes ``body`` + digit Luhn-valid."""
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    return str((10 - total % 10) % 10)
-
-
-def luhn_valid(number: str) -> bool:
-    return number.isdigit() and len(number) > 1 and luhn_digit(number[:-1]) == number[-1]
 
 
 class Redactor:
@@ -127,13 +111,14 @@ class Redactor:
     def _placeholder(self, kind: str, value: str) -> str:
         if kind == "device_name":
             return self.device_name
-        if kind == "imei" and value.isdigit() and len(value) in (14, 15):
+        digits = value.isascii() and value.isdigit()  # str.isdigit alone lets '²' through
+        if kind == "imei" and digits and len(value) in (14, 15):
             body = value[:8] + self._digits(6)
             return body + luhn_digit(body) if len(value) == 15 else body
-        if kind == "iccid" and value.isdigit() and len(value) >= 18:
+        if kind == "iccid" and digits and len(value) >= 18:
             body = value[:6] + self._digits(len(value) - 7)
-            return body + (luhn_digit(body) if luhn_valid(value) else self._digits(1))
-        if kind == "imsi" and value.isdigit():
+            return body + (luhn_digit(body) if luhn_ok(value) else self._digits(1))
+        if kind == "imsi" and digits:
             return value[:5] + self._digits(len(value) - 5)
         if kind == "phone":
             head = 2 if value.startswith("+") else 1
@@ -227,7 +212,7 @@ def redact_fixture(doc: Mapping[str, Any], rng: random.Random | None = None) -> 
     out = dict(redactor.value(dict(doc)))
     commands = (out.get("android") or {}).get("commands") or {}
     for command, reply in commands.items():
-        if isinstance(reply, dict) and "Result: Parcel(" in reply.get("stdout", ""):
+        if isinstance(reply, dict) and PARCEL_START in reply.get("stdout", ""):
             original = doc["android"]["commands"][command]["stdout"]
             reply["stdout"] = redactor.text(redactor.parcel(original))
     return out, redactor
@@ -236,17 +221,17 @@ def redact_fixture(doc: Mapping[str, Any], rng: random.Random | None = None) -> 
 def replace_in_parcel(text: str, replaced: Mapping[str, str]) -> str:
     """``text`` with the UTF-16 strings of its first parcel replaced (same lengths only),
     the hex words and the ASCII preview column rewritten in place."""
-    start = text.find(_PARCEL_START)
+    start = text.find(PARCEL_START)
     if start < 0:
         return text
-    cut = start + len(_PARCEL_START)
+    cut = start + len(PARCEL_START)
     lines = text[cut:].split("\n")
     spans: list[tuple[int, int, int]] = []  # (line, start, end) of each hex word
     for i, line in enumerate(lines):
-        offset = _PARCEL_OFFSET.match(line)
+        offset = PARCEL_OFFSET.match(line)
         quote = line.find("'", offset.end() if offset else 0)
         hex_end = quote if quote >= 0 else len(line)
-        spans += [(i, w.start(), w.end()) for w in _PARCEL_WORD.finditer(line, offset.end() if offset else 0, hex_end)]
+        spans += [(i, w.start(), w.end()) for w in PARCEL_WORD.finditer(line, offset.end() if offset else 0, hex_end)]
         if line.rstrip().endswith(")"):
             break
     data = b"".join(int(lines[i][a:b], 16).to_bytes(4, "little") for i, a, b in spans)
@@ -283,7 +268,7 @@ def _identifiers(doc: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
         props = parse_getprop((commands.get(GETPROP) or {}).get("stdout", ""))
         for key, value in props.items():
             last = key.rsplit(".", 1)[-1].lower()
-            if _IMEI_PROP.search(key) and value.strip().isdigit():
+            if IMEI_PROP.search(key) and value.strip().isdigit():
                 yield "imei", value
             elif last in PROP_KINDS and not key.startswith("init.svc"):
                 yield PROP_KINDS[last], value

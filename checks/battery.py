@@ -10,34 +10,33 @@ unit mismatch (a 1000% health) is turned into unknown. Grading happens elsewhere
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Mapping
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from agent.check import Check, CheckContext, CheckResult, Metric
 from agent.links.base import AndroidLink, IosLink, ShellResult, ioregistry_read_key, lockdown_read_key
 from checks import commands as cmd
 from checks.parsers.battery_reading import Reading, missing
-from checks.parsers.battery_sysfs import capacity_mah, first_line, plausible_percent, read_int, state_of_health
+from checks.parsers.battery_sysfs import capacity_mah, failed, plausible_percent, read_int, state_of_health
 from checks.parsers.dumpsys_battery import HEALTH_CODES, STATUS_CODES, DumpsysBattery, parse_dumpsys_battery
 from checks.parsers.ios_battery import IosBattery
+from checks.shell import gather_reads, run_commands, said
 
 #: the metrics every battery result carries, known or not (the report contract)
 CONTRACT = (
     "level_percent", "status", "health", "temperature_c", "voltage_mv", "cycle_count",
     "design_capacity_mah", "full_charge_capacity_mah", "state_of_health_percent", "technology",
 )
-_SYSFS = (cmd.SYS_CYCLE_COUNT, cmd.SYS_CHARGE_FULL, cmd.SYS_CHARGE_FULL_DESIGN)
+_ANDROID_READS = (cmd.DUMPSYS_BATTERY, cmd.SYS_CYCLE_COUNT, cmd.SYS_CHARGE_FULL, cmd.SYS_CHARGE_FULL_DESIGN)
 #: above this a `voltage:` line is in µV, not mV (no phone cell is 100 V)
 _MICROVOLT_THRESHOLD = 100_000
-T = TypeVar("T")
 
 
 class BatteryCheck(Check):
     name: ClassVar[str] = "battery"
     title: ClassVar[str] = "Battery"
     reads: ClassVar[Mapping[str, tuple[str, ...]]] = {
-        "android": (cmd.DUMPSYS_BATTERY, *_SYSFS),
+        "android": _ANDROID_READS,
         "ios": (lockdown_read_key(cmd.LOCKDOWN_BATTERY), ioregistry_read_key(cmd.IOREG_BATTERY)),
     }
 
@@ -46,26 +45,13 @@ class BatteryCheck(Check):
             metrics = await _ios(ctx, ctx.link)
             why = "the phone gave no battery figure over lockdown or the IORegistry"
         elif isinstance(ctx.link, AndroidLink):
-            metrics = await _android(ctx, ctx.link)
+            metrics = await _android(ctx)
             why = "neither `dumpsys battery` nor the sysfs battery files gave a figure"
         else:
             return CheckResult("unsupported", {}, detail=f"no battery reads for a {ctx.platform} link")
         if all(metrics[name].value is None for name in CONTRACT):
             return CheckResult("error", metrics, detail=why)
         return metrics
-
-
-async def _gather(*calls: Awaitable[T]) -> list[T]:
-    """All calls at once; when one fails (the phone went away), cancel the rest so no
-    read outlives the check, then let that failure through unchanged."""
-    tasks = [asyncio.ensure_future(c) for c in calls]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def _metric(reading: Reading, source: str | None) -> Metric:
@@ -79,9 +65,8 @@ def _metric(reading: Reading, source: str | None) -> Metric:
 # -- Android ------------------------------------------------------------------------
 
 
-async def _android(ctx: CheckContext, link: AndroidLink) -> dict[str, Metric]:
-    results = await _gather(*(link.shell(c, timeout=ctx.timeout_s) for c in (cmd.DUMPSYS_BATTERY, *_SYSFS)))
-    dump_result, cycles_result, full_result, design_result = results
+async def _android(ctx: CheckContext) -> dict[str, Metric]:
+    dump_result, cycles_result, full_result, design_result = await run_commands(ctx, _ANDROID_READS)
     dump = parse_dumpsys_battery(dump_result.stdout) if dump_result.ok else DumpsysBattery(found=False)
     metrics = _from_dumpsys(dump, _why_no_block(dump_result))
     hint = _design_hint(ctx.model)
@@ -96,8 +81,7 @@ async def _android(ctx: CheckContext, link: AndroidLink) -> dict[str, Metric]:
 def _why_no_block(result: ShellResult) -> str:
     if result.ok:
         return "no 'Current Battery Service state:' block in the output"
-    said = first_line(result.stderr) or first_line(result.stdout)
-    return f"failed (exit {result.exit_code}){': ' + said if said else ''}"
+    return failed(result.exit_code, result.stderr, result.stdout)
 
 
 def _sysfs(result: ShellResult) -> Reading:
@@ -124,7 +108,7 @@ def _from_dumpsys(dump: DumpsysBattery, reason: str) -> dict[str, Metric]:
         names = ("level_percent", "status", "health", "temperature_c", "voltage_mv", "technology", "charge_counter_uah",
                  "max_charging_current_ua", "max_charging_voltage_uv", "plugged", "present", "updates_stopped")
         return {name: Metric(None, src, reason) for name in names}
-    technology = first_line(dump.fields.get("technology", "")) or None
+    technology = said(dump.fields.get("technology", "")) or None
     return {
         "level_percent": _metric(_level(dump), src),
         "status": _metric(_coded(dump.coded("status", STATUS_CODES)), src),
@@ -210,7 +194,7 @@ def _android_soh(full: Reading, design: Reading, dump: DumpsysBattery) -> Metric
 
 
 async def _ios(ctx: CheckContext, link: IosLink) -> dict[str, Metric]:
-    lockdown, ioreg = await _gather(
+    lockdown, ioreg = await gather_reads(
         link.lockdown_value(cmd.LOCKDOWN_BATTERY, timeout=ctx.timeout_s),
         link.ioregistry(cmd.IOREG_BATTERY, timeout=ctx.timeout_s),
     )
@@ -244,4 +228,4 @@ def _ios_major(version: Any) -> int | None:
     """The major iOS version from the identity metric (a Metric or plain text), if any."""
     text = getattr(version, "value", version)
     head = str(text).split(".")[0] if text is not None else ""
-    return int(head) if head.isdigit() else None
+    return int(head) if head.isascii() and head.isdigit() else None

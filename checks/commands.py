@@ -29,6 +29,9 @@ LOCKDOWN_DISK = "com.apple.disk_usage"
 LOCKDOWN_ITUNES = "com.apple.mobile.iTunes"
 IOREG_BATTERY = "AppleSmartBattery"
 
+#: the source of figures taken from the model catalog rather than read from the phone
+CATALOG = "catalog"
+
 
 def lockdown_source(domain: str, key: str) -> str:
     """How a metric read from lockdown names its source."""

@@ -10,7 +10,6 @@ catalog to fill. Values stay the phone's literal text; nothing here interprets t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -20,8 +19,9 @@ from agent.links.base import AndroidLink, IosLink, ShellResult, lockdown_read_ke
 from checks.commands import GETPROP, IMEI, LOCKDOWN_DEFAULT, lockdown_source
 from checks.ios_models import iphone_marketing_name
 from checks.parsers.getprop import parse_getprop
-from checks.parsers.imei import imei_problem
+from checks.parsers.imei import IMEI_PROP, imei_problem
 from checks.parsers.parcel import parse_string_reply
+from checks.shell import said
 
 #: the metrics the report's ``device`` block is made of, in its order
 DEVICE_METRICS = (
@@ -39,8 +39,6 @@ MARKETING_PROPS = (
 #: props whose presence means getprop answered at all
 _CORE_PROPS = ("ro.product.model", "ro.product.manufacturer", "ro.product.device", "ro.build.id",
                "ro.build.version.release", "ro.build.fingerprint")  # fmt: skip
-#: dual-SIM ROMs that publish IMEIs as props (ro.ril.miui.imei0, ro.ril.oem.imei, ...)
-_IMEI_PROP = re.compile(r"(?:^|\.)imei[0-9]?\Z")
 _EMULATOR_HARDWARE = frozenset({"goldfish", "ranchu", "vbox86", "cutf_cvm"})
 _IOS_READ = lockdown_read_key(LOCKDOWN_DEFAULT)
 _IOS_CORE = ("ProductType", "ProductVersion", "BuildVersion", "SerialNumber", "UniqueDeviceID")
@@ -176,7 +174,7 @@ def _imei_metric(first: Candidates, second: Candidates, default_source: str) -> 
 
 
 def _prop_imeis(props: Mapping[str, str]) -> list[tuple[str | None, str]]:
-    return [(props[key], f"{GETPROP} {key}") for key in sorted(props) if _IMEI_PROP.search(key)]
+    return [(props[key], f"{GETPROP} {key}") for key in sorted(props) if IMEI_PROP.search(key)]
 
 
 def _prop(props: Mapping[str, str], *keys: str) -> Metric:
@@ -239,5 +237,4 @@ def _failure(reply: ShellResult) -> str | None:
     """Why a shell command failed, or None when it did not."""
     if reply.ok:
         return None
-    lines = reply.stderr.strip().splitlines()
-    return f"failed with exit {reply.exit_code}: {lines[0][:200] if lines else 'no message'}"
+    return f"failed with exit {reply.exit_code}: {said(reply.stderr) or 'no message'}"

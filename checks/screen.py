@@ -15,9 +15,9 @@ from typing import Any, ClassVar
 from agent.check import Check, CheckContext, CheckResult, Metric, unknown
 from agent.links.base import ShellResult, lockdown_read_key
 from agent.questions import SCREEN_VISUAL
-from checks.commands import DUMPSYS_DISPLAY, LOCKDOWN_ITUNES, WM_DENSITY, WM_SIZE, lockdown_source
+from checks.commands import CATALOG, DUMPSYS_DISPLAY, LOCKDOWN_ITUNES, WM_DENSITY, WM_SIZE, lockdown_source
 from checks.parsers.display import DisplayInfo, parse_dumpsys_display, parse_wm_density, parse_wm_size
-from checks.storage import CATALOG, run_commands, said, shell_problem
+from checks.shell import run_commands, said, shell_problem
 
 TECHNICIAN = f"technician:{SCREEN_VISUAL.key}"
 #: the figures read from the phone; when none is known the check could not tell anything

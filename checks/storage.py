@@ -11,22 +11,19 @@ it, which on most phones it does not: then it is unknown, with the phone's own w
 
 from __future__ import annotations
 
-import asyncio
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from agent.check import Check, CheckContext, CheckResult, Metric, unknown
 from agent.links.base import ShellResult, lockdown_read_key
 from checks.commands import (
-    DF_DATA, DUMPSYS_DISKSTATS, LOCKDOWN_DISK, MMC_LIFE_TIME, MMC_PRE_EOL, UFS_LIFE_TIME, lockdown_source,
+    CATALOG, DF_DATA, DUMPSYS_DISKSTATS, LOCKDOWN_DISK, MMC_LIFE_TIME, MMC_PRE_EOL, UFS_LIFE_TIME, lockdown_source,
 )
 from checks.parsers.storage import (
     Usage, advertised_tier_gb, life_used_percent, parse_df, parse_diskstats, parse_life_codes, parse_pre_eol,
 )
+from checks.shell import run_commands, said, shell_problem
 
-CATALOG = "catalog"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _ANDROID_READS = (DF_DATA, DUMPSYS_DISKSTATS, MMC_LIFE_TIME, MMC_PRE_EOL, UFS_LIFE_TIME)
 _USED_HOW = {DF_DATA: "the Used column", DUMPSYS_DISKSTATS: "total - free"}
 
@@ -153,36 +150,6 @@ def _tiers(capacity: Metric, model: Any) -> dict[str, Metric]:
     return {"advertised_gb": tier, "model_storage_tiers_gb": catalog, "storage_matches_model": matches}
 
 
-async def run_commands(ctx: CheckContext, commands: tuple[str, ...]) -> list[ShellResult]:
-    """Send ``commands`` concurrently; a phone that goes away or stops answering ends the
-    check (the first such error is raised once every command has settled)."""
-    shell = ctx.link.shell  # type: ignore[attr-defined]
-    results = await asyncio.gather(*(shell(c, timeout=ctx.timeout_s) for c in commands), return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return list(results)
-
-
-def shell_problem(result: ShellResult) -> str | None:
-    """Why a command's output cannot be used, in the phone's words; None when it can."""
-    if not result.ok:
-        words = said(result.stderr) or said(result.stdout)
-        return f"exit {result.exit_code}{': ' + words if words else ''}"
-    if not result.stdout.strip():
-        words = said(result.stderr)
-        return f"printed nothing{': ' + words if words else ''}"
-    return None
-
-
 def _why(result: ShellResult, unparsed: str) -> str:
     return shell_problem(result) or f"{unparsed} in {said(result.stdout)!r}"
 
-
-def said(text: str, limit: int = 100) -> str:
-    """The first non-empty line of untrusted text, without control characters, cut short."""
-    for line in text.splitlines():
-        clean = _CONTROL.sub(" ", line).strip()
-        if clean:
-            return clean[:limit]
-    return ""

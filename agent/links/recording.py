@@ -18,8 +18,8 @@ import logging
 import re
 import statistics
 import time
-from datetime import datetime
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,10 @@ from agent.check import Check, CheckContext, CheckResult
 from agent.errors import FixtureError, LinkDisconnected, LinkError, LinkTimeout
 from agent.files import write_atomic
 from agent.fixture import FORMAT, Fixture, parse_fixture
+from agent.links.base import DEFAULT_TIMEOUT_S, AndroidLink, IosLink, Link, ShellResult, ioregistry_read_key, lockdown_read_key
 from agent.report_build import DEVICE_FIELDS
 from checks.commands import GETPROP
 from checks.parsers.getprop import parse_getprop
-from agent.links.base import DEFAULT_TIMEOUT_S, AndroidLink, IosLink, Link, ShellResult, ioregistry_read_key, lockdown_read_key
 
 log = logging.getLogger(__name__)
 

@@ -46,10 +46,7 @@ class _Faults:
         if fault and fault.kind == "disconnect":
             self.gone = True
             raise LinkDisconnected(f"{self.fixture.device_id} disconnected during `{key}`")
-        if fault and fault.kind == "hang":
-            await asyncio.sleep(timeout)
-            raise LinkTimeout(f"`{key}` did not answer within {timeout:g} s")
-        if delay_ms / 1000 > timeout:
+        if (fault and fault.kind == "hang") or delay_ms / 1000 > timeout:
             await asyncio.sleep(timeout)
             raise LinkTimeout(f"`{key}` did not answer within {timeout:g} s")
         if delay_ms:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 
 from checks.parsers.battery_reading import Reading
+from checks.shell import said
 
 _INT = re.compile(r"^\s*(-?\d+)\s*$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 #: a phone or tablet battery, in mAh
 PLAUSIBLE_MAH = (300.0, 20000.0)
@@ -29,22 +29,18 @@ def read_int(stdout: str, stderr: str, exit_code: int | None) -> Reading:
     """One sysfs file read with `cat`: a whole number, or why not (the phone's own words
     for "Permission denied" and "No such file", made safe to show)."""
     if exit_code not in (0, None):
-        said = first_line(stderr) or first_line(stdout)
-        return Reading(None, f"failed (exit {exit_code}){': ' + said if said else ''}")
+        return Reading(None, failed(exit_code, stderr, stdout))
     match = _INT.match(stdout)
     if match is None:
-        said = first_line(stdout) or first_line(stderr)
-        return Reading(None, f"not a whole number: {said!r}" if said else "printed nothing")
+        words = said(stdout) or said(stderr)
+        return Reading(None, f"not a whole number: {words!r}" if words else "printed nothing")
     return Reading(int(match[1]))
 
 
-def first_line(text: str, limit: int = 120) -> str:
-    """The first non-empty line of untrusted text, without control characters, cut short."""
-    for line in text.splitlines():
-        clean = _CONTROL.sub(" ", line).strip()
-        if clean:
-            return clean[:limit]
-    return ""
+def failed(exit_code: int | None, stderr: str, stdout: str) -> str:
+    """How a command that failed is reported: its exit status and the phone's first words."""
+    words = said(stderr) or said(stdout)
+    return f"failed (exit {exit_code}){': ' + words if words else ''}"
 
 
 def capacity_mah(raw: int | None, design_hint_mah: float | None) -> Reading:

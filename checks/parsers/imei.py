@@ -10,19 +10,24 @@ from __future__ import annotations
 import re
 
 _IMEI = re.compile(r"[0-9]{15}")
+#: getprop keys dual-SIM ROMs publish IMEIs under (ro.ril.miui.imei0, ro.ril.oem.imei, ...)
+IMEI_PROP = re.compile(r"(?:^|\.)imei[0-9]?\Z")
+
+
+def luhn_digit(body: str) -> str:
+    """The check digit that makes ``body`` + digit Luhn-valid (``body``: ASCII digits)."""
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return str((10 - total % 10) % 10)
 
 
 def luhn_ok(digits: str) -> bool:
     """True when ``digits`` (ASCII digits only, at least two) pass the Luhn check."""
     if len(digits) < 2 or not digits.isascii() or not digits.isdigit():
         return False
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        d = int(char)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
+    return luhn_digit(digits[:-1]) == digits[-1]
 
 
 def imei_problem(candidate: str) -> str | None:

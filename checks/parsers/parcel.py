@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_START = "Result: Parcel("
-_OFFSET = re.compile(r"^\s*0x[0-9a-fA-F]+:")
-_WORD = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}(?![0-9a-fA-F])")
+#: what starts a reply, and what a dump line holds: its offset, then 32-bit hex words
+PARCEL_START = "Result: Parcel("
+PARCEL_OFFSET = re.compile(r"^\s*0x[0-9a-fA-F]+:")
+PARCEL_WORD = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}(?![0-9a-fA-F])")
 #: reply headers (StrictMode, noted app-ops) that precede the real exception code
 _HEADER_CODES = (-127, -128)
 _NULL_LENGTH = -1
@@ -59,13 +60,13 @@ def parse_string_reply(output: str) -> StringReply:
 
 def parcel_words(output: str) -> list[int] | None:
     """The 32-bit words of the first parcel in ``output``; None when there is none."""
-    start = output.find(_START)
+    start = output.find(PARCEL_START)
     if start < 0:
         return None
     words: list[int] = []
-    for line in output[start + len(_START):].split("\n"):
-        hex_part = _OFFSET.sub("", line).split("'", 1)[0]
-        words.extend(int(w, 16) for w in _WORD.findall(hex_part))
+    for line in output[start + len(PARCEL_START):].split("\n"):
+        hex_part = PARCEL_OFFSET.sub("", line).split("'", 1)[0]
+        words.extend(int(w, 16) for w in PARCEL_WORD.findall(hex_part))
         if line.rstrip().endswith(")"):
             break
     return words

@@ -90,6 +90,14 @@ def test_a_missing_file_is_a_profile_error(tmp_path: Path) -> None:
         load_profile(str(tmp_path / "absent.yaml"))
 
 
+@pytest.mark.parametrize("raw", [b"format: x\x07\n", b"format: \xff\xfe\n"], ids=["control character", "not UTF-8"])
+def test_bytes_yaml_refuses_to_read_are_a_profile_error(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "profile.yaml"
+    path.write_bytes(raw)
+    with pytest.raises(ProfileError, match=r"profile\.yaml: not valid YAML: unacceptable character"):
+        load_profile(str(path))
+
+
 # (text to replace in GOOD, replacement, line, where, what)
 BAD = [
     ("below: 80", "bellow: 80", 8, "checks.battery.rules[0].bellow", "unknown operator 'bellow'"),

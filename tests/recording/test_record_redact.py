@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from agent.fixture import load_fixture
 from agent.links.recording import dump_fixture
 from agent.links.replay import replay_link
-from agent.redact import luhn_valid, redact_fixture, replace_in_parcel
+from agent.redact import redact_fixture, replace_in_parcel
 from checks.commands import GETPROP, IMEI
 from checks.parsers.getprop import parse_getprop
+from checks.parsers.imei import luhn_ok
 from checks.parsers.parcel import parse_string_reply
 
 from .helpers import ROOT, record_doc
@@ -74,8 +75,8 @@ def test_placeholders_keep_the_format() -> None:
     doc, _ = redact_fixture(original, random.Random(5))
     before, after = original["ios"]["lockdown"][""], doc["ios"]["lockdown"][""]
     for key in ("InternationalMobileEquipmentIdentity", "InternationalMobileEquipmentIdentity2"):
-        assert luhn_valid(after[key]) and len(after[key]) == 15 and after[key][:8] == before[key][:8]
-    assert luhn_valid(after["IntegratedCircuitCardIdentity"])
+        assert luhn_ok(after[key]) and len(after[key]) == 15 and after[key][:8] == before[key][:8]
+    assert luhn_ok(after["IntegratedCircuitCardIdentity"])
     serial = after["SerialNumber"]
     assert len(serial) == len(before["SerialNumber"]) and serial.isalnum() and serial.isupper()
     assert re.fullmatch(r"00008020-[0-9A-F]{16}", doc["ios"]["udid"]) and doc["ios"]["udid"] == after["UniqueDeviceID"]
@@ -87,10 +88,19 @@ def test_placeholders_keep_the_format() -> None:
 def test_the_imei_parcel_carries_a_luhn_valid_placeholder() -> None:
     doc, redactor = redact_fixture(_android_doc(), random.Random(11))
     reply = parse_string_reply(doc["android"]["commands"][IMEI]["stdout"])
-    assert reply.value is not None and luhn_valid(reply.value)
+    assert reply.value is not None and luhn_ok(reply.value)
     assert reply.value in redactor.replaced.values()
     preview = "".join(re.findall(r"'([^']*)'", doc["android"]["commands"][IMEI]["stdout"])).replace(".", "")
     assert preview.strip() == reply.value  # the ASCII column shows the placeholder too
+
+
+def test_an_imei_of_non_ascii_digits_is_replaced_not_a_crash() -> None:
+    odd = "\u00b2" * 15  # str.isdigit() is True for superscript two, int() refuses it
+    doc = _ios_doc()
+    doc["ios"]["lockdown"][""]["InternationalMobileEquipmentIdentity"] = odd
+    redacted, redactor = redact_fixture(doc, random.Random(13))
+    assert odd in redactor.replaced
+    assert redacted["ios"]["lockdown"][""]["InternationalMobileEquipmentIdentity"] == redactor.replaced[odd]
 
 
 def test_no_redact_keeps_the_document_as_recorded() -> None:

@@ -1,0 +1,27 @@
+"""Every metric a built-in check reports can be named in a profile rule."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from agent.engine import run_session
+from agent.fixture import load_fixture
+from agent.links.replay import replay_link
+from agent.profile import BUILTIN_METRICS
+from agent.station import make_bench
+
+ROOT = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def test_profiles_know_every_metric_the_built_in_checks_report(tmp_path: Path) -> None:
+    bench = make_bench("default", out_dir=tmp_path)
+    reported: dict[str, set[str]] = {}
+    for path in sorted([*ROOT.glob("android/*.yaml"), *ROOT.glob("ios/*.yaml")]):
+        async def run() -> list:
+            return [e async for e in run_session(replay_link(load_fixture(path)), bench)]
+
+        for check in asyncio.run(run())[-1].report["checks"]:
+            reported.setdefault(check["name"], set()).update(check["metrics"])
+    for check, names in reported.items():
+        assert names <= BUILTIN_METRICS[check], f"{check}: {sorted(names - BUILTIN_METRICS[check])}"
