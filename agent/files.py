@@ -6,14 +6,18 @@ or a stick pulled mid-write. Callers turn OSError into their own area's error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, rename it into place
-    and fsync the folder. Raises OSError; leaves no temporary file behind."""
+def write_atomic(path: Path, data: bytes, *, keep_existing: bool = False) -> None:
+    """Write ``data`` to a temporary file (mode 0600) beside ``path``, fsync it, move it into
+    place and fsync the folder. Raises OSError; leaves no temporary file behind.
+
+    ``keep_existing``: a file already at ``path`` wins and ``data`` is dropped, even when
+    another process put it there a moment ago (a hard link, unlike a rename, never replaces)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp: Path | None = Path(name)
@@ -22,8 +26,12 @@ def write_atomic(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(name, path)
-        tmp = None
+        if keep_existing:
+            with contextlib.suppress(FileExistsError):
+                os.link(name, path)
+        else:
+            os.replace(name, path)
+            tmp = None
         fsync_dir(path.parent)
     finally:
         if tmp is not None:

@@ -18,19 +18,20 @@ import fcntl
 import json
 import os
 import re
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent import paths
 from agent.errors import OutboxError
 from agent.files import write_atomic
 from agent.report_build import utc_now
 from agent.sqlite import WalDatabase
-from agent.store import StoredReport
+
+if TYPE_CHECKING:  # agent.store pulls in signing and jsonschema, which the CLI and TUI load only when used
+    from agent.store import StoredReport
 
 STATES = ("pending", "delivered", "rejected")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -70,7 +71,6 @@ class OutboxEntry:
 class Outbox:
     def __init__(self, path: Path | None = None, busy_timeout_s: float = 30.0) -> None:
         self.path = path or paths.outbox_path()
-        self.busy_timeout_s = busy_timeout_s
         self._db = WalDatabase(self.path, "the outbox", busy_timeout_s)
         self._read, self._write = self._db.read, self._db.write
         with self._write() as db:

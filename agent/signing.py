@@ -14,7 +14,6 @@ import binascii
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from agent.errors import SigningError, UnknownKeyError, VerificationError
-from agent.files import fsync_dir
+from agent.files import write_atomic
 from agent.report import validate_report
+from agent.text import inert
 
 PAYLOAD_TYPE = "application/vnd.phonebench.report+json"
 
@@ -158,24 +158,10 @@ def _create_key_file(path: Path) -> None:
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    tmp: Path | None = None
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
-        tmp = Path(name)
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)  # unlike rename, fails when another process made the key first
-        except FileExistsError:
-            pass
-        fsync_dir(path.parent)
+        write_atomic(path, pem, keep_existing=True)  # mode 0600; a key another process made first stays
     except OSError as e:
         raise SigningError(f"{path}: cannot create the station key ({e.strerror or e})") from e
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
 
 
 def _make_private_dirs(folder: Path) -> None:
@@ -209,4 +195,4 @@ def _first_line(e: BaseException) -> str:
 def _shown(text: str) -> str:
     """An untrusted string from an envelope, made safe to put in a one-line message."""
     text = text if len(text) <= 80 else text[:77] + "..."
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
+    return inert(text)

@@ -230,7 +230,7 @@ def parse_retry_after(value: str | None, now: float, cap_s: float = RetryPolicy.
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "¹" and "٣" are digits to str.isdigit, not to HTTP
         return min(float(value), cap_s)
     try:
         when = parsedate_to_datetime(value).timestamp()

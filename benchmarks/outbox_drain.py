@@ -15,32 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def sample_report() -> dict:
-    return {
-        "schema": "phonebench.report/1",
-        "report_id": str(uuid.uuid4()),
-        "started_at": "2026-11-28T16:20:49.123Z",
-        "finished_at": "2026-11-28T16:20:51.004Z",
-        "station": {"id": "station-bench", "key_id": None},
-        "agent": {"name": "phonebench", "version": "0.1.0"},
-        "profile": {"name": "default", "digest": "sha256:" + "ab" * 32},
-        "session": {"link": "replay:pixel-7.yaml", "slot": 1, "complete": True, "incomplete_reason": None},
-        "device": {"platform": "android", "manufacturer": "Google", "brand": "google", "model": "Pixel 7",
-                   "model_code": "panther", "marketing_name": "Pixel 7", "serial": "2B151FDH2000AB",
-                   "imei": ["358240051111110"], "os_version": "14", "build": "UQ1A.240205.004",
-                   "emulator": False, "catalog_key": "google-pixel-7"},
-        "checks": [{"name": "battery", "title": "Battery", "outcome": "measured", "detail": None,
-                    "metrics": {"cycle_count": {"value": 312, "source": "cat /sys/class/power_supply/battery/cycle_count"}},
-                    "verdict": "pass", "reasons": ["cycle count 312 <= 800"]}],
-        "answers": {"cosmetic_grade": "B"},
-        "grade": {"value": "B", "reasons": ["cosmetic grade B"]},
-    }
 
 
 def main() -> int:
@@ -53,6 +30,7 @@ def main() -> int:
     from agent.signing import StationKey
     from agent.store import ReportStore
     from agent.uploader import Uploader
+    from tests.signing.signing_helpers import sample_report  # the signing tests' full report
 
     with tempfile.TemporaryDirectory(prefix="phonebench-bench-") as tmp:
         work = Path(tmp)

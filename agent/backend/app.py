@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from agent.backend.db import BackendDB, Stored
 from agent.errors import UnknownKeyError, VerificationError
-from agent.signing import canonical_json, open_envelope, payload_digest, verify_envelope
+from agent.signing import canonical_json, payload_digest, verify_envelope
 
 MAX_BODY_BYTES = 1 << 20  # a report is a few kB; anything near this is not one
 
@@ -58,11 +58,11 @@ class Receiver:
         return JSONResponse({"status": "ok"})
 
     def _verify(self, envelope: object) -> dict:
-        _, keyid, _ = open_envelope(envelope)
-        if keyid not in self._keys:  # enrolled since start-up?
+        try:
+            return verify_envelope(envelope, self._keys)
+        except UnknownKeyError:  # enrolled since start-up?
             self._keys = self.db.keys()
-        return verify_envelope(envelope, self._keys)
-
+            return verify_envelope(envelope, self._keys)
 
 
 def create_app(db_path: Path, token: str | None = None) -> Starlette:

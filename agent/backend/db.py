@@ -17,9 +17,9 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from agent.backend.chain import Judgement, Link, judge
-from agent.sqlite import WalDatabase
 from agent.report_build import utc_now
 from agent.signing import keyid_for, load_public_key
+from agent.sqlite import WalDatabase
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS keys (

@@ -32,8 +32,7 @@ SERVER_TIMEOUT_S = 20.0
 CONNECT_TIMEOUT_S = 3.0
 #: what the adb server answers when the serial's transport is gone or not usable
 _GONE_MARKERS = ("not found", "no devices")
-
-
+#: (host, port) -> that adb server's protocol version, asked once per process
 _SERVER_VERSIONS: dict[tuple[str, int], int] = {}
 
 

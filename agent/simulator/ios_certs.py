@@ -32,11 +32,13 @@ def _device_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+@cache
 def device_public_key_pem() -> bytes:
     """What lockdownd answers for ``DevicePublicKey`` (PKCS#1 PEM, as iPhones send it)."""
     return _device_key().public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.PKCS1)
 
 
+@cache
 def _device_key_pem() -> bytes:
     return _device_key().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

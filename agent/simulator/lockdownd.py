@@ -82,13 +82,13 @@ class Lockdownd:
         if self.session is None and domain:
             await self._reply(request, Error="GetProhibited", **where)
             return
-        outcome = await self.phone.before_read(lockdown_read_key(domain)) if self.session else "answer"
+        read = lockdown_read_key(domain)
+        outcome = await self.phone.before_read(read) if self.session else "answer"
         if outcome == "hang":
             await self.conn.hang()
         elif outcome == "gone":
             self._open = False
         elif outcome == "garbage":
-            read = lockdown_read_key(domain)
             value: Any = garbage_for(f"{read}/{key}") if key else {"?": garbage_for(read)}
             await self._reply(request, binary=True, Value=value, **where)
         else:

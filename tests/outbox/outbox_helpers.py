@@ -1,6 +1,6 @@
-"""Shared pieces of the outbox tests: real signed reports, a receiver process on loopback,
-and a stub server that answers whatever a test scripts (imported by name: a conftest.py
-here would shadow the top-level one)."""
+"""Shared pieces of the outbox tests: real signed reports (the signing tests' sample
+report), a receiver process on loopback, and a stub server that answers whatever a test
+scripts (imported by name: a conftest.py here would shadow the top-level one)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,33 +23,11 @@ from agent.outbox import Outbox
 from agent.signing import StationKey
 from agent.store import ReportStore, StoredReport
 from agent.uploader import RetryPolicy
+from tests.signing.signing_helpers import sample_report
 
 ROOT = Path(__file__).resolve().parents[2]
 #: backoff small enough that retries happen within a test, big enough to be real
 FAST = RetryPolicy(base_s=0.01, max_s=0.05, jitter=0.5, max_retry_after_s=1.0)
-
-
-def sample_report() -> dict[str, Any]:
-    """A report as the engine hands it to the store (no chain yet)."""
-    return {
-        "schema": "phonebench.report/1",
-        "report_id": str(uuid.uuid4()),
-        "started_at": "2026-11-28T16:20:49.123Z",
-        "finished_at": "2026-11-28T16:20:51.004Z",
-        "station": {"id": "station-outbox-test", "key_id": None},
-        "agent": {"name": "phonebench", "version": "0.1.0"},
-        "profile": {"name": "default", "digest": "sha256:" + "ab" * 32},
-        "session": {"link": "replay:pixel-7.yaml", "slot": 1, "complete": True, "incomplete_reason": None},
-        "device": {
-            "platform": "android", "manufacturer": "Google", "brand": "google", "model": "Pixel 7",
-            "model_code": "panther", "marketing_name": "Pixel 7", "serial": "2B151FDH2000AB",
-            "imei": ["358240051111110"], "os_version": "14", "build": "UQ1A.240205.004", "emulator": False,
-            "catalog_key": "google-pixel-7",
-        },
-        "checks": [],
-        "answers": {},
-        "grade": {"value": "B", "reasons": ["cosmetic grade B"]},
-    }
 
 
 @dataclass

@@ -126,3 +126,12 @@ def test_an_outbox_that_cannot_be_created_is_an_outbox_error(tmp_path: Path) -> 
     (tmp_path / "file").write_text("")
     with pytest.raises(OutboxError, match="cannot open the outbox"):
         Outbox(tmp_path / "file" / "outbox.sqlite3")
+
+
+def test_importing_the_outbox_leaves_signing_and_the_schema_unloaded() -> None:
+    """`phonebench outbox` and the TUI load agent.outbox at start; signing is paid for when used."""
+    heavy = ("agent.store", "jsonschema", "cryptography")
+    code = f"import sys, agent.outbox; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""

@@ -8,7 +8,6 @@ import datetime as dt
 import ipaddress
 import json
 import logging
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from agent.simulator.bench import free_port
 from agent.uploader import UploadWorker, Uploader
 from outbox_helpers import (
     FAST, ROOT, ReceiverProcess, Reply, Station, StubBackend, child_env, config, run_backend_cli, sample_report,
@@ -38,12 +38,6 @@ def wait_for(condition: Callable[[], bool], what: str, limit_s: float = 30.0) ->
         if time.monotonic() > deadline:
             pytest.fail(f"gave up waiting: {what}")
         time.sleep(0.02)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

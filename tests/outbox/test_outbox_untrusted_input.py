@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from agent.config import load_config
@@ -17,6 +17,7 @@ NOW = 1_000_000.0
 
 
 @given(st.one_of(st.none(), st.text()))
+@example("\u00b9")  # a digit to str.isdigit that float() refuses
 def test_retry_after_is_none_or_a_bounded_wait_for_any_text(value: str | None) -> None:
     wait = parse_retry_after(value, NOW)
     assert wait is None or 0.0 <= wait <= RetryPolicy.max_retry_after_s

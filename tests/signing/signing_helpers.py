@@ -1,6 +1,7 @@
 """Sample reports that follow the report contract to the letter, every section filled, and
 the fixtures every signing test uses (imported by name: a conftest.py here would shadow
-the top-level one that other test folders import from)."""
+the top-level one that other test folders import from). The outbox tests and
+benchmarks/outbox_drain.py take their reports from ``sample_report`` too."""
 
 from __future__ import annotations
 

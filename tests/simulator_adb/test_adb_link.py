@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -17,6 +16,7 @@ from agent.fixture import CommandReply
 from agent.links.adb import AdbAndroidLink, AdbServer, adb_client
 from agent.links.base import ShellResult
 from agent.links.replay import ReplayAndroidLink
+from agent.simulator.bench import free_port
 
 from .conftest import BIG_OUTPUT, COMMANDS, MODEL, Simulate, States, make_fixture, wait_until
 
@@ -171,9 +171,7 @@ def test_service_other_than_shell_is_refused_and_the_phone_keeps_answering(
 
 def test_adb_client_reports_a_missing_server_instead_of_starting_one(mocker: MockerFixture) -> None:
     spawn = mocker.patch("adbutils._adb.subprocess.run")  # how plain adbutils starts a server
-    with socket.socket() as s:  # a port nothing listens on once this block ends
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # nothing listens on it
     with pytest.raises(AdbError, match="connect to adb server failed"):
         adb_client(port, timeout=None).server_version()
     spawn.assert_not_called()
