@@ -11,10 +11,12 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.errors import UsageError
-from agent.fixture import Fixture, load_fixture
-from agent.resources import data_dir
+
+if TYPE_CHECKING:
+    from agent.fixture import Fixture
 
 CONTROL_HELP = """\
 control (type a line, then Enter):
@@ -45,6 +47,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def demo_fixtures(folder: Path | None, include_waiting: bool) -> list[Fixture]:
     """The bundled ready phones; for the TUI also a Pixel 7 and an iPhone 13 that wait for
     "Allow USB debugging" and "Trust", which the demo's simulated technician taps."""
+    from agent.fixture import load_fixture
+    from agent.resources import data_dir
+
     if folder is not None:
         files = sorted(folder.rglob("*.yaml"))
         if not files:
@@ -71,6 +76,7 @@ def _waiting(fixture: Fixture) -> Fixture:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from agent.fixture import load_fixture
     from agent.simulator.bench import SimulatedBench, stop_on_signals
 
     fixtures = [load_fixture(f) for f in args.fixtures]
@@ -101,7 +107,7 @@ def _control(bench, ids: list[str], words: list[str]) -> bool:  # type: ignore[n
         for n, device_id in enumerate(ids, 1):
             print(f"  {n:>2}  {device_id:<28} {bench.names[device_id]}")
         return True
-    device_id = ids[int(target) - 1] if target.isdigit() and 0 < int(target) <= len(ids) else target
+    device_id = ids[int(target) - 1] if target.isascii() and target.isdigit() and 0 < int(target) <= len(ids) else target
     try:
         _act(bench, action, device_id)
         print(f"{action} {device_id}: done", flush=True)

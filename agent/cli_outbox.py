@@ -6,9 +6,12 @@ import argparse
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agent.outbox import Outbox, OutboxEntry
 from agent.text import printable
+
+if TYPE_CHECKING:  # the outbox loads the store, jsonschema and cryptography: not at CLI start
+    from agent.outbox import OutboxEntry
 
 _SHOWN_ERROR = 60
 
@@ -36,6 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from agent.outbox import Outbox
+
     outbox = Outbox()
     entries = outbox.entries()
     if args.json:
@@ -51,6 +56,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_drain(args: argparse.Namespace) -> int:
     from agent.config import load_config
     from agent.errors import OutboxError
+    from agent.outbox import Outbox
     from agent.uploader import Uploader
 
     uploader = Uploader(Outbox(), load_config())
@@ -68,12 +74,16 @@ def cmd_drain(args: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
+    from agent.outbox import Outbox
+
     count = Outbox().retry(None if args.all else args.report_id)
     print(f"{count} report(s) due now; `phonebench outbox drain` sends them")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from agent.outbox import Outbox
+
     written = Outbox().export(args.folder, include_delivered=args.all)
     print(f"wrote {len(written)} envelope(s) to {args.folder}")
     return 0

@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from agent.engine import Bench
 from agent.events import PhoneSeen, ReportSaved, SessionFailed, SlotEvent
 from agent.fixture import Fixture
 from agent.live import LiveBench
@@ -39,7 +40,7 @@ def run_demo(
         return asyncio.run(_headless(live, bench, sim.names, timeout_s))
 
 
-async def _headless(live: LiveBench, bench, names: dict[str, str], timeout_s: float) -> int:  # type: ignore[no-untyped-def]
+async def _headless(live: LiveBench, bench: Bench, names: dict[str, str], timeout_s: float) -> int:
     supervisor = live.supervisor(bench)
     by_slot: dict[int, str] = {}
     pending = set(names)
@@ -55,7 +56,7 @@ async def _headless(live: LiveBench, bench, names: dict[str, str], timeout_s: fl
                         print(f"slot {event.slot:>2}: {printable(event.guidance)}", file=sys.stderr)
                 elif isinstance(event, SlotEvent):
                     device_id = by_slot.get(event.slot, "?")
-                    name = f"slot {event.slot:>2} {names.get(device_id, device_id)}"
+                    name = f"slot {event.slot:>2} {printable(names.get(device_id, device_id))}"
                     if isinstance(event.event, ReportSaved):
                         print(render_row(name, event.event.report, event.event.path), flush=True)
                         pending.discard(device_id)
@@ -67,7 +68,7 @@ async def _headless(live: LiveBench, bench, names: dict[str, str], timeout_s: fl
                     break
     except TimeoutError:
         for device_id in sorted(pending):
-            print(f"{names.get(device_id, device_id):<28} no report after {timeout_s:g} s", flush=True)
+            print(f"{printable(names.get(device_id, device_id)):<28} no report after {timeout_s:g} s", flush=True)
         return 5
     finally:
         await events.aclose()

@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ from agent.events import (
     SessionGraded,
     SessionStarted,
 )
-from agent.links.base import Link
+from agent.links.base import DEFAULT_TIMEOUT_S, Link
 from agent.operator import NoOperator, Operator
 from agent.report_build import DEVICE_FIELDS, build_report, utc_now
 
@@ -52,7 +52,7 @@ class Bench:
     store: Any  # agent.store.ReportStore
     station_id: str
     operator: Operator = field(default_factory=NoOperator)
-    timeout_s: float = 10.0
+    timeout_s: float = DEFAULT_TIMEOUT_S
     on_saved: Any = None  # callable(StoredReport) -> None, e.g. the outbox
 
 
@@ -88,7 +88,9 @@ async def run_session(
 
 
 class _Session:
-    def __init__(self, link: Link, bench: Bench, slot: int | None, emit: Any, carried: Mapping[str, Any]) -> None:
+    def __init__(
+        self, link: Link, bench: Bench, slot: int | None, emit: Callable[[Event], None], carried: Mapping[str, Any]
+    ) -> None:
         self.link, self.bench, self.emit = link, bench, emit
         self.carried = {name: entry for name, entry in carried.items() if name != "identity"}
         self.id = str(uuid.uuid4())

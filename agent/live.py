@@ -55,17 +55,11 @@ class LiveBench:
         link = PmdIosLink(udid)
         try:
             await link.connect(timeout=CONNECT_TIMEOUT_S)
-        except TrustPending as e:
+        except LinkError as e:
             await link.close()
-            raise NotReady("trust_pending") from e
-        except TrustDenied as e:
-            await link.close()
-            raise NotReady("denied") from e
-        except PhoneLocked as e:
-            await link.close()
-            raise NotReady("locked", "Unlock the phone with its passcode") from e
-        except LinkError:
-            await link.close()
+            for kind, state in ((TrustPending, "trust_pending"), (TrustDenied, "denied"), (PhoneLocked, "locked")):
+                if isinstance(e, kind):
+                    raise NotReady(state) from e
             raise
         return link
 

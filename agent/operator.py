@@ -61,20 +61,21 @@ def load_answers(path: str | Path) -> AnswersOperator:
     devices = doc.pop("devices", {}) or {}
     if not isinstance(devices, dict) or not all(isinstance(v, dict) for v in devices.values()):
         raise UsageError(f"{path}: devices: expected a mapping of serial/UDID to answers")
-    common = _validated(path, "", doc)
-    per_device = {str(dev): _validated(path, f"devices.{dev}.", answers) for dev, answers in devices.items()}
+    common = validate_answers(path, doc)
+    per_device = {str(dev): validate_answers(path, answers, f"devices.{dev}.") for dev, answers in devices.items()}
     return AnswersOperator(common, per_device)
 
 
-def _validated(path: Path, prefix: str, answers: Mapping[str, Any]) -> dict[str, Any]:
+def validate_answers(where: str | Path, answers: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``answers`` checked against the questions; a UsageError naming ``where`` otherwise."""
     out = {}
     for key, value in answers.items():
         question = questions.ALL.get(str(key))
         if question is None:
             known = ", ".join(sorted(questions.ALL))
-            raise UsageError(f"{path}: {prefix}{key}: not a question (known: {known})")
+            raise UsageError(f"{where}: {prefix}{key}: not a question (known: {known})")
         try:
             out[question.key] = question.validate(value)
         except ValueError as e:
-            raise UsageError(f"{path}: {prefix}{e}") from e
+            raise UsageError(f"{where}: {prefix}{e}") from e
     return out

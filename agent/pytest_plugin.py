@@ -41,7 +41,6 @@ from typing import Any, TypeVar
 
 import pytest
 
-from agent import questions
 from agent.check import CheckResult
 from agent.errors import UsageError
 from agent.fixture import Fixture, load_fixture
@@ -88,21 +87,13 @@ def make_test_bench(home: Path, profile: str = "default", answers: Mapping[str, 
     against the questions like an answers file."""
     from agent.catalog import load_catalog
     from agent.engine import Bench
-    from agent.operator import AnswersOperator
+    from agent.operator import AnswersOperator, validate_answers
     from agent.plugins import load_checks
     from agent.profile import load_profile
     from agent.signing import StationKey
     from agent.store import ReportStore
 
-    checked = {}
-    for key, value in (answers or {}).items():
-        question = questions.ALL.get(key)
-        if question is None:
-            raise UsageError(f"answers: {key}: not a question (known: {', '.join(sorted(questions.ALL))})")
-        try:
-            checked[key] = question.validate(value)
-        except ValueError as e:
-            raise UsageError(f"answers: {e}") from e
+    checked = validate_answers("answers", answers or {})
     checks = load_checks()
     key = StationKey.load_or_create(home / "station_ed25519.pem")
     return Bench(

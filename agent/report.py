@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from agent.errors import VerificationError
+from agent.text import inert
 
 SCHEMA_ID = "phonebench.report/1"
 SCHEMA_FILE = "report-1.schema.json"
@@ -49,7 +50,7 @@ def describe_error(error: ValidationError) -> str:
     message = error.message if len(error.message) <= _MAX_MESSAGE else error.message[: _MAX_MESSAGE - 3] + "..."
     line = f"{where}: {message}" if where else message
     # metric names and values come from phones: keep the line one line, and inert on a terminal
-    return "".join(ch if ch.isprintable() else "?" for ch in " ".join(line.split()))
+    return inert(" ".join(line.split()))
 
 
 def json_path(parts: Any) -> str:

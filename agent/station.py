@@ -9,6 +9,7 @@ from pathlib import Path
 
 from agent import paths
 from agent.engine import Bench
+from agent.links.base import DEFAULT_TIMEOUT_S
 from agent.operator import NoOperator, Operator
 
 
@@ -18,7 +19,7 @@ def make_bench(
     out_dir: Path | None = None,
     operator: Operator | None = None,
     station_id: str | None = None,
-    timeout_s: float = 10.0,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> Bench:
     """Load everything a session needs; any problem is a PhonebenchError naming the file."""
     from agent.catalog import load_catalog

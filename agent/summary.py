@@ -102,9 +102,8 @@ def render_summary(report: Mapping[str, Any], path: Path | None = None) -> str:
     ]
     for check in report.get("checks", []):
         lines.append(f"  {check['name']:<10} {check.get('verdict', '-'):<12} {check_figures(check)}")
-        for reason in check.get("reasons") or []:
-            if check.get("verdict") not in ("pass",):
-                lines.append(f"  {'':<10} {'':<12} - {printable(reason)}")
+        if check.get("verdict") != "pass":
+            lines += [f"  {'':<10} {'':<12} - {printable(reason)}" for reason in check.get("reasons") or []]
     lines.append(grade_line(report))
     if path is not None:
         lines.append(f"report {report['report_id']} signed by {report['station']['key_id'][:19]}…: {path}")

@@ -51,12 +51,9 @@ class _Phone:
     session: asyncio.Task[None] | None = None
     link: Link | None = None
     finished_at: float | None = None
-    gone_at: float | None = None
-    sessions: int = 0
     last_report: dict[str, Any] | None = None
     carried: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)
-    usb_only: dict[str, Sighting] = field(default_factory=dict)
 
 
 class Supervisor:
@@ -142,10 +139,8 @@ class Supervisor:
             return self._on_usb(key, s, phone)
         if not s.present:
             return self._on_gone(phone)
-        if phone is None:
-            phone = _Phone(key, self.slots.assign(key, s.usb_path), s.platform, s)
-            self.phones[key] = phone
-        phone.sighting, phone.gone_at = s, None
+        phone = phone if phone is not None else self._arrived(key, s)
+        phone.sighting = s
         if s.state in ("ready", "attached"):
             if self._recently_done(phone):
                 phone.state = "done"
@@ -162,16 +157,18 @@ class Supervisor:
             return []
         if not s.present:
             return self._on_gone(phone)
-        if phone is None:
-            phone = _Phone(key, self.slots.assign(key, s.usb_path), s.platform, s)
-            self.phones[key] = phone
+        phone = phone if phone is not None else self._arrived(key, s)
         phone.sighting, phone.state = s, "usb_only"
         return [self._seen(phone, s.guidance())]
+
+    def _arrived(self, key: str, s: Sighting) -> _Phone:
+        """A phone no source saw before: it takes a slot."""
+        phone = self.phones[key] = _Phone(key, self.slots.assign(key, s.usb_path), s.platform, s)
+        return phone
 
     def _on_gone(self, phone: _Phone | None) -> list[BenchEvent]:
         if phone is None:
             return []
-        phone.gone_at = time.monotonic()
         phone.state = "gone"
         if phone.link is not None:
             self._spawn(phone.link.close())
@@ -188,7 +185,7 @@ class Supervisor:
         return phone.finished_at is not None and time.monotonic() - phone.finished_at < self.rejoin_s
 
     async def _connect(self, phone: _Phone) -> None:
-        while phone.state not in ("gone",):
+        while phone.state != "gone":
             try:
                 link = await self.open_link(phone.sighting)
             except NotReady as e:
@@ -212,7 +209,6 @@ class Supervisor:
             return
 
     async def _session(self, phone: _Phone, link: Link) -> None:
-        phone.sessions += 1
         self._queue.put_nowait(self._seen(phone))
         carried, answers, phone.carried, phone.answers = phone.carried, phone.answers, {}, {}
         async for event in run_session(link, self.bench, phone.slot, carried=carried, answers=answers):

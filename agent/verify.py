@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from agent import paths
 from agent.errors import VerificationError
 from agent.signing import StationKey, canonical_json, keyid_for, load_public_key, payload_digest, verify_envelope
+from agent.text import inert
 
 
 @dataclass(frozen=True)
@@ -138,5 +139,5 @@ def _short(digest: str | None) -> str:
 
 def _plain(text: str) -> str:
     """Phone-given strings, kept to one printable line so they cannot steer a terminal."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
+    return inert(text)
 

@@ -18,6 +18,7 @@ GUIDANCE: dict[str, str] = {
     "no_permissions": "This station may not open the phone's USB device: check the udev rules",
     "trust_pending": "Tap Trust on the phone and enter its passcode",
     "denied": "The phone refused to trust this station: unplug it, plug it in again and tap Trust",
+    "locked": "Unlock the phone with its passcode",
     "usb_only": "The phone is on USB but not reachable",
 }
 
@@ -37,10 +38,6 @@ class Sighting:
     present: bool = True
     usb_path: str | None = None
     detail: str | None = None
-
-    @property
-    def ready(self) -> bool:
-        return self.present and self.state == "ready"
 
     def guidance(self) -> str | None:
         return self.detail or GUIDANCE.get(self.state)

@@ -32,6 +32,7 @@ Scanner = Callable[[], Iterable[UsbDevice]]
 def pyusb_scan() -> list[UsbDevice]:
     """Every device on the bus; raises when there is no USB backend or bus."""
     import usb.core
+    import usb.util
 
     out = []
     for dev in usb.core.find(find_all=True):

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from agent import paths
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout
 from agent.links.base import DEFAULT_TIMEOUT_S, IosLink, ioregistry_read_key, lockdown_read_key
+from agent.text import inert
 
 if TYPE_CHECKING:
     from pymobiledevice3.lockdown import LockdownClient
@@ -178,5 +179,5 @@ def wrap_error(error: Exception, udid: str, what: str) -> LinkError:
 def _one_line(error: Exception, limit: int = 160) -> str:
     """The exception as one short line: its text may quote what the phone sent."""
     text = " ".join(str(error).split()) or type(error).__name__
-    text = "".join(c if c.isprintable() else "?" for c in text)
+    text = inert(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
