@@ -53,11 +53,8 @@ def mux_packet(body: Mapping[str, Any], tag: int) -> bytes:
 
 async def read_mux_packet(reader: asyncio.StreamReader) -> MuxPacket | None:
     """The next packet from a usbmuxd client, or None at a clean end of stream."""
-    try:
-        head = await reader.readexactly(MUX_HEADER.size)
-    except asyncio.IncompleteReadError as e:
-        if e.partial:
-            raise WireError("usbmuxd packet cut short") from e
+    head = await _read_head(reader, MUX_HEADER.size, "usbmuxd packet")
+    if head is None:
         return None
     length, version, message, tag = MUX_HEADER.unpack(head)
     if not MUX_HEADER.size <= length <= MAX_MESSAGE:
@@ -76,16 +73,23 @@ def service_message(body: Mapping[str, Any], *, binary: bool = False) -> bytes:
 
 async def read_service_message(reader: asyncio.StreamReader) -> Mapping[str, Any] | None:
     """The next request on a lockdownd or service connection, or None at end of stream."""
-    try:
-        head = await reader.readexactly(SERVICE_LENGTH.size)
-    except asyncio.IncompleteReadError as e:
-        if e.partial:
-            raise WireError("service message cut short") from e
+    head = await _read_head(reader, SERVICE_LENGTH.size, "service message")
+    if head is None:
         return None
     (length,) = SERVICE_LENGTH.unpack(head)
     if length > MAX_MESSAGE:
         raise WireError(f"service message of impossible length {length}")
     return _load_dict(await _read_exactly(reader, length))
+
+
+async def _read_head(reader: asyncio.StreamReader, size: int, what: str) -> bytes | None:
+    """A message header, or None when the peer closed cleanly between messages."""
+    try:
+        return await reader.readexactly(size)
+    except asyncio.IncompleteReadError as e:
+        if e.partial:
+            raise WireError(f"{what} cut short") from e
+        return None
 
 
 async def _read_exactly(reader: asyncio.StreamReader, size: int) -> bytes:
