@@ -43,7 +43,7 @@ import pytest
 
 from agent.check import CheckResult
 from agent.errors import UsageError
-from agent.fixture import Fixture, load_fixture
+from agent.fixtures.format import Fixture, load_fixture
 from agent.links.base import Link
 
 T = TypeVar("T")
@@ -83,20 +83,20 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def make_test_bench(home: Path, profile: str = "default", answers: Mapping[str, Any] | None = None) -> Any:
-    """A Bench whose key, reports and chain live under ``home``; answers are checked
+    """A Station whose key, reports and chain live under ``home``; answers are checked
     against the questions like an answers file."""
-    from agent.catalog import load_catalog
-    from agent.engine import Bench
-    from agent.operator import AnswersOperator, validate_answers
+    from agent.grading.catalog import load_catalog
+    from agent.session.engine import Station
+    from agent.session.operator import AnswersOperator, validate_answers
     from agent.plugins import load_checks
-    from agent.profile import load_profile
-    from agent.signing import StationKey
-    from agent.store import ReportStore
+    from agent.grading.profile import load_profile
+    from agent.report.signing import StationKey
+    from agent.report.chain import ReportStore
 
     checked = validate_answers("answers", answers or {})
     checks = load_checks()
     key = StationKey.load_or_create(home / "station_ed25519.pem")
-    return Bench(
+    return Station(
         profile=load_profile(profile, known_checks={c.name for c in checks}),
         checks=checks,
         catalog=load_catalog(),
@@ -109,9 +109,9 @@ def make_test_bench(home: Path, profile: str = "default", answers: Mapping[str, 
 
 async def session_report(link: Link, bench: Any) -> dict[str, Any]:
     """The report of one session over ``link``; a failed session is a LinkError."""
-    from agent.engine import run_session
+    from agent.session.engine import run_session
     from agent.errors import LinkError
-    from agent.events import ReportSaved, SessionFailed
+    from agent.session.events import ReportSaved, SessionFailed
 
     report: dict[str, Any] | None = None
     try:
@@ -128,8 +128,8 @@ async def session_report(link: Link, bench: Any) -> dict[str, Any]:
 
 async def check_result(name: str, link: Link, bench: Any) -> CheckResult:
     """One check's result over ``link``, identity first as in a session."""
-    from agent.engine import run_session
-    from agent.events import CheckFinished
+    from agent.session.engine import run_session
+    from agent.session.events import CheckFinished
 
     bench.checks = [c for c in bench.checks if c.name in ("identity", name)]
     if not any(c.name == name for c in bench.checks):

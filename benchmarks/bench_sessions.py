@@ -79,11 +79,11 @@ def bare_adbutils(port: int, serial: str, commands: list[str]) -> float:
 
 
 async def one_session(port: int, serial: str) -> float:
-    from agent.engine import run_session
+    from agent.session.engine import run_session
     from agent.links.adb import AdbAndroidLink
-    from agent.station import make_bench
+    from agent.session.station import open_station
 
-    bench = make_bench("default")
+    bench = open_station("default")
     started = time.perf_counter()
     async for _ in run_session(AdbAndroidLink(serial, port=port), bench):
         pass
@@ -91,13 +91,13 @@ async def one_session(port: int, serial: str) -> float:
 
 
 async def whole_bench(sim: Simulated, n: int) -> float:
-    from agent.events import ReportSaved, SessionFailed, SlotEvent
-    from agent.live import LiveBench
-    from agent.station import make_bench
+    from agent.session.events import ReportSaved, SessionFailed, SlotEvent
+    from agent.session.hub import Hub
+    from agent.session.station import open_station
 
     os.environ["USBMUXD_SOCKET_ADDRESS"] = sim.usbmux
-    live = LiveBench(adb_port=sim.adb_port, usbmux_address=sim.usbmux, usb=False)
-    stream = live.supervisor(make_bench("default")).events()
+    live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux, usb=False)
+    stream = live.supervisor(open_station("default")).events()
     done = 0
     started = time.perf_counter()
     try:

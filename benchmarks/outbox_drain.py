@@ -26,10 +26,10 @@ def main() -> int:
     args = parser.parse_args()
 
     from agent.config import StationConfig
-    from agent.outbox import Outbox
-    from agent.signing import StationKey
-    from agent.store import ReportStore
-    from agent.uploader import Uploader
+    from agent.delivery.outbox import Outbox
+    from agent.report.signing import StationKey
+    from agent.report.chain import ReportStore
+    from agent.delivery.uploader import Uploader
     from tests.signing.signing_helpers import sample_report  # the signing tests' full report
 
     with tempfile.TemporaryDirectory(prefix="phonebench-bench-") as tmp:

@@ -35,10 +35,10 @@ PHONES = 32
 
 def _child_first_frame(stamp: str) -> None:
     """In the child: start the TUI as ``phonebench tui --replay`` would, note the first frame, quit."""
-    from agent.cli_tui import replay_supervisor
-    from agent.station import make_bench
+    from agent.cli.tui import replay_supervisor
+    from agent.session.station import open_station
     from agent.tui.app import BenchApp
-    from agent.tui.operator import TuiOperator
+    from agent.tui.question_queue import TuiOperator
 
     class FirstFrame(BenchApp):
         def on_mount(self) -> None:
@@ -50,7 +50,7 @@ def _child_first_frame(stamp: str) -> None:
             self.exit()
 
     operator = TuiOperator()
-    bench = make_bench("default", out_dir=Path(tempfile.mkdtemp()), operator=operator)
+    bench = open_station("default", out_dir=Path(tempfile.mkdtemp()), operator=operator)
     FirstFrame(replay_supervisor(ROOT / "fixtures" / "android")(bench), operator, "default").run()
 
 
@@ -76,7 +76,7 @@ def cold_start(env: dict[str, str]) -> float:
 
 
 def _thirty_two_phones() -> list:
-    from agent.fixture import load_fixture
+    from agent.fixtures.format import load_fixture
 
     base = [load_fixture(p) for p in sorted((ROOT / "fixtures").rglob("*.yaml"))]
     base = [f for f in base if "states" not in str(f)]
@@ -94,10 +94,10 @@ def _thirty_two_phones() -> list:
 async def busy_bench() -> dict[str, list[float]]:
     """32 phones at once in a headless 120x40 app; what the technician would feel."""
     from agent.discovery.replay import ReplaySource
-    from agent.station import make_bench
-    from agent.supervisor import Supervisor
+    from agent.session.station import open_station
+    from agent.session.supervisor import Supervisor
     from agent.tui.app import BenchApp
-    from agent.tui.operator import TuiOperator
+    from agent.tui.question_queue import TuiOperator
     from agent.tui.widgets.question_panel import QuestionPanel, Reply
 
     ticks: list[float] = []
@@ -109,7 +109,7 @@ async def busy_bench() -> dict[str, list[float]]:
             ticks.append(time.perf_counter() - t0)
 
     operator = TuiOperator()
-    bench = make_bench("default", out_dir=Path(tempfile.mkdtemp()), operator=operator)
+    bench = open_station("default", out_dir=Path(tempfile.mkdtemp()), operator=operator)
     source = ReplaySource(_thirty_two_phones())
     app = Timed(Supervisor(bench, [source], source.open_link), operator, "default")
     lag: list[float] = []

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from agent.cli_backend import add_actions
+from agent.cli.backend import add_actions
 from agent.errors import PhonebenchError
 
 

@@ -1,6 +1,6 @@
 """The receiver's HTTP face (Starlette): ``POST /v1/reports`` and ``GET /v1/health``.
 
-Only wiring lives here: verification is agent.signing's, storage and chain checks are
+Only wiring lives here: verification is agent.report.signing's, storage and chain checks are
 agent.backend.db's. Every refusal is JSON ``{"error": "<one line>"}`` with a status the
 uploader can act on: 400 the envelope is bad (resending will not help), 403 the key is
 not enrolled, 401 the bearer token is missing or wrong, 409 already stored (delivered).
@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from agent.backend.db import BackendDB, Stored
 from agent.errors import UnknownKeyError, VerificationError
-from agent.signing import canonical_json, payload_digest, verify_envelope
+from agent.report.signing import canonical_json, payload_digest, verify_envelope
 
 MAX_BODY_BYTES = 1 << 20  # a report is a few kB; anything near this is not one
 

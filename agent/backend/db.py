@@ -17,8 +17,8 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from agent.backend.chain import Judgement, Link, judge
-from agent.report_build import utc_now
-from agent.signing import keyid_for, load_public_key
+from agent.report.build import utc_now
+from agent.report.signing import keyid_for, load_public_key
 from agent.sqlite import WalDatabase
 
 _SCHEMA = (

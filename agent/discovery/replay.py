@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 
 from agent.discovery import Sighting
-from agent.fixture import Fixture
+from agent.fixtures.format import Fixture
 from agent.links.base import Link
 from agent.links.replay import replay_link
 

@@ -28,9 +28,9 @@ import yaml
 from agent.check import Check, CheckContext, CheckResult
 from agent.errors import FixtureError, LinkDisconnected, LinkError, LinkTimeout
 from agent.files import write_atomic
-from agent.fixture import FORMAT, Fixture, parse_fixture
+from agent.fixtures.format import FORMAT, Fixture, parse_fixture
 from agent.links.base import DEFAULT_TIMEOUT_S, AndroidLink, IosLink, Link, ShellResult, ioregistry_read_key, lockdown_read_key
-from agent.report_build import DEVICE_FIELDS
+from agent.report.build import DEVICE_FIELDS
 from checks.commands import GETPROP
 from checks.parsers.getprop import parse_getprop
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout
-from agent.fixture import Fixture, garbage_for
+from agent.fixtures.format import Fixture, garbage_for
 from agent.links.base import (
     DEFAULT_TIMEOUT_S,
     AndroidLink,

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from agent.fixture import Fixture, garbage_for
+from agent.fixtures.format import Fixture, garbage_for
 from agent.links.replay import missing_command
 from agent.simulator import adb_wire as w
 

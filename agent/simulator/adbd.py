@@ -31,7 +31,7 @@ The protocol subset spoken (AOSP adb protocol.txt, SERVICES.TXT, shell_protocol.
 - Any other service (sync:, reverse:, framebuffer:, ...) is refused with CLSE.
 - Commands the fixture lacks: exit 127, stderr "fixture lacks `CMD`". Per command
   ``delay_ms``; faults ``disconnect`` (drop the TCP connection and stay unplugged),
-  ``hang`` (never answer) and ``garbage`` (agent.fixture.garbage_for as stdout, exit 0).
+  ``hang`` (never answer) and ``garbage`` (agent.fixtures.format.garbage_for as stdout, exit 0).
   Exit codes travel as one byte, as on a phone: a fixture's 300 arrives as 44.
 
 The simulator runs its own event loop in a thread, so tests and the blocking adb client
@@ -49,7 +49,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from agent.errors import PhonebenchError
-from agent.fixture import Fixture
+from agent.fixtures.format import Fixture
 from agent.simulator.adb_transport import AdbdConnection
 
 T = TypeVar("T")

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from agent.fixture import Fixture
+from agent.fixtures.format import Fixture
 from agent.simulator.adbd import AdbdSimulator
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-class SimulatedBench:
+class SimulatedHub:
     """Start with ``start()`` (or ``with``); ``stop()`` ends every simulator, and the adb
     server too when this bench started it. ``USBMUXD_SOCKET_ADDRESS`` points at the fake
     usbmuxd while the bench runs, because pymobiledevice3's pairing path reads only that."""
@@ -76,13 +76,13 @@ class SimulatedBench:
         self._saved_env: str | None = None
         self.names: dict[str, str] = {}
 
-    def __enter__(self) -> SimulatedBench:
+    def __enter__(self) -> SimulatedHub:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self) -> SimulatedBench:
+    def start(self) -> SimulatedHub:
         from agent.links.adb import ensure_adb_server
         from agent.simulator.usbmuxd import UsbmuxdSimulator
 

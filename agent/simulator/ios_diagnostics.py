@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agent.fixture import garbage_for
+from agent.fixtures.format import garbage_for
 from agent.links.base import ioregistry_read_key
 from agent.simulator.ios_phone import Conn, SimPhone
 from agent.simulator.ios_wire import plist_safe

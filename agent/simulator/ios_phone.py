@@ -9,7 +9,7 @@ at each read made inside a lockdown session or on a service, in this order:
 - ``disconnect``: the phone is unplugged at that read: every connection to it closes and
   usbmuxd announces ``Detached``; it stays gone until plugged in again.
 - ``hang``: the read is never answered (the connection stays open, silent).
-- ``garbage``: the read is answered, with ``agent.fixture.garbage_for`` nonsense in the
+- ``garbage``: the read is answered, with ``agent.fixtures.format.garbage_for`` nonsense in the
   same shape the replay link gives, so replay and simulator agree.
 - ``ios.delay_ms``: every answered read waits that long first.
 """
@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from agent.fixture import Fixture, IosSide
+from agent.fixtures.format import Fixture, IosSide
 from agent.simulator.ios_certs import is_pinned_peer
 from agent.simulator.ios_wire import read_service_message, service_message
 

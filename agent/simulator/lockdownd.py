@@ -36,7 +36,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from agent.fixture import garbage_for
+from agent.fixtures.format import garbage_for
 from agent.links.base import lockdown_read_key
 from agent.simulator.ios_certs import device_public_key_pem, server_context
 from agent.simulator.ios_phone import Conn, Pairing, SimPhone

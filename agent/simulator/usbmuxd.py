@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from agent.errors import UsageError
-from agent.fixture import Fixture
+from agent.fixtures.format import Fixture
 from agent.simulator.ios_certs import device_public_key_pem, server_context
 from agent.simulator.ios_diagnostics import serve_diagnostics
 from agent.simulator.ios_phone import Conn, Pairing, SimPhone

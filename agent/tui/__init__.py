@@ -1,5 +1,5 @@
 """The Textual front end of the bench: the only package that imports Textual.
 
-``agent.cli_tui.run_tui`` starts it; ``agent.tui.app.BenchApp`` is the app; everything it
-shows comes from the supervisor's events (agent/events.py).
+``agent.cli.tui.run_tui`` starts it; ``agent.tui.app.BenchApp`` is the app; everything it
+shows comes from the supervisor's events (agent/session/events.py).
 """

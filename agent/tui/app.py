@@ -17,7 +17,7 @@ from textual.worker import Worker
 from agent.errors import PhonebenchError
 from agent.tui.export import DEFAULT_FOLDER, StoredEnvelope, export_envelope, file_name
 from agent.tui.model import BenchModel, SlotView
-from agent.tui.operator import Pending, TuiOperator
+from agent.tui.question_queue import Pending, TuiOperator
 from agent.tui.rerun import rerun
 from agent.tui.uploads import UploadReader
 from agent.tui.widgets.bench_card import BenchCard

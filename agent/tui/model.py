@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.check import CheckResult
-from agent.events import (
+from agent.session.events import (
     BenchEvent,
     CheckFinished,
     DeviceIdentified,

@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from agent.summary import check_figures
+from agent.report.summary import check_figures
 from agent.text import printable
 from agent.tui.model import SlotView
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from agent.config import StationConfig, load_config
 from agent.errors import OutboxError, PhonebenchError
-from agent.outbox import Outbox
+from agent.delivery.outbox import Outbox
 from agent.text import printable
 
 #: what the card shows in its bottom border; nothing when no backend is configured

@@ -12,7 +12,7 @@ import yaml
 
 from agent.check import CheckContext, CheckResult, Metric
 from agent.errors import LinkDisconnected, LinkTimeout
-from agent.fixture import parse_fixture
+from agent.fixtures.format import parse_fixture
 from agent.links.replay import replay_link
 from checks import commands as cmd
 from checks.battery import CONTRACT, BatteryCheck

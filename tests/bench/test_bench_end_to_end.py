@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from agent.engine import run_session
-from agent.events import BenchEvent, CheckStarted, PhoneSeen, ReportSaved, SlotEvent
-from agent.fixture import Fixture, load_fixture
+from agent.session.engine import run_session
+from agent.session.events import BenchEvent, CheckStarted, PhoneSeen, ReportSaved, SlotEvent
+from agent.fixtures.format import Fixture, load_fixture
 from agent.links.replay import replay_link
-from agent.live import LiveBench
-from agent.simulator.bench import SimulatedBench
-from agent.station import make_bench
+from agent.session.hub import Hub
+from agent.simulator.bench import SimulatedHub
+from agent.session.station import open_station
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures"
 READY = sorted([*ROOT.glob("android/*.yaml"), *ROOT.glob("ios/*.yaml")])
@@ -42,10 +42,10 @@ async def replayed(fixture: Fixture, bench: Any) -> dict[str, Any]:
 class Driver:
     """Runs a supervisor over a simulated bench and lets a test act when events arrive."""
 
-    def __init__(self, sim: SimulatedBench, tmp: Path, rejoin_s: float = 0.5) -> None:
+    def __init__(self, sim: SimulatedHub, tmp: Path, rejoin_s: float = 0.5) -> None:
         self.sim = sim
-        self.bench = make_bench("default", out_dir=tmp / "reports")
-        self.live = LiveBench(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=rejoin_s)
+        self.bench = open_station("default", out_dir=tmp / "reports")
+        self.live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=rejoin_s)
         self.events: list[BenchEvent] = []
         self.slots: dict[int, str] = {}
 
@@ -68,13 +68,13 @@ class Driver:
 
 def test_every_bundled_phone_is_detected_and_measured_as_in_replay(tmp_path: Path) -> None:
     fixtures = [load_fixture(p) for p in READY]
-    with SimulatedBench(fixtures) as sim:
+    with SimulatedHub(fixtures) as sim:
         driver = Driver(sim, tmp_path)
         asyncio.run(driver.run(lambda e: len(driver.reports()) == len(fixtures)))
     live = {r["session"]["link"]: r for r in driver.reports()}
     assert len(live) == len(fixtures)
     by_id = {sim_id: name for sim_id, name in sim.names.items()}
-    replay_bench = make_bench("default", out_dir=tmp_path / "replay")
+    replay_bench = open_station("default", out_dir=tmp_path / "replay")
     for link, report in live.items():
         device_id = link.split(":", 1)[1]
         fixture = next(f for f in fixtures if (f.path and f.path.name) == by_id[device_id])
@@ -92,7 +92,7 @@ def _slow_battery(fixture: Fixture) -> Fixture:
 
 def test_unplugged_mid_check_is_interrupted_and_plugged_again_is_a_new_session(tmp_path: Path) -> None:
     fixture = _slow_battery(load_fixture(ROOT / "android" / "pixel-7.yaml"))
-    with SimulatedBench([fixture]) as sim:
+    with SimulatedHub([fixture]) as sim:
         (adbd,) = sim.adbds.values()
         driver = Driver(sim, tmp_path)
         unplugged = False
@@ -118,7 +118,7 @@ def test_unplugged_mid_check_is_interrupted_and_plugged_again_is_a_new_session(t
 
 def test_unauthorized_phone_gets_guidance_then_runs_once_allowed(tmp_path: Path) -> None:
     fixture = load_fixture(ROOT / "states" / "unauthorized.yaml")
-    with SimulatedBench([fixture]) as sim:
+    with SimulatedHub([fixture]) as sim:
         (adbd,) = sim.adbds.values()
         driver = Driver(sim, tmp_path)
 
@@ -135,7 +135,7 @@ def test_unauthorized_phone_gets_guidance_then_runs_once_allowed(tmp_path: Path)
 
 def test_trust_pending_iphone_runs_after_trust_without_a_restart(tmp_path: Path) -> None:
     fixture = load_fixture(ROOT / "states" / "trust-pending.yaml")
-    with SimulatedBench([fixture]) as sim:
+    with SimulatedHub([fixture]) as sim:
         driver = Driver(sim, tmp_path)
 
         def until(event: BenchEvent) -> bool:
@@ -154,7 +154,7 @@ def test_trust_pending_iphone_runs_after_trust_without_a_restart(tmp_path: Path)
 def test_denied_iphone_is_shown_as_denied_and_never_checked(tmp_path: Path) -> None:
     fixture = load_fixture(ROOT / "states" / "trust-pending.yaml")
     fixture = dataclasses.replace(fixture, ios=dataclasses.replace(fixture.ios, pairing="denied"))
-    with SimulatedBench([fixture]) as sim:
+    with SimulatedHub([fixture]) as sim:
         driver = Driver(sim, tmp_path)
         asyncio.run(driver.run(lambda e: isinstance(e, PhoneSeen) and e.state == "denied"))
     assert not driver.reports()
@@ -181,7 +181,7 @@ def _copies(path: Path, n: int) -> list[Fixture]:
 
 def test_thirty_two_phones_at_once_all_get_reports(tmp_path: Path) -> None:
     fixtures = _copies(ROOT / "android" / "pixel-7.yaml", 24) + _copies(ROOT / "ios" / "iphone-13.yaml", 8)
-    with SimulatedBench(fixtures) as sim:
+    with SimulatedHub(fixtures) as sim:
         driver = Driver(sim, tmp_path)
         asyncio.run(driver.run(lambda e: len(driver.reports()) == 32, timeout=240))
     reports = driver.reports()

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.engine import run_session
-from agent.events import ReportSaved
-from agent.station import make_bench
+from agent.session.engine import run_session
+from agent.session.events import ReportSaved
+from agent.session.station import open_station
 
 pytestmark = pytest.mark.device
 
@@ -44,7 +44,7 @@ def _iphone_udid() -> str | None:
 
 
 def _session(link, tmp_path: Path) -> dict:  # type: ignore[no-untyped-def]
-    bench = make_bench("default", out_dir=tmp_path)
+    bench = open_station("default", out_dir=tmp_path)
 
     async def run() -> list:
         return [e async for e in run_session(link, bench)]

@@ -6,7 +6,7 @@ import asyncio
 
 from agent.discovery.adb import adb_state
 from agent.discovery.usb import UsbDevice, UsbSource
-from agent.slots import SlotMap
+from agent.session.slots import SlotMap
 
 
 def test_mapped_port_gets_its_slot_and_others_get_the_lowest_free_unreserved_one() -> None:

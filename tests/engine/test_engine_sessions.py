@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from agent.check import Check, CheckContext, CheckResult, Metric, known
-from agent.engine import run_session
-from agent.events import CheckFinished, QuestionAsked, ReportSaved, SessionGraded, SessionStarted
-from agent.fixture import parse_fixture
+from agent.session.engine import run_session
+from agent.session.events import CheckFinished, QuestionAsked, ReportSaved, SessionGraded, SessionStarted
+from agent.fixtures.format import parse_fixture
 from agent.links.replay import replay_link
-from agent.operator import AnswersOperator
-from agent.station import make_bench
+from agent.session.operator import AnswersOperator
+from agent.session.station import open_station
 
 FIXTURE = """
 format: phonebench-fixture/1
@@ -71,7 +71,7 @@ class ReturnsNonsense(Check):
 
 
 def _bench(tmp_path: Path, checks: list[Check], **kw: Any):
-    bench = make_bench("default", out_dir=tmp_path / "reports", **kw)
+    bench = open_station("default", out_dir=tmp_path / "reports", **kw)
     identity = [c for c in bench.checks if c.name == "identity"]
     bench.checks = identity + checks
     return bench
@@ -144,7 +144,7 @@ def test_a_check_for_another_platform_is_unsupported(tmp_path: Path) -> None:
 
 def test_questions_go_to_the_operator_and_answers_land_in_the_report(tmp_path: Path) -> None:
     operator = AnswersOperator({"cosmetic_grade": "B", "screen.visual": []}, {"TINY0001": {"cosmetic_grade": "C"}})
-    bench = make_bench("default", out_dir=tmp_path / "r", operator=operator)
+    bench = open_station("default", out_dir=tmp_path / "r", operator=operator)
     events = _run(FIXTURE, bench)
     asked = [e.question.key for e in events if isinstance(e, QuestionAsked)]
     assert "cosmetic_grade" in asked
@@ -153,7 +153,7 @@ def test_questions_go_to_the_operator_and_answers_land_in_the_report(tmp_path: P
 
 
 def test_unanswered_questions_are_not_a_pass(tmp_path: Path) -> None:
-    events = _run(FIXTURE, make_bench("default", out_dir=tmp_path / "r"))
+    events = _run(FIXTURE, open_station("default", out_dir=tmp_path / "r"))
     report = events[-1].report
     assert "cosmetic_grade" not in report["answers"]
     screen = next(c for c in report["checks"] if c["name"] == "screen")
@@ -175,7 +175,7 @@ def test_check_results_pass_through_unchanged(tmp_path: Path, bad: CheckResult) 
 
 
 def test_rerunning_one_check_carries_the_others_over_and_says_from_where(tmp_path: Path) -> None:
-    from agent.engine import carry_over
+    from agent.session.engine import carry_over
 
     bench = _bench(tmp_path, [Echo("alpha", "echo a"), Echo("beta", "echo b")])
     first = _run(FIXTURE, bench)[-1].report
@@ -194,7 +194,7 @@ def test_rerunning_one_check_carries_the_others_over_and_says_from_where(tmp_pat
 
 
 def test_answers_given_before_are_not_asked_again(tmp_path: Path) -> None:
-    bench = make_bench("default", out_dir=tmp_path / "r")
+    bench = open_station("default", out_dir=tmp_path / "r")
     link = replay_link(parse_fixture(FIXTURE))
 
     async def run() -> list:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.catalog import Catalog, load_catalog
+from agent.grading.catalog import Catalog, load_catalog
 from agent.errors import ProfileError
 from tests.conftest import read_capture
 

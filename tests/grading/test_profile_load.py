@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.errors import ProfileError
-from agent.profile import list_profiles, load_profile
+from agent.grading.profile import list_profiles, load_profile
 from agent.resources import data_dir
 
 BUILTIN_CHECKS = {"identity", "battery", "screen", "storage"}

@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from agent.engine import run_session
-from agent.fixture import load_fixture
+from agent.session.engine import run_session
+from agent.fixtures.format import load_fixture
 from agent.links.replay import replay_link
-from agent.profile import BUILTIN_METRICS
-from agent.station import make_bench
+from agent.grading.profile import BUILTIN_METRICS
+from agent.session.station import open_station
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def test_profiles_know_every_metric_the_built_in_checks_report(tmp_path: Path) -> None:
-    bench = make_bench("default", out_dir=tmp_path)
+    bench = open_station("default", out_dir=tmp_path)
     reported: dict[str, set[str]] = {}
     for path in sorted([*ROOT.glob("android/*.yaml"), *ROOT.glob("ios/*.yaml")]):
         async def run() -> list:

@@ -12,7 +12,7 @@ import yaml
 
 from agent.check import CheckContext, CheckResult, Metric
 from agent.errors import LinkDisconnected, LinkTimeout
-from agent.fixture import parse_fixture
+from agent.fixtures.format import parse_fixture
 from agent.links.base import DEFAULT_TIMEOUT_S, ShellResult
 from agent.links.replay import ReplayAndroidLink, ReplayIosLink
 from checks.commands import GETPROP, IMEI

@@ -147,7 +147,7 @@ def test_ios_without_imeis_gives_none_with_reasons() -> None:
 
 
 def test_device_metrics_are_the_reports_device_fields() -> None:
-    from agent.report_build import DEVICE_FIELDS
+    from agent.report.build import DEVICE_FIELDS
 
     assert DEVICE_METRICS == DEVICE_FIELDS
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from agent.config import StationConfig
-from agent.outbox import Outbox
-from agent.signing import StationKey
-from agent.store import ReportStore, StoredReport
-from agent.uploader import RetryPolicy
+from agent.delivery.outbox import Outbox
+from agent.report.signing import StationKey
+from agent.report.chain import ReportStore, StoredReport
+from agent.delivery.uploader import RetryPolicy
 from tests.signing.signing_helpers import sample_report
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,7 @@ with warnings.catch_warnings():  # starlette nudges towards httpx2; httpx is wha
 
 from agent.backend.app import MAX_BODY_BYTES, create_app
 from agent.backend.db import BackendDB
-from agent.signing import StationKey, canonical_json, payload_digest
+from agent.report.signing import StationKey, canonical_json, payload_digest
 from outbox_helpers import ROOT, Station, sample_report
 from outbox_helpers import station  # noqa: F401  (fixture)
 

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from agent import cli, paths
-from agent.outbox import Outbox
+from agent import paths
+from agent.cli import main as cli
+from agent.delivery.outbox import Outbox
 from outbox_helpers import ReceiverProcess, Station, run_backend_cli
 from outbox_helpers import receiver  # noqa: F401  (fixture)
 
-MINE = ("agent.cli_outbox", "agent.cli_config", "agent.cli_backend")
+MINE = ("agent.cli.outbox", "agent.cli.config", "agent.cli.backend")
 
 
 def test_delivery_commands_are_wired_into_the_cli() -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from agent.errors import OutboxError
-from agent.outbox import Outbox
-from agent.verify import verify_path
+from agent.delivery.outbox import Outbox
+from agent.report.verify import verify_path
 from outbox_helpers import ROOT, Station, child_env
 from outbox_helpers import station  # noqa: F401  (fixture)
 
@@ -67,7 +67,7 @@ def test_many_threads_adding_at_once_lose_nothing(station: Station) -> None:
 def test_several_processes_adding_at_once_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "shared.sqlite3"
     code = (
-        "import sys, uuid; from pathlib import Path; from agent.outbox import Outbox\n"
+        "import sys, uuid; from pathlib import Path; from agent.delivery.outbox import Outbox\n"
         "box = Outbox(Path(sys.argv[1]))\n"
         "for n in range(25):\n"
         "    box.add_envelope({}, {'report_id': str(uuid.uuid4()), 'station': {'key_id': sys.argv[2]},"
@@ -129,9 +129,9 @@ def test_an_outbox_that_cannot_be_created_is_an_outbox_error(tmp_path: Path) -> 
 
 
 def test_importing_the_outbox_leaves_signing_and_the_schema_unloaded() -> None:
-    """`phonebench outbox` and the TUI load agent.outbox at start; signing is paid for when used."""
-    heavy = ("agent.store", "jsonschema", "cryptography")
-    code = f"import sys, agent.outbox; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    """`phonebench outbox` and the TUI load agent.delivery.outbox at start; signing is paid for when used."""
+    heavy = ("agent.report.chain", "jsonschema", "cryptography")
+    code = f"import sys, agent.delivery.outbox; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""

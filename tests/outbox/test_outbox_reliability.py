@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from agent.simulator.bench import free_port
-from agent.uploader import UploadWorker, Uploader
+from agent.delivery.uploader import UploadWorker, Uploader
 from outbox_helpers import (
     FAST, ROOT, ReceiverProcess, Reply, Station, StubBackend, child_env, config, run_backend_cli, sample_report,
 )
@@ -58,7 +58,7 @@ def test_reports_made_while_the_backend_is_down_are_all_delivered_once_it_is_up(
     try:
         made = [station.store.commit(sample_report(), station.key) for _ in range(100)]
         for stored in made:
-            worker.on_saved(stored)  # what Bench.on_saved does
+            worker.on_saved(stored)  # what Station.on_saved does
         wait_for(lambda: all(e.attempts for e in station.outbox.entries()[:1]), "a first failed try")
         assert station.outbox.counts() == {"pending": 100, "delivered": 0, "rejected": 0}
         backend = ReceiverProcess(db, port=port)
@@ -79,8 +79,8 @@ import os, signal, sys
 from pathlib import Path
 import httpx
 from agent.config import StationConfig
-from agent.outbox import Outbox
-from agent.uploader import Uploader
+from agent.delivery.outbox import Outbox
+from agent.delivery.uploader import Uploader
 
 box, url, kill_at, when = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from agent.config import load_config
 from agent.errors import ConfigError
-from agent.uploader import RetryPolicy, classify, parse_retry_after
+from agent.delivery.uploader import RetryPolicy, classify, parse_retry_after
 
 NOW = 1_000_000.0
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agent.uploader import RetryPolicy, Uploader, parse_retry_after
+from agent.delivery.uploader import RetryPolicy, Uploader, parse_retry_after
 from outbox_helpers import FAST, Station, config
 from outbox_helpers import station  # noqa: F401  (fixture)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from agent.errors import ProfileError
-from agent.profile import load_profile
+from agent.grading.profile import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "phonebench-example-check"

@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from agent.catalog import load_catalog
-from agent.fixture import Fixture, load_fixture
+from agent.grading.catalog import load_catalog
+from agent.fixtures.format import Fixture, load_fixture
 from agent.links.base import Link
 from agent.links.recording import fixture_document, record_phone, recording_link, write_fixture
 from agent.links.replay import replay_link

@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agent.fixture import load_fixture
+from agent.fixtures.format import load_fixture
 from agent.links.recording import dump_fixture
 from agent.links.replay import replay_link
-from agent.redact import redact_fixture, replace_in_parcel
+from agent.fixtures.redact import redact_fixture, replace_in_parcel
 from checks.commands import GETPROP, IMEI
 from checks.parsers.getprop import parse_getprop
 from checks.parsers.imei import luhn_ok

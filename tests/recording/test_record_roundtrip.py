@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from agent.errors import LinkDisconnected
-from agent.fixture import load_fixture, parse_fixture
+from agent.fixtures.format import load_fixture, parse_fixture
 from agent.links.recording import fixture_gaps, lacks_detail, write_fixture
 from agent.links.replay import replay_link
-from agent.redact import redact_fixture
+from agent.fixtures.redact import redact_fixture
 from checks.battery import BatteryCheck
 from checks.commands import DUMPSYS_BATTERY, IOREG_BATTERY, SYS_CYCLE_COUNT
 

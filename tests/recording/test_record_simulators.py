@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.cli import _Parser
-from agent.cli_record import add_parser
+from agent.cli.main import _Parser
+from agent.cli.record import add_parser
 from agent.errors import LinkError
-from agent.fixture import load_fixture
+from agent.fixtures.format import load_fixture
 from agent.links.adb import AdbServer
 from agent.simulator import AdbdSimulator
 from agent.simulator.usbmuxd import UsbmuxdSimulator

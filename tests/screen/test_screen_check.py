@@ -13,7 +13,7 @@ import yaml
 
 from agent.check import CheckContext, CheckResult, Metric, Question
 from agent.errors import LinkDisconnected, LinkTimeout
-from agent.fixture import parse_fixture
+from agent.fixtures.format import parse_fixture
 from agent.links.replay import replay_link
 from checks.commands import DUMPSYS_DISPLAY, LOCKDOWN_ITUNES, WM_DENSITY, WM_SIZE
 from checks.screen import ScreenCheck

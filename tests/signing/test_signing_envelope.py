@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agent.errors import SigningError, UnknownKeyError, VerificationError
-from agent.signing import (
+from agent.report.signing import (
     PAYLOAD_TYPE,
     StationKey,
     canonical_json,

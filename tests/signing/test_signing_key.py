@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from agent.errors import SigningError
-from agent.signing import StationKey
+from agent.report.signing import StationKey
 
 
 def _mode(path: Path) -> int:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from agent.errors import VerificationError
-from agent.report import SCHEMA_ID, load_schema, validate_report
+from agent.report.schema import SCHEMA_ID, load_schema, validate_report
 from signing_helpers import sample_report
 
 KEY_ID = "sha256:" + "cd" * 32

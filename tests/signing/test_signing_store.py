@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from agent.errors import SigningError, VerificationError
-from agent.signing import StationKey, payload_digest
-from agent.store import ReportStore
-from agent.verify import verify_path
+from agent.report.signing import StationKey, payload_digest
+from agent.report.chain import ReportStore
+from agent.report.verify import verify_path
 from signing_helpers import sample_report
 from signing_helpers import key, other_key, store  # noqa: F401  (fixtures)
 
@@ -157,8 +157,8 @@ _COMMIT_IN_A_CHILD = """
 import sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from agent.signing import StationKey
-from agent.store import ReportStore
+from agent.report.signing import StationKey
+from agent.report.chain import ReportStore
 from signing_helpers import sample_report
 key = StationKey.load_or_create(Path(sys.argv[2]))
 store = ReportStore(Path(sys.argv[3]), Path(sys.argv[4]))

@@ -10,9 +10,9 @@ import pytest
 
 from agent import paths
 from agent.errors import SigningError, UnknownKeyError, VerificationError
-from agent.signing import StationKey, canonical_json, payload_digest
-from agent.store import ReportStore, StoredReport
-from agent.verify import format_summary, verify_path
+from agent.report.signing import StationKey, canonical_json, payload_digest
+from agent.report.chain import ReportStore, StoredReport
+from agent.report.verify import format_summary, verify_path
 from signing_helpers import chained, sample_report, signed, write_envelope
 from signing_helpers import key, other_key, store  # noqa: F401  (fixtures)
 

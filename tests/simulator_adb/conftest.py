@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from agent.fixture import Fixture, parse_fixture
+from agent.fixtures.format import Fixture, parse_fixture
 from agent.links.adb import AdbServer, ensure_adb_server
 from agent.simulator import AdbdSimulator
 from agent.simulator.bench import free_port

@@ -12,7 +12,7 @@ from adbutils.errors import AdbError
 from pytest_mock import MockerFixture
 
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout
-from agent.fixture import CommandReply
+from agent.fixtures.format import CommandReply
 from agent.links.adb import AdbAndroidLink, AdbServer, adb_client
 from agent.links.base import ShellResult
 from agent.links.replay import ReplayAndroidLink

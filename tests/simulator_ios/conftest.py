@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from agent.fixture import Fixture, parse_fixture
+from agent.fixtures.format import Fixture, parse_fixture
 from agent.simulator.usbmuxd import UsbmuxdSimulator
 
 UDID = "00008030-001A2B3C4D5E6F01"

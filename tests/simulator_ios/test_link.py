@@ -11,7 +11,7 @@ import pytest
 
 from agent import paths
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout
-from agent.fixture import Fixture
+from agent.fixtures.format import Fixture
 from agent.links.ios import PmdIosLink, TrustDenied, TrustPending
 from agent.links.replay import ReplayIosLink
 from agent.simulator.usbmuxd import UsbmuxdSimulator

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from agent.errors import UsageError
-from agent.fixture import parse_fixture
+from agent.fixtures.format import parse_fixture
 from agent.simulator.usbmuxd import UsbmuxdSimulator
 from tests.simulator_ios.conftest import UDID, ios_fixture
 

@@ -14,7 +14,7 @@ from conftest import read_capture
 
 from agent.check import CheckContext, CheckResult
 from agent.errors import LinkDisconnected
-from agent.fixture import parse_fixture
+from agent.fixtures.format import parse_fixture
 from agent.links.replay import replay_link
 from checks.commands import DF_DATA, DUMPSYS_DISKSTATS, LOCKDOWN_DISK, MMC_LIFE_TIME, MMC_PRE_EOL, UFS_LIFE_TIME
 from checks.storage import StorageCheck

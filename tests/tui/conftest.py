@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from agent.discovery.replay import ReplaySource
-from agent.engine import run_session
-from agent.events import (
+from agent.session.engine import run_session
+from agent.session.events import (
     BenchEvent,
     Event,
     PhoneGone,
@@ -26,13 +26,13 @@ from agent.events import (
     SessionStarted,
     SlotEvent,
 )
-from agent.fixture import load_fixture
+from agent.fixtures.format import load_fixture
 from agent.links.replay import replay_link
-from agent.operator import AnswersOperator
-from agent.station import make_bench
-from agent.supervisor import Supervisor
+from agent.session.operator import AnswersOperator
+from agent.session.station import open_station
+from agent.session.supervisor import Supervisor
 from agent.tui.app import BenchApp
-from agent.tui.operator import TuiOperator
+from agent.tui.question_queue import TuiOperator
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ANSWERS = {"screen.visual": [], "cosmetic_grade": "B", "notes": "scuff on frame"}
@@ -47,7 +47,7 @@ def replay_app(tmp_path: Path, names: Iterable[str]) -> tuple[BenchApp, Path]:
     """The real app over ReplaySource: supervisor, engine, grading, signing; reports in tmp."""
     out = tmp_path / "out"
     operator = TuiOperator()
-    bench = make_bench("default", out_dir=out, operator=operator)
+    bench = open_station("default", out_dir=out, operator=operator)
     source = ReplaySource([load_fixture(fixture_path(n)) for n in names])
     supervisor = Supervisor(bench, [source], source.open_link, rejoin_s=0.2, retry_s=0.05)
     return BenchApp(supervisor, operator, "default"), out
@@ -79,7 +79,7 @@ class ScriptedSupervisor:
 
 async def recorded_session(name: str, slot: int, out: Path, answers: dict[str, Any] = ANSWERS) -> list[BenchEvent]:
     """One real session over a fixture, answered from ``answers``, with ids and paths fixed."""
-    bench = make_bench("default", out_dir=out, operator=AnswersOperator(answers, {}))
+    bench = open_station("default", out_dir=out, operator=AnswersOperator(answers, {}))
     link = replay_link(load_fixture(fixture_path(name)))
     events: list[Event] = [e async for e in run_session(link, bench, slot)]
     seen = PhoneSeen(slot, PhoneRef(link.device_id, link.platform, slot), "checking")
@@ -110,7 +110,7 @@ def until(events: list[BenchEvent], kind: type, count: int = 1) -> list[BenchEve
 async def mixed_bench(out: Path) -> list[BenchEvent]:
     """A bench in every state a technician meets: done (good, failed, for review), running,
     needs you, waiting, incomplete, error and unplugged."""
-    from agent.events import CheckFinished, QuestionAsked
+    from agent.session.events import CheckFinished, QuestionAsked
 
     events: list[BenchEvent] = []
     events += await recorded_session("pixel-7.yaml", 1, out)

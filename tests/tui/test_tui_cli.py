@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent import cli_tui
+from agent.cli import tui as cli_tui
 from agent.errors import UsageError
 
 
@@ -33,6 +33,6 @@ def test_a_replay_folder_without_fixtures_is_a_one_line_usage_error(tmp_path: Pa
 
 
 def test_registering_the_command_does_not_load_textual() -> None:
-    code = "import sys, argparse, agent.cli_tui as t; t.add_parser(argparse.ArgumentParser().add_subparsers()); print('textual' in sys.modules)"
+    code = "import sys, argparse, agent.cli.tui as t; t.add_parser(argparse.ArgumentParser().add_subparsers()); print('textual' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr

@@ -10,12 +10,12 @@ from textual.widgets import Input
 
 from agent.discovery.replay import ReplaySource
 from agent.errors import OutboxError
-from agent.fixture import load_fixture
-from agent.station import make_bench
-from agent.supervisor import Supervisor
+from agent.fixtures.format import load_fixture
+from agent.session.station import open_station
+from agent.session.supervisor import Supervisor
 from agent.tui.app import BenchApp
 from agent.tui.export import StoredEnvelope, export_envelope, file_name
-from agent.tui.operator import TuiOperator
+from agent.tui.question_queue import TuiOperator
 from agent.tui.widgets.export_dialog import ExportDialog
 from agent.tui.widgets.phone_view import PhoneView
 from agent.tui.widgets.question_panel import QuestionPanel
@@ -55,7 +55,7 @@ def _hostile_app(tmp_path: Path) -> BenchApp:
     (tmp_path / "fixture").mkdir()
     (path := tmp_path / "fixture" / "hostile.yaml").write_text(text)
     operator = TuiOperator()
-    bench = make_bench("default", out_dir=tmp_path / "out", operator=operator)
+    bench = open_station("default", out_dir=tmp_path / "out", operator=operator)
     source = ReplaySource([load_fixture(path)])
     return BenchApp(Supervisor(bench, [source], source.open_link, rejoin_s=0.2, retry_s=0.05), operator, "default")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from agent.events import PhoneRef, PhoneSeen, QuestionAsked, SessionStarted, SlotEvent
+from agent.session.events import PhoneRef, PhoneSeen, QuestionAsked, SessionStarted, SlotEvent
 from agent.questions import ALL
 from tests.tui.conftest import scripted_app, wait_for
 

@@ -9,10 +9,10 @@ import pytest
 
 from agent.check import CheckResult, Metric
 from agent.errors import LinkError
-from agent.events import CheckFinished, DeviceIdentified, PhoneRef, PhoneSeen, SessionStarted, SlotEvent
+from agent.session.events import CheckFinished, DeviceIdentified, PhoneRef, PhoneSeen, SessionStarted, SlotEvent
 from agent.questions import SCREEN_VISUAL
 from agent.tui.app import BenchApp
-from agent.tui.operator import TuiOperator
+from agent.tui.question_queue import TuiOperator
 from agent.tui.widgets.question_panel import QuestionPanel
 from textual.widgets import Label
 

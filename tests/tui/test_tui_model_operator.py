@@ -7,10 +7,10 @@ import asyncio
 import pytest
 
 from agent.check import CheckResult, Metric
-from agent.events import CheckFinished, PhoneGone, PhoneRef, PhoneSeen, QuestionAsked, SessionStarted, SlotEvent
+from agent.session.events import CheckFinished, PhoneGone, PhoneRef, PhoneSeen, QuestionAsked, SessionStarted, SlotEvent
 from agent.questions import COSMETIC_GRADE, SCREEN_VISUAL
 from agent.tui.model import BenchModel
-from agent.tui.operator import TuiOperator
+from agent.tui.question_queue import TuiOperator
 
 PHONE = PhoneRef("SER1", "android", 3, "Pixel 7")
 
@@ -103,5 +103,5 @@ def test_a_cancelled_session_takes_its_question_out_of_the_queue() -> None:
 
 
 def test_an_operator_with_no_questions_is_still_an_operator() -> None:
-    """make_bench uses ``operator or NoOperator()``: an idle TUI operator must not be falsy."""
+    """open_station uses ``operator or NoOperator()``: an idle TUI operator must not be falsy."""
     assert TuiOperator()

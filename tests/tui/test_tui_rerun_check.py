@@ -11,7 +11,7 @@ import pytest
 from textual.containers import VerticalScroll
 from textual.widgets import OptionList
 
-from agent.events import PhoneRef, PhoneSeen, SessionFailed, SessionStarted, SlotEvent
+from agent.session.events import PhoneRef, PhoneSeen, SessionFailed, SessionStarted, SlotEvent
 from agent.tui.widgets.check_picker import CheckPicker
 from agent.tui.widgets.confirm import Confirm
 from agent.tui.widgets.phone_view import PhoneView

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.containers import VerticalScroll
 
-from agent.events import PhoneRef
+from agent.session.events import PhoneRef
 from agent.questions import SCREEN_VISUAL
 from tests.tui.conftest import mixed_bench, scripted_app, wait_for
 

@@ -15,10 +15,10 @@ from textual.widgets import Static
 from agent import paths
 from agent.config import StationConfig
 from agent.errors import ConfigError
-from agent.events import ReportSaved, SlotEvent
-from agent.outbox import Outbox
+from agent.session.events import ReportSaved, SlotEvent
+from agent.delivery.outbox import Outbox
 from agent.tui.app import BenchApp
-from agent.tui.operator import TuiOperator
+from agent.tui.question_queue import TuiOperator
 from agent.tui.uploads import UploadReader, UploadState
 from agent.tui.widgets.bench_card import BenchCard
 from tests.tui.conftest import ScriptedSupervisor, recorded_session, scripted_app, wait_for

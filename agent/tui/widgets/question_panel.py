@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Selecti
 from textual.widgets.selection_list import Selection
 
 from agent.text import printable
-from agent.tui.operator import Pending
+from agent.tui.question_queue import Pending
 
 #: what to look at, by platform (the question's own help follows)
 PLATFORM_HINT = {

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from agent.errors import SigningError, UnknownKeyError, VerificationError
 from agent.files import write_atomic
-from agent.report import validate_report
+from agent.report.schema import validate_report
 from agent.text import inert
 
 PAYLOAD_TYPE = "application/vnd.phonebench.report+json"

@@ -14,18 +14,18 @@ from agent.discovery import Sighting
 from agent.discovery.adb import AdbSource
 from agent.discovery.usb import UsbSource
 from agent.discovery.usbmux import UsbmuxSource
-from agent.engine import Bench
+from agent.session.engine import Station
 from agent.errors import LinkError
 from agent.links.base import Link
-from agent.slots import SlotMap
-from agent.supervisor import NotReady, Supervisor
+from agent.session.slots import SlotMap
+from agent.session.supervisor import NotReady, Supervisor
 
 #: pairing makes RSA keys on the station: allow it more than a read
 CONNECT_TIMEOUT_S = 20.0
 
 
 @dataclass
-class LiveBench:
+class Hub:
     adb_port: int = 5037
     usbmux_address: str | None = None
     usb: bool = True
@@ -63,5 +63,5 @@ class LiveBench:
             raise
         return link
 
-    def supervisor(self, bench: Bench) -> Supervisor:
+    def supervisor(self, bench: Station) -> Supervisor:
         return Supervisor(bench, self.sources(), self.open_link, SlotMap(self.slot_map), rejoin_s=self.rejoin_s)

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from agent import paths
 from agent.errors import VerificationError
-from agent.signing import StationKey, canonical_json, keyid_for, load_public_key, payload_digest, verify_envelope
+from agent.report.signing import StationKey, canonical_json, keyid_for, load_public_key, payload_digest, verify_envelope
 from agent.text import inert
 
 

@@ -71,7 +71,7 @@ class QuestionAnswered:
 @dataclass(frozen=True)
 class SessionGraded:
     session_id: str
-    grading: Any  # agent.grading.Grading
+    grading: Any  # agent.grading.rules.Grading
 
 
 @dataclass(frozen=True)

@@ -45,10 +45,10 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 async def _record(serial: str | None, udid: str | None, port: int, output: Path, redact: bool, timeout: float) -> str:
-    from agent.catalog import load_catalog
+    from agent.grading.catalog import load_catalog
     from agent.links.recording import fixture_document, record_phone, recording_link, write_fixture
     from agent.plugins import load_checks
-    from agent.redact import redact_fixture
+    from agent.fixtures.redact import redact_fixture
 
     inner, features, server = await _connect(serial, udid, port, timeout)
     link = recording_link(inner, features)

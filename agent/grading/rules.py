@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.check import CheckResult
-from agent.profile import NUMBER_OPS, REVIEW, CheckRules, GradeRule, GradeSpec, Profile, Rule
+from agent.grading.profile import NUMBER_OPS, REVIEW, CheckRules, GradeRule, GradeSpec, Profile, Rule
 
 SEVERITY: Mapping[str, int] = {"pass": 0, "warn": 1, "not_assessed": 2, "review": 3, "fail": 4}
 _PLACEHOLDER = re.compile(r"\{(value|limit|checks)\}")

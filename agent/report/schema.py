@@ -1,6 +1,6 @@
 """The report contract (``phonebench.report/1``) as code: load the schema, validate a report.
 
-The schema file ships inside the package (``agent/schema/``) so a verifier installed from a
+The schema file ships inside the package (``agent/report/``) so a verifier installed from a
 wheel checks exactly what a station signed. Validation errors come back as one line that
 names the place in the report, because the person reading them is at a terminal, not in a
 debugger.
@@ -26,7 +26,7 @@ _MAX_MESSAGE = 200
 
 def load_schema() -> dict:
     """A fresh copy of the report schema (callers may change it without harming others)."""
-    text = resources.files("agent.schema").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    text = resources.files("agent.report").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
     return json.loads(text)
 
 

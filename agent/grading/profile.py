@@ -5,7 +5,7 @@ A profile is data, never code: conditions are a fixed set of comparisons, reason
 templates with named placeholders, and nothing is evaluated. Everything is checked when
 the file is loaded, so a typo fails at once with the file, the line and the rule
 ("checks.battery.rules[2]") instead of quietly grading phones wrong. profiles/README.md
-is the reference for authors; agent/grading.py applies a loaded profile.
+is the reference for authors; agent/grading/rules.py applies a loaded profile.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 from agent import questions
 from agent.errors import ProfileError
 from agent.resources import data_dir
-from agent.yamlsource import Spot, read_yaml
+from agent.yamlfile import Spot, read_yaml
 
 FORMAT = "phonebench-profile/1"
 VERDICTS = ("pass", "warn", "fail", "review", "not_assessed")

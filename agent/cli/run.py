@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.engine import Bench, run_session
+from agent.session.engine import Station, run_session
 from agent.errors import FixtureError, LinkError, PhonebenchError, UsageError
-from agent.events import CheckFinished, DeviceIdentified, Event, QuestionAsked, ReportSaved, SessionFailed
+from agent.session.events import CheckFinished, DeviceIdentified, Event, QuestionAsked, ReportSaved, SessionFailed
 from agent.text import printable
 
 #: how many recorded phones of a folder run at once
@@ -40,12 +40,12 @@ class Outcome:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from agent.operator import load_answers
-    from agent.station import make_bench
+    from agent.session.operator import load_answers
+    from agent.session.station import open_station
 
     files = _fixture_files(args.fixture)
     operator = load_answers(args.answers) if args.answers else None
-    bench = make_bench(args.profile, out_dir=args.out, operator=operator)
+    bench = open_station(args.profile, out_dir=args.out, operator=operator)
     progress = None if args.quiet else _progress
     outcomes = asyncio.run(_run_all(files, bench, progress))
     if args.fixture.is_dir():
@@ -64,7 +64,7 @@ def _fixture_files(path: Path) -> list[Path]:
     return [path]
 
 
-async def _run_all(files: list[Path], bench: Bench, progress: Any) -> list[Outcome]:
+async def _run_all(files: list[Path], bench: Station, progress: Any) -> list[Outcome]:
     gate = asyncio.Semaphore(PARALLEL)
 
     async def one(path: Path) -> Outcome:
@@ -74,9 +74,9 @@ async def _run_all(files: list[Path], bench: Bench, progress: Any) -> list[Outco
     return list(await asyncio.gather(*(one(p) for p in files)))
 
 
-async def run_fixture(path: Path, bench: Bench, progress: Any = None) -> Outcome:
+async def run_fixture(path: Path, bench: Station, progress: Any = None) -> Outcome:
     """One session over one fixture; problems become the outcome's error, not an exception."""
-    from agent.fixture import load_fixture
+    from agent.fixtures.format import load_fixture
     from agent.links.replay import replay_link
 
     outcome = Outcome(path.name)
@@ -120,7 +120,7 @@ def _exit_code(outcomes: list[Outcome]) -> int:
 
 
 def _print_one(outcome: Outcome, as_json: bool) -> int:
-    from agent.summary import render_summary
+    from agent.report.summary import render_summary
 
     if outcome.error is not None:
         raise outcome.error
@@ -134,7 +134,7 @@ def _print_one(outcome: Outcome, as_json: bool) -> int:
 
 
 def _print_rows(outcomes: list[Outcome], as_json: bool) -> int:
-    from agent.summary import render_row
+    from agent.report.summary import render_row
 
     for o in outcomes:
         if as_json and o.envelope is not None:

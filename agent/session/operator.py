@@ -15,7 +15,7 @@ import yaml
 from agent import questions
 from agent.check import Question
 from agent.errors import UsageError
-from agent.events import PhoneRef
+from agent.session.events import PhoneRef
 
 
 class Operator(Protocol):

@@ -33,8 +33,8 @@ import httpx
 
 from agent.config import StationConfig
 from agent.errors import ConfigError, PhonebenchError
-from agent.outbox import Outbox, OutboxEntry
-from agent.store import StoredReport
+from agent.delivery.outbox import Outbox, OutboxEntry
+from agent.report.chain import StoredReport
 from agent.text import printable
 
 log = logging.getLogger(__name__)
@@ -282,7 +282,7 @@ class UploadWorker:
         return self
 
     def on_saved(self, stored: StoredReport) -> None:
-        """``Bench.on_saved``: commit the report to the outbox, then wake the thread."""
+        """``Station.on_saved``: commit the report to the outbox, then wake the thread."""
         self.uploader.outbox.add(stored)
         self._wake.set()
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from agent.errors import OutboxError, PhonebenchError, SigningError
 from agent.files import write_atomic
-from agent.report import validate_report
-from agent.signing import StationKey, canonical_json, payload_digest, verify_envelope
+from agent.report.schema import validate_report
+from agent.report.signing import StationKey, canonical_json, payload_digest, verify_envelope
 
 _SHA256_HEX = frozenset("0123456789abcdef")
 

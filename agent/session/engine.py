@@ -18,7 +18,7 @@ from typing import Any
 from agent import questions
 from agent.check import Check, CheckContext, CheckResult, Metric, Question
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout, PhonebenchError
-from agent.events import (
+from agent.session.events import (
     CheckFinished,
     CheckStarted,
     DeviceIdentified,
@@ -32,8 +32,8 @@ from agent.events import (
     SessionStarted,
 )
 from agent.links.base import DEFAULT_TIMEOUT_S, Link
-from agent.operator import NoOperator, Operator
-from agent.report_build import DEVICE_FIELDS, build_report, utc_now
+from agent.session.operator import NoOperator, Operator
+from agent.report.build import DEVICE_FIELDS, build_report, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +42,14 @@ CHECK_BUDGET_S = 60.0
 
 
 @dataclass
-class Bench:
+class Station:
     """What every session on a station shares: profile, checks, catalog, key, store."""
 
-    profile: Any  # agent.profile.Profile
+    profile: Any  # agent.grading.profile.Profile
     checks: Sequence[Check]
-    catalog: Any  # agent.catalog.Catalog
-    key: Any  # agent.signing.StationKey
-    store: Any  # agent.store.ReportStore
+    catalog: Any  # agent.grading.catalog.Catalog
+    key: Any  # agent.report.signing.StationKey
+    store: Any  # agent.report.chain.ReportStore
     station_id: str
     operator: Operator = field(default_factory=NoOperator)
     timeout_s: float = DEFAULT_TIMEOUT_S
@@ -58,7 +58,7 @@ class Bench:
 
 async def run_session(
     link: Link,
-    bench: Bench,
+    bench: Station,
     slot: int | None = None,
     *,
     carried: Mapping[str, Any] | None = None,
@@ -89,7 +89,7 @@ async def run_session(
 
 class _Session:
     def __init__(
-        self, link: Link, bench: Bench, slot: int | None, emit: Callable[[Event], None], carried: Mapping[str, Any]
+        self, link: Link, bench: Station, slot: int | None, emit: Callable[[Event], None], carried: Mapping[str, Any]
     ) -> None:
         self.link, self.bench, self.emit = link, bench, emit
         self.carried = {name: entry for name, entry in carried.items() if name != "identity"}
@@ -125,7 +125,7 @@ class _Session:
             for key in (*self.bench.profile.questions, questions.NOTES.key):
                 if key not in self.answers and key in questions.ALL:
                     await self._ask(questions.ALL[key])
-        from agent.grading import grade
+        from agent.grading.rules import grade
 
         grading = grade(self.bench.profile, self.results, self.answers, complete)
         self.emit(SessionGraded(self.id, grading))
@@ -221,7 +221,7 @@ def carried_result(entry: Mapping[str, Any]) -> CheckResult:
 def _with_gaps(link: Link, check: Check, result: CheckResult) -> CheckResult:
     """On a replay, name the reads the fixture lacks, so a short fixture reads as that and
     not as a phone that failed."""
-    from agent.fixture import Fixture
+    from agent.fixtures.format import Fixture
     from agent.links.recording import fixture_gaps, lacks_detail
 
     fixture = getattr(link, "fixture", None)

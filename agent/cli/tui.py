@@ -13,7 +13,7 @@ from typing import Any
 
 from agent.errors import UsageError
 
-MakeSupervisor = Callable[[Any], Any]  # (agent.engine.Bench) -> agent.supervisor.Supervisor
+MakeSupervisor = Callable[[Any], Any]  # (agent.session.engine.Station) -> agent.session.supervisor.Supervisor
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,17 +28,17 @@ def cmd_tui(args: argparse.Namespace) -> int:
         make_supervisor = replay_supervisor(args.replay)
     else:
         from agent.config import load_config
-        from agent.live import LiveBench
+        from agent.session.hub import Hub
 
-        make_supervisor = LiveBench(slot_map=load_config().slots).supervisor
+        make_supervisor = Hub(slot_map=load_config().slots).supervisor
     return run_tui(make_supervisor, args.profile)
 
 
 def replay_supervisor(folder: Path) -> MakeSupervisor:
     """A supervisor factory over every fixture in ``folder`` (a bad file is a one-line error)."""
     from agent.discovery.replay import ReplaySource
-    from agent.fixture import load_fixture
-    from agent.supervisor import Supervisor
+    from agent.fixtures.format import load_fixture
+    from agent.session.supervisor import Supervisor
 
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder of fixtures")
@@ -51,16 +51,16 @@ def replay_supervisor(folder: Path) -> MakeSupervisor:
 
 def run_tui(make_supervisor: MakeSupervisor, profile: str | None, *, out_dir: Path | None = None) -> int:
     """Build the bench (errors surface before the screen takes over), then run the app."""
-    from agent.station import make_bench
+    from agent.session.station import open_station
     from agent.tui.app import BenchApp
-    from agent.tui.operator import TuiOperator
+    from agent.tui.question_queue import TuiOperator
 
     from agent.config import load_config
-    from agent.outbox import Outbox
-    from agent.uploader import Uploader, UploadWorker
+    from agent.delivery.outbox import Outbox
+    from agent.delivery.uploader import Uploader, UploadWorker
 
     operator = TuiOperator()
-    bench = make_bench(profile, out_dir=out_dir, operator=operator)
+    bench = open_station(profile, out_dir=out_dir, operator=operator)
     worker = UploadWorker(Uploader(Outbox(), load_config())).start()
     bench.on_saved = worker.on_saved
     try:

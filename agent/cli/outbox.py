@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from agent.text import printable
 
 if TYPE_CHECKING:  # the outbox loads the store, jsonschema and cryptography: not at CLI start
-    from agent.outbox import OutboxEntry
+    from agent.delivery.outbox import OutboxEntry
 
 _SHOWN_ERROR = 60
 
@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from agent.outbox import Outbox
+    from agent.delivery.outbox import Outbox
 
     outbox = Outbox()
     entries = outbox.entries()
@@ -56,8 +56,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_drain(args: argparse.Namespace) -> int:
     from agent.config import load_config
     from agent.errors import OutboxError
-    from agent.outbox import Outbox
-    from agent.uploader import Uploader
+    from agent.delivery.outbox import Outbox
+    from agent.delivery.uploader import Uploader
 
     uploader = Uploader(Outbox(), load_config())
     try:
@@ -74,7 +74,7 @@ def cmd_drain(args: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    from agent.outbox import Outbox
+    from agent.delivery.outbox import Outbox
 
     count = Outbox().retry(None if args.all else args.report_id)
     print(f"{count} report(s) due now; `phonebench outbox drain` sends them")
@@ -82,7 +82,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from agent.outbox import Outbox
+    from agent.delivery.outbox import Outbox
 
     written = Outbox().export(args.folder, include_delivered=args.all)
     print(f"wrote {len(written)} envelope(s) to {args.folder}")

@@ -1,6 +1,6 @@
 """The ``phonebench`` command line.
 
-Each area adds its own sub-commands (``add_parser`` in agent/cli_*.py); this module only
+Each area adds its own sub-commands (``add_parser`` in each module of agent/cli/); this module only
 wires them and maps errors to exit codes and one-line messages. A PhonebenchError is a
 user-facing problem and never shows a traceback.
 """
@@ -18,14 +18,15 @@ from agent.errors import PhonebenchError, UsageError
 
 #: modules that contribute sub-commands, in the order they appear in --help
 COMMAND_MODULES = (
-    "agent.cli_run",
-    "agent.cli_bench",
-    "agent.cli_record",
-    "agent.cli_outbox",
-    "agent.cli_config",
-    "agent.cli_backend",
-    "agent.cli_tui",
-    "agent.cli_misc",
+    "agent.cli.run",
+    "agent.cli.demo",
+    "agent.cli.simulate",
+    "agent.cli.record",
+    "agent.cli.outbox",
+    "agent.cli.config",
+    "agent.cli.backend",
+    "agent.cli.tui",
+    "agent.cli.inspect",
 )
 
 
@@ -46,12 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _live_bench() -> int:
     """Bare ``phonebench`` at a terminal: the TUI on this station's live bench."""
-    from agent.cli_tui import run_tui
+    from agent.cli.tui import run_tui
     from agent.config import load_config
-    from agent.live import LiveBench
+    from agent.session.hub import Hub
 
     config = load_config()
-    return run_tui(LiveBench(slot_map=config.slots).supervisor, config.profile)
+    return run_tui(Hub(slot_map=config.slots).supervisor, config.profile)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

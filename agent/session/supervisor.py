@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.discovery import GUIDANCE, Sighting
-from agent.engine import Bench, carry_over, run_session
+from agent.session.engine import Station, carry_over, run_session
 from agent.errors import LinkError
-from agent.events import BenchEvent, PhoneGone, PhoneRef, PhoneSeen, ReportSaved, SessionFailed, SlotEvent
+from agent.session.events import BenchEvent, PhoneGone, PhoneRef, PhoneSeen, ReportSaved, SessionFailed, SlotEvent
 from agent.links.base import Link
-from agent.slots import SlotMap
+from agent.session.slots import SlotMap
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class _Phone:
 class Supervisor:
     def __init__(
         self,
-        bench: Bench,
+        bench: Station,
         sources: Sequence[Any],
         open_link: LinkOpener,
         slots: SlotMap | None = None,

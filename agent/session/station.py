@@ -1,6 +1,6 @@
 """A station's standing parts, put together once: key, profile, checks, catalog, store.
 
-Both front ends build their Bench here, so the CLI and the TUI grade and sign alike.
+Both front ends build their Station here, so the CLI and the TUI grade and sign alike.
 """
 
 from __future__ import annotations
@@ -8,34 +8,34 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent import paths
-from agent.engine import Bench
+from agent.session.engine import Station
 from agent.links.base import DEFAULT_TIMEOUT_S
-from agent.operator import NoOperator, Operator
+from agent.session.operator import NoOperator, Operator
 
 
-def make_bench(
+def open_station(
     profile: str | None = None,
     *,
     out_dir: Path | None = None,
     operator: Operator | None = None,
     station_id: str | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
-) -> Bench:
+) -> Station:
     """Load everything a session needs; any problem is a PhonebenchError naming the file."""
-    from agent.catalog import load_catalog
+    from agent.grading.catalog import load_catalog
     from agent.config import load_config
-    from agent.outbox import Outbox
+    from agent.delivery.outbox import Outbox
     from agent.plugins import load_checks
-    from agent.profile import load_profile
-    from agent.signing import StationKey
-    from agent.store import ReportStore
+    from agent.grading.profile import load_profile
+    from agent.report.signing import StationKey
+    from agent.report.chain import ReportStore
 
     config = load_config()
     checks = load_checks()
     loaded = load_profile(profile or config.profile, known_checks={c.name for c in checks})
     key = StationKey.load_or_create(paths.key_path())
     store = ReportStore(out_dir or paths.reports_dir(), paths.chain_state_path())
-    return Bench(
+    return Station(
         profile=loaded,
         checks=checks,
         catalog=load_catalog(),

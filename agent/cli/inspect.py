@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from agent.verify import format_summary, verify_path
+    from agent.report.verify import format_summary, verify_path
 
     if not args.path.exists():
         raise UsageError(f"{args.path}: no such file or folder")
@@ -50,7 +50,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def _station_key():  # type: ignore[no-untyped-def]
     from agent import paths
-    from agent.signing import StationKey
+    from agent.report.signing import StationKey
 
     return StationKey.load_or_create(paths.key_path())
 
@@ -71,7 +71,7 @@ def cmd_keys_export(args: argparse.Namespace) -> int:
 
 
 def cmd_profiles_list(args: argparse.Namespace) -> int:
-    from agent.profile import list_profiles
+    from agent.grading.profile import list_profiles
 
     for profile in list_profiles():
         print(f"{profile.name:<14} {profile.description}")
@@ -79,7 +79,7 @@ def cmd_profiles_list(args: argparse.Namespace) -> int:
 
 
 def cmd_profiles_show(args: argparse.Namespace) -> int:
-    from agent.profile import load_profile
+    from agent.grading.profile import load_profile
 
     profile = load_profile(args.name)
     print(f"# {profile.name}  {profile.digest}")

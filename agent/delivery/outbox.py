@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any
 from agent import paths
 from agent.errors import OutboxError
 from agent.files import write_atomic
-from agent.report_build import utc_now
+from agent.report.build import utc_now
 from agent.sqlite import WalDatabase
 
-if TYPE_CHECKING:  # agent.store pulls in signing and jsonschema, which the CLI and TUI load only when used
-    from agent.store import StoredReport
+if TYPE_CHECKING:  # agent.report.chain pulls in signing and jsonschema, which the CLI and TUI load only when used
+    from agent.report.chain import StoredReport
 
 STATES = ("pending", "delivered", "rejected")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

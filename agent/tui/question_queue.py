@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.check import Question
-from agent.events import PhoneRef
+from agent.session.events import PhoneRef
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,7 +27,7 @@ class Pending:
 
 
 class TuiOperator:
-    """Implements agent.operator.Operator for the TUI."""
+    """Implements agent.session.operator.Operator for the TUI."""
 
     def __init__(self) -> None:
         self._queue: deque[Pending] = deque()

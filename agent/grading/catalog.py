@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.resources import data_dir
-from agent.yamlsource import Spot, read_yaml
+from agent.yamlfile import Spot, read_yaml
 
 FORMAT = "phonebench-catalog/1"
 PLATFORMS = ("android", "ios")

@@ -1,0 +1,128 @@
+"""``phonebench demo``: the bench agent on a simulated bench, through the real adb server and
+pymobiledevice3, the same path as a station with real phones. Headless, it runs every phone
+to its report and prints a line each."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from agent.errors import UsageError
+from agent.session.engine import Station
+from agent.session.events import PhoneSeen, ReportSaved, SessionFailed, SlotEvent
+from agent.fixtures.format import Fixture
+from agent.session.hub import Hub
+from agent.report.summary import render_row
+from agent.text import printable
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    d = sub.add_parser("demo", help="the bench agent on simulated phones (the bundled recordings)")
+    d.add_argument("--headless", action="store_true", help="no TUI: run every phone to its report and exit")
+    d.add_argument("--out", type=Path, metavar="DIR", help="write reports here")
+    d.add_argument("--profile", default=None, metavar="NAME|FILE", help="grading profile (default: the station config's, else default)")
+    d.add_argument("--fixtures", type=Path, metavar="DIR", help="simulate these recordings instead of the bundled ones")
+    d.add_argument("--latency-ms", type=int, default=0, metavar="N")
+    d.add_argument("--timeout", type=float, default=180.0, metavar="S", help="give up on phones after S seconds (headless)")
+    d.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    fixtures = demo_fixtures(args.fixtures, include_waiting=not args.headless)
+    return run_demo(fixtures, headless=args.headless, out=args.out, profile=args.profile,
+                    latency_ms=args.latency_ms, timeout_s=args.timeout)
+
+
+def demo_fixtures(folder: Path | None, include_waiting: bool) -> list[Fixture]:
+    """The bundled ready phones; for the TUI also a Pixel 7 and an iPhone 13 that wait for
+    "Allow USB debugging" and "Trust", which the demo's simulated technician taps."""
+    from agent.fixtures.format import load_fixture
+    from agent.resources import data_dir
+
+    if folder is not None:
+        files = sorted(folder.rglob("*.yaml"))
+        if not files:
+            raise UsageError(f"{folder}: no fixture files (*.yaml)")
+        return [load_fixture(f) for f in files]
+    root = data_dir("fixtures")
+    fixtures = [load_fixture(f) for f in sorted([*root.glob("android/*.yaml"), *root.glob("ios/*.yaml")])]
+    if include_waiting:
+        fixtures += [_waiting(load_fixture(root / "android" / "pixel-7.yaml")), _waiting(load_fixture(root / "ios" / "iphone-13.yaml"))]
+    return fixtures
+
+
+def _waiting(fixture: Fixture) -> Fixture:
+    """The same phone before the technician allowed debugging or tapped Trust."""
+    if fixture.android is not None:
+        android = dataclasses.replace(fixture.android, state="unauthorized", serial=fixture.android.serial + "W")
+        return dataclasses.replace(fixture, name=f"{fixture.name} (not yet allowed)", android=android)
+    assert fixture.ios is not None
+    udid = fixture.ios.udid[:-2] + "FF"
+    lockdown = {domain: dict(values) for domain, values in fixture.ios.lockdown.items()}
+    lockdown[""]["UniqueDeviceID"] = udid
+    ios = dataclasses.replace(fixture.ios, udid=udid, pairing="trust_pending", lockdown=lockdown)
+    return dataclasses.replace(fixture, name=f"{fixture.name} (not yet trusted)", ios=ios)
+
+
+def run_demo(
+    fixtures: Sequence[Fixture],
+    *,
+    headless: bool,
+    out: Path | None = None,
+    profile: str | None = None,
+    latency_ms: int = 0,
+    timeout_s: float = 180.0,
+) -> int:
+    from agent.simulator.bench import SimulatedHub, stop_on_signals
+    from agent.session.station import open_station
+
+    with stop_on_signals(), SimulatedHub(fixtures, latency_ms=latency_ms) as sim:
+        live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=2.0, start_adb=False)
+        if not headless:
+            from agent.cli.tui import run_tui
+
+            sim.answer_dialogs_after(5.0)  # a simulated technician taps Allow / Trust
+            return run_tui(live.supervisor, profile, out_dir=out)
+        bench = open_station(profile, out_dir=out)
+        return asyncio.run(_headless(live, bench, sim.names, timeout_s))
+
+
+async def _headless(live: Hub, bench: Station, names: dict[str, str], timeout_s: float) -> int:
+    supervisor = live.supervisor(bench)
+    by_slot: dict[int, str] = {}
+    pending = set(names)
+    failures = 0
+    started = time.monotonic()
+    events = supervisor.events()
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for event in events:
+                if isinstance(event, PhoneSeen):
+                    by_slot[event.slot] = event.phone.device_id
+                    if event.guidance and event.state not in ("checking", "connecting"):
+                        print(f"slot {event.slot:>2}: {printable(event.guidance)}", file=sys.stderr)
+                elif isinstance(event, SlotEvent):
+                    device_id = by_slot.get(event.slot, "?")
+                    name = f"slot {event.slot:>2} {printable(names.get(device_id, device_id))}"
+                    if isinstance(event.event, ReportSaved):
+                        print(render_row(name, event.event.report, event.event.path), flush=True)
+                        pending.discard(device_id)
+                    elif isinstance(event.event, SessionFailed):
+                        print(f"{name:<28} session error: {printable(event.event.error)}", flush=True)
+                        pending.discard(device_id)
+                        failures += 1
+                if not pending:
+                    break
+    except TimeoutError:
+        for device_id in sorted(pending):
+            print(f"{printable(names.get(device_id, device_id)):<28} no report after {timeout_s:g} s", flush=True)
+        return 5
+    finally:
+        await events.aclose()
+    print(f"{len(names)} phones in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 5 if failures else 0
