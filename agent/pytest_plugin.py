@@ -92,6 +92,7 @@ def make_test_bench(home: Path, profile: str = "default", answers: Mapping[str, 
     from agent.grading.profile import load_profile
     from agent.report.signing import StationKey
     from agent.report.chain import ReportStore
+    from agent.delivery.ledger import Ledger
 
     checked = validate_answers("answers", answers or {})
     checks = load_checks()
@@ -100,9 +101,8 @@ def make_test_bench(home: Path, profile: str = "default", answers: Mapping[str, 
         profile=load_profile(profile, known_checks={c.name for c in checks}),
         checks=checks,
         catalog=load_catalog(),
-        key=key,
-        store=ReportStore(home / "reports", home / "chain.json"),
         station_id=key.default_station_id(),
+        sink=Ledger(key, ReportStore(home / "reports", home / "chain.json")),
         operator=AnswersOperator(checked, {}),
     )
 
@@ -178,10 +178,10 @@ def phonebench_check(phonebench_home: Path) -> Callable[..., CheckResult]:
 def phonebench_simulated_phone(phonebench_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Any], Phone]]:
     with contextlib.ExitStack() as stack:
         shared: dict[str, Any] = {}
-        yield lambda phone: _simulate(replayed(phone).fixture, phonebench_home, monkeypatch, stack, shared)
+        yield lambda phone: _simulate(replayed(phone).fixture, phonebench_home, stack, shared)
 
 
-def _simulate(fixture: Fixture, home: Path, monkeypatch: pytest.MonkeyPatch, stack: contextlib.ExitStack,
+def _simulate(fixture: Fixture, home: Path, stack: contextlib.ExitStack,
               shared: dict[str, Any]) -> Phone:
     """Start the phone's simulator; every iPhone of a test shares one usbmuxd, as on a bench."""
     if fixture.platform == "ios":
@@ -191,9 +191,9 @@ def _simulate(fixture: Fixture, home: Path, monkeypatch: pytest.MonkeyPatch, sta
         usbmuxd = shared.get("usbmuxd")
         if usbmuxd is None:
             usbmuxd = shared["usbmuxd"] = stack.enter_context(UsbmuxdSimulator().start())
-            monkeypatch.setenv("USBMUXD_SOCKET_ADDRESS", usbmuxd.socket_address)
         usbmuxd.plug(fixture)
-        return Phone(fixture, lambda: PmdIosLink(fixture.device_id, pair_records=home / "pair_records"))
+        address = usbmuxd.socket_address
+        return Phone(fixture, lambda: PmdIosLink(fixture.device_id, pair_records=home / "pair_records", usbmux_address=address))
     from agent.links.adb import AdbAndroidLink, ensure_adb_server
     from agent.simulator import AdbdSimulator
     from agent.simulator.bench import free_port

@@ -83,7 +83,7 @@ async def one_session(port: int, serial: str) -> float:
     from agent.links.adb import AdbAndroidLink
     from agent.session.station import open_station
 
-    bench = open_station("default")
+    bench = open_station("default", outbox=None)
     started = time.perf_counter()
     async for _ in run_session(AdbAndroidLink(serial, port=port), bench):
         pass
@@ -95,9 +95,8 @@ async def whole_bench(sim: Simulated, n: int) -> float:
     from agent.session.hub import Hub
     from agent.session.station import open_station
 
-    os.environ["USBMUXD_SOCKET_ADDRESS"] = sim.usbmux
     live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux, usb=False)
-    stream = live.supervisor(open_station("default")).events()
+    stream = live.supervisor(open_station("default", outbox=None)).events()
     done = 0
     started = time.perf_counter()
     try:

@@ -50,7 +50,7 @@ def _child_first_frame(stamp: str) -> None:
             self.exit()
 
     operator = TuiOperator()
-    bench = open_station("default", out_dir=Path(tempfile.mkdtemp()), operator=operator)
+    bench = open_station("default", outbox=None, out_dir=Path(tempfile.mkdtemp()), operator=operator)
     FirstFrame(replay_supervisor(ROOT / "fixtures" / "android")(bench), operator, "default").run()
 
 
@@ -109,7 +109,7 @@ async def busy_bench() -> dict[str, list[float]]:
             ticks.append(time.perf_counter() - t0)
 
     operator = TuiOperator()
-    bench = open_station("default", out_dir=Path(tempfile.mkdtemp()), operator=operator)
+    bench = open_station("default", outbox=None, out_dir=Path(tempfile.mkdtemp()), operator=operator)
     source = ReplaySource(_thirty_two_phones())
     app = Timed(Supervisor(bench, [source], source.open_link), operator, "default")
     lag: list[float] = []

@@ -88,7 +88,9 @@ def run_demo(
 
             sim.answer_dialogs_after(5.0)  # a simulated technician taps Allow / Trust
             return run_tui(live.supervisor, profile, out_dir=out)
-        bench = open_station(profile, out_dir=out)
+        from agent.delivery.outbox import Outbox
+
+        bench = open_station(profile, outbox=Outbox(), out_dir=out)
         return asyncio.run(_headless(live, bench, sim.names, timeout_s))
 
 

@@ -45,7 +45,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     files = _fixture_files(args.fixture)
     operator = load_answers(args.answers) if args.answers else None
-    bench = open_station(args.profile, out_dir=args.out, operator=operator)
+    from agent.delivery.outbox import Outbox
+
+    bench = open_station(args.profile, outbox=Outbox(), out_dir=args.out, operator=operator)
     progress = None if args.quiet else _progress
     outcomes = asyncio.run(_run_all(files, bench, progress))
     if args.fixture.is_dir():

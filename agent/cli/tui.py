@@ -60,9 +60,10 @@ def run_tui(make_supervisor: MakeSupervisor, profile: str | None, *, out_dir: Pa
     from agent.delivery.uploader import Uploader, UploadWorker
 
     operator = TuiOperator()
-    bench = open_station(profile, out_dir=out_dir, operator=operator)
-    worker = UploadWorker(Uploader(Outbox(), load_config())).start()
-    bench.on_saved = worker.on_saved
+    outbox = Outbox()
+    worker = UploadWorker(Uploader(outbox, load_config()))
+    bench = open_station(profile, outbox=outbox, out_dir=out_dir, operator=operator, after_save=worker.wake)
+    worker.start()
     try:
         app = BenchApp(make_supervisor(bench), operator, bench.profile.name)
         app.run()

@@ -281,12 +281,8 @@ class UploadWorker:
         self._thread.start()
         return self
 
-    def on_saved(self, stored: StoredReport) -> None:
-        """``Station.on_saved``: commit the report to the outbox, then wake the thread."""
-        self.uploader.outbox.add(stored)
-        self._wake.set()
-
     def wake(self) -> None:
+        """A report was queued: look at the outbox now rather than at the next idle tick."""
         self._wake.set()
 
     def stop(self, timeout_s: float = 10.0) -> None:

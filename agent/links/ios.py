@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import plistlib
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -65,11 +66,14 @@ def pair_records_dir() -> Path:
 
 
 class PmdIosLink(IosLink):
-    """One iPhone reached through usbmuxd (the ``USBMUXD_SOCKET_ADDRESS`` one, if set)."""
+    """One iPhone reached through usbmuxd: ``usbmux_address`` (``HOST:PORT`` or a socket
+    path, as pymobiledevice3 takes it), else the ``USBMUXD_SOCKET_ADDRESS`` one, else the
+    system's."""
 
-    def __init__(self, udid: str, *, pair_records: Path | None = None) -> None:
+    def __init__(self, udid: str, *, pair_records: Path | None = None, usbmux_address: str | None = None) -> None:
         self.device_id = udid
         self.describe = f"usbmux:{udid}"
+        self.usbmux_address = usbmux_address
         self._pair_records = pair_records or pair_records_dir()
         self._lockdown: LockdownClient | None = None
         self._diagnostics: DiagnosticsService | None = None
@@ -126,12 +130,18 @@ class PmdIosLink(IosLink):
             if self._lockdown is None:
                 from pymobiledevice3.lockdown import create_using_usbmux
 
-                self._lockdown = await create_using_usbmux(
+                client = await create_using_usbmux(
                     serial=self.device_id,
-                    autopair=True,
-                    pair_timeout=0,
+                    autopair=False,
                     pairing_records_cache_folder=self._pair_records,
+                    usbmux_address=self.usbmux_address,
                 )
+                try:
+                    await _pair(client, self.usbmux_address)
+                except BaseException:
+                    await client.close()
+                    raise
+                self._lockdown = client
             return self._lockdown
 
     async def _diagnostics_service(self) -> DiagnosticsService:
@@ -152,6 +162,33 @@ class PmdIosLink(IosLink):
             if closing is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(closing.close(), CLOSE_TIMEOUT_S)
+
+
+async def _pair(client: LockdownClient, usbmux_address: str | None) -> None:
+    """Pair unless already paired, as pymobiledevice3's autopair does (a pending Trust dialog
+    is an error at once: the supervisor asks again), with the pair record handed to the same
+    usbmuxd the link talks to: pymobiledevice3's own ``save_pair_record`` on a plist usbmuxd
+    opens the default one (``create_mux()`` without an address)."""
+    from pymobiledevice3 import usbmux
+    from pymobiledevice3.exceptions import FatalPairingError
+    from pymobiledevice3.lockdown import UsbmuxLockdownClient
+
+    if client.paired:  # create_using_usbmux validated an existing pairing
+        return
+
+    async def save_pair_record() -> None:
+        await UsbmuxLockdownClient.save_pair_record(client)  # the record on this station's disk
+        device = getattr(client.service, "mux_device", None)
+        if client.pair_record is None or client.identifier is None or device is None:
+            return
+        async with await usbmux.create_mux(usbmux_address=usbmux_address) as mux:
+            if isinstance(mux, usbmux.PlistMuxConnection):
+                await mux.save_pair_record(client.identifier, device.devid, plistlib.dumps(client.pair_record))
+
+    client.save_pair_record = save_pair_record  # type: ignore[method-assign]
+    await client.pair(timeout=0)
+    if not await client.validate_pairing():
+        raise FatalPairingError()
 
 
 def wrap_error(error: Exception, udid: str, what: str) -> LinkError:

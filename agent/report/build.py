@@ -30,7 +30,7 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def build_report(*, session: Any, started_at: str, grading: Any, complete: bool) -> dict[str, Any]:
+def build_report(*, session: Any, started_at: str, grading: Any, complete: bool, key_id: str) -> dict[str, Any]:
     """The report for a finished (or interrupted) session, without its chain link."""
     bench = session.bench
     device = {name: session.device.get(name) for name in DEVICE_FIELDS}
@@ -58,7 +58,7 @@ def build_report(*, session: Any, started_at: str, grading: Any, complete: bool)
         "report_id": session.id,
         "started_at": started_at,
         "finished_at": utc_now(),
-        "station": {"id": bench.station_id, "key_id": bench.key.keyid},
+        "station": {"id": bench.station_id, "key_id": key_id},
         "agent": {"name": "phonebench", "version": __version__},
         "profile": {"name": bench.profile.name, "digest": bench.profile.digest},
         "session": {

@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agent import questions
 from agent.check import Check, CheckContext, CheckResult, Metric, Question
@@ -35,25 +35,41 @@ from agent.links.base import DEFAULT_TIMEOUT_S, Link
 from agent.session.operator import NoOperator, Operator
 from agent.report.build import DEVICE_FIELDS, build_report, utc_now
 
+if TYPE_CHECKING:
+    from agent.grading.catalog import Catalog
+    from agent.grading.profile import Profile
+    from agent.report.chain import StoredReport
+
 log = logging.getLogger(__name__)
 
 #: a check that runs longer than this is stopped and recorded as an error
 CHECK_BUDGET_S = 60.0
 
 
+class ReportSink(Protocol):
+    """Where a finished session's report goes (``agent.delivery.ledger.Ledger``)."""
+
+    @property
+    def key_id(self) -> str: ...
+
+    def save(self, report: dict[str, Any]) -> StoredReport: ...
+
+
 @dataclass
 class Station:
-    """What every session on a station shares: profile, checks, catalog, key, store."""
+    """What every session on a station shares: the profile that grades, the checks, the
+    model catalog, who answers questions, and the sink that signs and keeps reports.
 
-    profile: Any  # agent.grading.profile.Profile
+    ``sink`` None runs sessions to their grade without signing or keeping anything: that is
+    how ``record`` drives the checks over a phone."""
+
+    profile: Profile
     checks: Sequence[Check]
-    catalog: Any  # agent.grading.catalog.Catalog
-    key: Any  # agent.report.signing.StationKey
-    store: Any  # agent.report.chain.ReportStore
+    catalog: Catalog
     station_id: str
+    sink: ReportSink | None
     operator: Operator = field(default_factory=NoOperator)
     timeout_s: float = DEFAULT_TIMEOUT_S
-    on_saved: Any = None  # callable(StoredReport) -> None, e.g. the outbox
 
 
 async def run_session(
@@ -64,7 +80,8 @@ async def run_session(
     carried: Mapping[str, Any] | None = None,
     answers: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[Event]:
-    """Run one session and yield its events; the last one is ReportSaved or SessionFailed.
+    """Run one session and yield its events; the last one is ReportSaved or SessionFailed
+    (SessionGraded when the station has no sink).
 
     ``carried`` re-runs only some checks: it maps the names of checks NOT to run again to
     the report entries (``report["checks"][i]``) of the earlier report they come from. Those
@@ -129,15 +146,11 @@ class _Session:
 
         grading = grade(self.bench.profile, self.results, self.answers, complete)
         self.emit(SessionGraded(self.id, grading))
-        report = build_report(
-            session=self,
-            started_at=started,
-            grading=grading,
-            complete=complete,
-        )
-        stored = await asyncio.to_thread(self.bench.store.commit, report, self.bench.key)
-        if self.bench.on_saved is not None:
-            await asyncio.to_thread(self.bench.on_saved, stored)
+        sink = self.bench.sink
+        if sink is None:
+            return
+        report = build_report(session=self, started_at=started, grading=grading, complete=complete, key_id=sink.key_id)
+        stored = await asyncio.to_thread(sink.save, report)
         self.emit(ReportSaved(self.id, stored.report, stored.envelope, stored.path))
 
     async def _run_check(self, check: Check) -> None:

@@ -52,7 +52,7 @@ class Hub:
     async def _open_ios(self, udid: str) -> Link:
         from agent.links.ios import PhoneLocked, PmdIosLink, TrustDenied, TrustPending
 
-        link = PmdIosLink(udid)
+        link = PmdIosLink(udid, usbmux_address=self.usbmux_address)
         try:
             await link.connect(timeout=CONNECT_TIMEOUT_S)
         except LinkError as e:

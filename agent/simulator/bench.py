@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import signal
 import socket
 import threading
@@ -64,8 +63,8 @@ def stop_on_signals() -> Iterator[None]:
 
 class SimulatedHub:
     """Start with ``start()`` (or ``with``); ``stop()`` ends every simulator, and the adb
-    server too when this bench started it. ``USBMUXD_SOCKET_ADDRESS`` points at the fake
-    usbmuxd while the bench runs, because pymobiledevice3's pairing path reads only that."""
+    server too when this bench started it. The process environment is left alone: whoever
+    opens links to these phones is handed ``adb_port`` and ``usbmux_address``."""
 
     def __init__(self, fixtures: Sequence[Fixture], latency_ms: int = 0, adb_port: int | None = None) -> None:
         self.fixtures = [with_latency(f, latency_ms) for f in fixtures]
@@ -73,7 +72,6 @@ class SimulatedHub:
         self.adb_server = None
         self.adbds: dict[str, AdbdSimulator] = {}
         self.usbmuxd = None
-        self._saved_env: str | None = None
         self.names: dict[str, str] = {}
 
     def __enter__(self) -> SimulatedHub:
@@ -96,8 +94,6 @@ class SimulatedHub:
                     self.adbds[sim.serial] = sim
                     self.names[sim.serial] = _name(fixture)
             self.usbmuxd = UsbmuxdSimulator().start()
-            self._saved_env = os.environ.get("USBMUXD_SOCKET_ADDRESS")
-            os.environ["USBMUXD_SOCKET_ADDRESS"] = self.usbmuxd.socket_address
             for fixture in ios:
                 self.usbmuxd.plug(fixture)
                 self.names[fixture.device_id] = _name(fixture)
@@ -116,10 +112,6 @@ class SimulatedHub:
         if self.usbmuxd is not None:
             self.usbmuxd.stop()
             self.usbmuxd = None
-            if self._saved_env is None:
-                os.environ.pop("USBMUXD_SOCKET_ADDRESS", None)
-            else:
-                os.environ["USBMUXD_SOCKET_ADDRESS"] = self._saved_env
         if self.adb_server is not None:
             self.adb_server.stop()
             self.adb_server = None

@@ -44,7 +44,7 @@ class Driver:
 
     def __init__(self, sim: SimulatedHub, tmp: Path, rejoin_s: float = 0.5) -> None:
         self.sim = sim
-        self.bench = open_station("default", out_dir=tmp / "reports")
+        self.bench = open_station("default", outbox=None, out_dir=tmp / "reports")
         self.live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=rejoin_s)
         self.events: list[BenchEvent] = []
         self.slots: dict[int, str] = {}
@@ -74,7 +74,7 @@ def test_every_bundled_phone_is_detected_and_measured_as_in_replay(tmp_path: Pat
     live = {r["session"]["link"]: r for r in driver.reports()}
     assert len(live) == len(fixtures)
     by_id = {sim_id: name for sim_id, name in sim.names.items()}
-    replay_bench = open_station("default", out_dir=tmp_path / "replay")
+    replay_bench = open_station("default", outbox=None, out_dir=tmp_path / "replay")
     for link, report in live.items():
         device_id = link.split(":", 1)[1]
         fixture = next(f for f in fixtures if (f.path and f.path.name) == by_id[device_id])

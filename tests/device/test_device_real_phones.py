@@ -44,7 +44,7 @@ def _iphone_udid() -> str | None:
 
 
 def _session(link, tmp_path: Path) -> dict:  # type: ignore[no-untyped-def]
-    bench = open_station("default", out_dir=tmp_path)
+    bench = open_station("default", outbox=None, out_dir=tmp_path)
 
     async def run() -> list:
         return [e async for e in run_session(link, bench)]

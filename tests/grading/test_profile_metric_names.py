@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def test_profiles_know_every_metric_the_built_in_checks_report(tmp_path: Path) -> None:
-    bench = open_station("default", out_dir=tmp_path)
+    bench = open_station("default", outbox=None, out_dir=tmp_path)
     reported: dict[str, set[str]] = {}
     for path in sorted([*ROOT.glob("android/*.yaml"), *ROOT.glob("ios/*.yaml")]):
         async def run() -> list:

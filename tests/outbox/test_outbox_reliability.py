@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from agent.simulator.bench import free_port
+from agent.delivery.ledger import Ledger
 from agent.delivery.uploader import UploadWorker, Uploader
 from outbox_helpers import (
     FAST, ROOT, ReceiverProcess, Reply, Station, StubBackend, child_env, config, run_backend_cli, sample_report,
@@ -56,9 +57,8 @@ def test_reports_made_while_the_backend_is_down_are_all_delivered_once_it_is_up(
     worker = UploadWorker(Uploader(station.outbox, config(f"http://127.0.0.1:{port}"), FAST), idle_s=0.2).start()
     backend = None
     try:
-        made = [station.store.commit(sample_report(), station.key) for _ in range(100)]
-        for stored in made:
-            worker.on_saved(stored)  # what Station.on_saved does
+        ledger = Ledger(station.key, station.store, station.outbox, after_save=worker.wake)
+        made = [ledger.save(sample_report()) for _ in range(100)]
         wait_for(lambda: all(e.attempts for e in station.outbox.entries()[:1]), "a first failed try")
         assert station.outbox.counts() == {"pending": 100, "delivered": 0, "rejected": 0}
         backend = ReceiverProcess(db, port=port)

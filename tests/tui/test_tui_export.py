@@ -55,7 +55,7 @@ def _hostile_app(tmp_path: Path) -> BenchApp:
     (tmp_path / "fixture").mkdir()
     (path := tmp_path / "fixture" / "hostile.yaml").write_text(text)
     operator = TuiOperator()
-    bench = open_station("default", out_dir=tmp_path / "out", operator=operator)
+    bench = open_station("default", outbox=None, out_dir=tmp_path / "out", operator=operator)
     source = ReplaySource([load_fixture(path)])
     return BenchApp(Supervisor(bench, [source], source.open_link, rejoin_s=0.2, retry_s=0.05), operator, "default")
 
