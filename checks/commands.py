@@ -4,9 +4,11 @@ Fixtures key their recorded outputs by these exact strings, so changing one mean
 re-recording (or editing) every fixture that answers it.
 """
 
-# Android shell commands (sent as is through `adb shell`)
-GETPROP = "getprop"
-IMEI = "service call iphonesubinfo 1 s16 com.android.shell"
+# Android shell commands (sent as is through `adb shell`); getprop and the IMEI parcel call
+# are the agent's own, since recording and redaction read their outputs too
+from agent.formats.getprop import GETPROP
+from agent.formats.parcel import IMEI
+
 DUMPSYS_BATTERY = "dumpsys battery"
 SYS_BATTERY = "/sys/class/power_supply/battery"
 SYS_CYCLE_COUNT = f"cat {SYS_BATTERY}/cycle_count"

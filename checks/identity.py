@@ -18,9 +18,9 @@ from agent.check import Check, CheckContext, CheckResult, Metric, known, unknown
 from agent.links.base import AndroidLink, IosLink, ShellResult, lockdown_read_key
 from checks.commands import GETPROP, IMEI, LOCKDOWN_DEFAULT, lockdown_source
 from checks.ios_models import iphone_marketing_name
-from checks.parsers.getprop import parse_getprop
-from checks.parsers.imei import IMEI_PROP, imei_problem
-from checks.parsers.parcel import parse_string_reply
+from agent.formats.getprop import parse_getprop
+from agent.formats.imei import IMEI_PROP, imei_problem
+from agent.formats.parcel import parse_string_reply
 from checks.shell import said
 
 #: the metrics the report's ``device`` block is made of, in its order

@@ -45,15 +45,18 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 async def _record(serial: str | None, udid: str | None, port: int, output: Path, redact: bool, timeout: float) -> str:
-    from agent.grading.catalog import load_catalog
-    from agent.links.recording import fixture_document, record_phone, recording_link, write_fixture
-    from agent.plugins import load_checks
+    from agent.fixtures.record import fixture_document, write_fixture
     from agent.fixtures.redact import redact_fixture
+    from agent.grading.catalog import load_catalog
+    from agent.links.recording import recording_link
+    from agent.plugins import load_checks
+    from agent.session.record import record_phone, recording_station
 
+    station = recording_station(load_checks(), load_catalog(), timeout)
     inner, features, server = await _connect(serial, udid, port, timeout)
     link = recording_link(inner, features)
     try:
-        results = await record_phone(link, load_checks(), load_catalog(), timeout)
+        results = await record_phone(link, station)
     finally:
         await link.close()
         if server is not None:

@@ -235,7 +235,7 @@ def _with_gaps(link: Link, check: Check, result: CheckResult) -> CheckResult:
     """On a replay, name the reads the fixture lacks, so a short fixture reads as that and
     not as a phone that failed."""
     from agent.fixtures.format import Fixture
-    from agent.links.recording import fixture_gaps, lacks_detail
+    from agent.fixtures.gaps import fixture_gaps, lacks_detail
 
     fixture = getattr(link, "fixture", None)
     if result.outcome == "measured" or not isinstance(fixture, Fixture) or "fixture lacks" in (result.detail or ""):

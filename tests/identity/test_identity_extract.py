@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from checks.identity import DEVICE_METRICS, android_identity, ios_identity
 from checks.ios_models import IPHONE_MODELS, iphone_marketing_name
-from checks.parsers.getprop import parse_getprop
+from agent.formats.getprop import parse_getprop
 
 GETPROP_CAPTURES = sorted(p.name for p in CAPTURES.glob("android_getprop_*"))
 #: marketing names the dumps state themselves (POCO: ro.product.marketname, in its expect

@@ -10,7 +10,7 @@ from conftest import CAPTURES, read_capture
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checks.parsers.getprop import decode_text, parse_getprop
+from agent.formats.getprop import decode_text, parse_getprop
 
 GETPROP_CAPTURES = sorted(p.name for p in CAPTURES.glob("android_getprop_*"))
 

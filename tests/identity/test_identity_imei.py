@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checks.parsers.imei import imei_problem, is_imei, luhn_ok
+from agent.formats.imei import imei_problem, is_imei, luhn_ok
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checks.parsers.parcel import StringReply, parcel_words, parse_string_reply
+from agent.formats.parcel import StringReply, parcel_words, parse_string_reply
 
 DATA = Path(__file__).resolve().parent / "data"
 

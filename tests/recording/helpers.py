@@ -9,10 +9,12 @@ from typing import Any
 from agent.grading.catalog import load_catalog
 from agent.fixtures.format import Fixture, load_fixture
 from agent.links.base import Link
-from agent.links.recording import fixture_document, record_phone, recording_link, write_fixture
+from agent.fixtures.record import fixture_document, write_fixture
+from agent.links.recording import recording_link
 from agent.links.replay import replay_link
 from agent.plugins import load_checks
 from agent.pytest_plugin import make_test_bench, session_report
+from agent.session.record import record_phone, recording_station
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "fixtures" / "android").glob("*.yaml")) + sorted((ROOT / "fixtures" / "ios").glob("*.yaml"))
@@ -28,7 +30,7 @@ READY = [p for p in BUNDLED if not drops(load_fixture(p))]
 def record_doc(inner: Link, features: tuple[str, ...] = (), timeout_s: float = 10.0) -> dict[str, Any]:
     """The fixture document of a recording of ``inner`` (not redacted)."""
     link = recording_link(inner, features)
-    results = asyncio.run(record_phone(link, load_checks(), load_catalog(), timeout_s))
+    results = asyncio.run(record_phone(link, recording_station(load_checks(), load_catalog(), timeout_s)))
     return fixture_document(link, results, "recorded in tests/recording")
 
 

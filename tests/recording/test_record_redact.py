@@ -10,13 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agent.fixtures.format import load_fixture
-from agent.links.recording import dump_fixture
+from agent.fixtures.record import dump_fixture
 from agent.links.replay import replay_link
 from agent.fixtures.redact import redact_fixture, replace_in_parcel
 from checks.commands import GETPROP, IMEI
-from checks.parsers.getprop import parse_getprop
-from checks.parsers.imei import luhn_ok
-from checks.parsers.parcel import parse_string_reply
+from agent.formats.getprop import parse_getprop
+from agent.formats.imei import luhn_ok
+from agent.formats.parcel import parse_string_reply
 
 from .helpers import ROOT, record_doc
 

@@ -11,7 +11,8 @@ import pytest
 
 from agent.errors import LinkDisconnected
 from agent.fixtures.format import load_fixture, parse_fixture
-from agent.links.recording import fixture_gaps, lacks_detail, write_fixture
+from agent.fixtures.gaps import fixture_gaps, lacks_detail
+from agent.fixtures.record import write_fixture
 from agent.links.replay import replay_link
 from agent.fixtures.redact import redact_fixture
 from checks.battery import BatteryCheck

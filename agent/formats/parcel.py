@@ -20,6 +20,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+#: the Binder call for the phone's IMEI (slot 1) whose parcel reply this module reads
+IMEI = "service call iphonesubinfo 1 s16 com.android.shell"
+
 #: what starts a reply, and what a dump line holds: its offset, then 32-bit hex words
 PARCEL_START = "Result: Parcel("
 PARCEL_OFFSET = re.compile(r"^\s*0x[0-9a-fA-F]+:")

@@ -11,6 +11,9 @@ from __future__ import annotations
 import codecs
 import re
 
+#: the command whose listing this module reads (fixtures key its output by it)
+GETPROP = "getprop"
+
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),

@@ -1,0 +1,6 @@
+"""Text formats Android phones answer in, read by the built-in checks and by the agent's own
+fixture tools (recording, redaction) alike: ``getprop`` listings, Binder parcel replies of
+``service call``, and IMEIs (Luhn).
+
+A leaf: imports nothing of phonebench but ``agent.text``.
+"""
