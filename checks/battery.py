@@ -17,7 +17,7 @@ from agent.check import Check, CheckContext, CheckResult, Metric
 from agent.links.base import AndroidLink, IosLink, ShellResult, ioregistry_read_key, lockdown_read_key
 from checks import commands as cmd
 from checks.parsers.battery_reading import Reading, missing
-from checks.parsers.battery_sysfs import capacity_mah, failed, plausible_percent, read_int, state_of_health
+from checks.parsers.battery_sysfs import capacities, failed, plausible_percent, read_int
 from checks.parsers.dumpsys_battery import HEALTH_CODES, STATUS_CODES, DumpsysBattery, parse_dumpsys_battery
 from checks.parsers.ios_battery import IosBattery
 from checks.shell import gather_reads, run_commands, said
@@ -69,12 +69,11 @@ async def _android(ctx: CheckContext) -> dict[str, Metric]:
     dump_result, cycles_result, full_result, design_result = await run_commands(ctx, _ANDROID_READS)
     dump = parse_dumpsys_battery(dump_result.stdout) if dump_result.ok else DumpsysBattery(found=False)
     metrics = _from_dumpsys(dump, _why_no_block(dump_result))
-    hint = _design_hint(ctx.model)
-    full, design = _capacity(full_result, hint), _capacity(design_result, hint)
+    full, design, ratio = capacities(_sysfs(full_result), _sysfs(design_result), _design_hint(ctx.model))
     metrics["cycle_count"] = _metric(_sysfs(cycles_result), cmd.SYS_CYCLE_COUNT)
     metrics["full_charge_capacity_mah"] = _metric(full, cmd.SYS_CHARGE_FULL)
     metrics["design_capacity_mah"] = _metric(design, cmd.SYS_CHARGE_FULL_DESIGN)
-    metrics["state_of_health_percent"] = _android_soh(full, design, dump)
+    metrics["state_of_health_percent"] = _android_soh(ratio, dump)
     return metrics
 
 
@@ -88,13 +87,8 @@ def _sysfs(result: ShellResult) -> Reading:
     return read_int(result.stdout, result.stderr, result.exit_code)
 
 
-def _capacity(result: ShellResult, hint_mah: float | None) -> Reading:
-    raw = _sysfs(result)
-    return capacity_mah(raw.value, hint_mah) if raw.value is not None else raw
-
-
 def _design_hint(model: Any) -> float | None:
-    """The catalog's design capacity in mAh, used only to tell µAh from mAh."""
+    """The catalog's design capacity in mAh, which vouches for (or rejects) the phone's own."""
     value = model.get("battery_design_mah") if isinstance(model, Mapping) else getattr(model, "battery_design_mah", None)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
         return float(value)
@@ -152,7 +146,7 @@ def _level(dump: DumpsysBattery) -> Reading:
     if scale is None or scale == 100:
         return Reading(level)
     if scale <= 0:
-        return missing(f"'scale: {scale}' cannot scale a level")
+        return missing(f"scale is {scale}: a level needs a positive scale")
     return Reading(round(100 * level / scale, 1), method="level * 100 / scale")
 
 
@@ -170,24 +164,22 @@ def _charge_counter(dump: DumpsysBattery) -> Reading:
     if value is None:
         return missing("no whole-number 'Charge counter:' line")
     if value <= 0:
-        return missing(f"the phone prints {value} (its fuel gauge does not count charge)")
+        return missing(f"Charge counter is {value}: not a charge (the fuel gauge does not count it)")
     return Reading(value)
 
 
-def _android_soh(full: Reading, design: Reading, dump: DumpsysBattery) -> Metric:
-    """charge_full/charge_full_design when both read and agree; else Samsung's own figure."""
-    ratio = state_of_health(full.value, design.value)
+def _android_soh(ratio: Reading, dump: DumpsysBattery) -> Metric:
+    """charge_full/charge_full_design when both were read and judged plausible; else
+    Samsung's own figure; else why neither, each in its own words."""
+    source = f"{cmd.SYS_CHARGE_FULL} + {cmd.SYS_CHARGE_FULL_DESIGN}"
     if ratio.value is not None:
-        return Metric(ratio.value, f"{cmd.SYS_CHARGE_FULL} + {cmd.SYS_CHARGE_FULL_DESIGN}", None,
-                      "charge_full/charge_full_design")
+        return Metric(ratio.value, source, None, ratio.method)
     for key in ("mSavedBatteryAsoc", "mSavedBatteryBsoh"):
-        samsung = plausible_percent(dump.samsung.get(key))
+        samsung = plausible_percent(dump.samsung.get(key), f"Samsung {key}")
         if samsung.value is not None:
             return Metric(samsung.value, cmd.DUMPSYS_BATTERY, None, f"samsung {key}")
-    both_read = full.value is not None and design.value is not None
-    asoc = plausible_percent(dump.samsung.get("mSavedBatteryAsoc")).reason
-    reason = ratio.reason if both_read else f"sysfs capacities not readable; Samsung mSavedBatteryAsoc {asoc}"
-    return Metric(None, f"{cmd.SYS_CHARGE_FULL} + {cmd.SYS_CHARGE_FULL_DESIGN}", reason)
+    asoc = plausible_percent(dump.samsung.get("mSavedBatteryAsoc"), "Samsung mSavedBatteryAsoc").reason
+    return Metric(None, source, f"{ratio.reason}; {asoc}")
 
 
 # -- iOS ----------------------------------------------------------------------------
@@ -199,29 +191,22 @@ async def _ios(ctx: CheckContext, link: IosLink) -> dict[str, Metric]:
         link.ioregistry(cmd.IOREG_BATTERY, timeout=ctx.timeout_s),
     )
     ios = IosBattery(lockdown, ioreg, _ios_major(ctx.device.get("os_version")))
-    full = _positive(ios.full_charge_capacity_mah())
-    design = _positive(ios.reg_int("DesignCapacity"))
+    full, design, health = ios.capacities()
     return {name: _metric(reading, None) for name, reading in {
         "level_percent": ios.level_percent(),
         "status": ios.status(),
         "health": missing("iOS reports no Android-style battery health state"),
         "temperature_c": ios.temperature_c(),
-        "voltage_mv": ios.reg_int("Voltage"),
+        "voltage_mv": ios.voltage_mv(),
         "cycle_count": ios.reg_int("CycleCount"),
         "design_capacity_mah": design,
         "full_charge_capacity_mah": full,
-        "state_of_health_percent": ios.state_of_health(full, design),
+        "state_of_health_percent": health,
         "technology": missing("iOS does not report the battery chemistry"),
         "charge_counter_uah": ios.charge_counter_uah(),
         "plugged": ios.plugged(),
         "present": ios.present(),
     }.items()}
-
-
-def _positive(reading: Reading) -> Reading:
-    if reading.value is not None and reading.value <= 0:
-        return missing(f"the phone reports {reading.value}", reading.source)
-    return reading
 
 
 def _ios_major(version: Any) -> int | None:

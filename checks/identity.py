@@ -17,11 +17,11 @@ from typing import Any
 from agent.check import Check, CheckContext, CheckResult, Metric, known, unknown
 from agent.links.base import AndroidLink, IosLink, ShellResult, lockdown_read_key
 from checks.commands import GETPROP, IMEI, LOCKDOWN_DEFAULT, lockdown_source
-from checks.ios_models import iphone_marketing_name
+from checks.ios_models import apple_marketing_name, device_family
 from agent.formats.getprop import parse_getprop
 from agent.formats.imei import IMEI_PROP, imei_problem
 from agent.formats.parcel import parse_string_reply
-from checks.shell import said
+from checks.shell import said, shell_problem
 
 #: the metrics the report's ``device`` block is made of, in its order
 DEVICE_METRICS = (
@@ -43,6 +43,11 @@ _EMULATOR_HARDWARE = frozenset({"goldfish", "ranchu", "vbox86", "cutf_cvm"})
 _IOS_READ = lockdown_read_key(LOCKDOWN_DEFAULT)
 _IOS_CORE = ("ProductType", "ProductVersion", "BuildVersion", "SerialNumber", "UniqueDeviceID")
 _IOS_IMEI_KEYS = ("InternationalMobileEquipmentIdentity", "InternationalMobileEquipmentIdentity2")
+#: why lockdown has no IMEI key, by ProductType family (an iPhone always has a modem)
+_NO_IMEI_KEY = {
+    "iPad": "no IMEI key (a Wi-Fi-only model?)",
+    "iPod": "no IMEI key (an iPod touch has no cellular modem)",
+}
 
 #: IMEIs that passed, as (imei, source), and notes on the candidates that did not
 Candidates = tuple[list[tuple[str, str]], list[str]]
@@ -71,14 +76,25 @@ async def _run_android(link: AndroidLink, timeout: float) -> CheckResult | dict[
         return CheckResult("error", _all_unknown("android", why, GETPROP), detail=why)
     metrics = android_identity(props)
     imei_reply = await link.shell(IMEI, timeout=timeout)
-    failure = _failure(imei_reply) if not imei_reply.stdout.strip() else None
-    if failure:
-        from_parcel: Candidates = ([], [f"{IMEI}: {failure}"])
-    else:
-        parcel = parse_string_reply(imei_reply.stdout)
-        from_parcel = _candidates([(parcel.value, IMEI)], missing=parcel.error)
-    metrics["imei"] = _imei_metric(from_parcel, _candidates(_prop_imeis(props)), IMEI)
+    metrics["imei"] = _imei_metric(_parcel_imei(imei_reply), _candidates(_prop_imeis(props)), IMEI)
     return metrics
+
+
+def _parcel_imei(reply: ShellResult) -> Candidates:
+    """The IMEI in the `service call` reply, or why there is none in the phone's own
+    words: `service` prints "Service iphonesubinfo does not exist" to stderr and exits 0,
+    so stderr is kept whatever the exit code."""
+    parcel = parse_string_reply(reply.stdout)
+    if parcel.value is not None:
+        return _candidates([(parcel.value, IMEI)])
+    if reply.stdout.strip():
+        why = parcel.error or "no IMEI in the reply"
+        why += f" (exit {reply.exit_code})" if not reply.ok else ""
+        words = said(reply.stderr)
+        why += f"; the phone said: {words}" if words else ""
+    else:
+        why = shell_problem(reply) or "printed nothing"
+    return [], [f"{IMEI}: {why}"]
 
 
 def android_identity(props: Mapping[str, str]) -> dict[str, Metric]:
@@ -121,10 +137,9 @@ def ios_identity(values: Mapping[str, Any]) -> dict[str, Metric]:
     """Identity metrics from lockdown's default domain. DeviceName is left out on
     purpose: it is what the owner called the phone, often their own name."""
     product = _lockdown(values, "ProductType")
-    name = iphone_marketing_name(product.value) if product.value else None
+    name = apple_marketing_name(product.value) if product.value else None
     number, region = _text(values.get("ModelNumber")), _text(values.get("RegionInfo"))
     apple = Metric("Apple", lockdown_source("", "ProductType"), method="every iOS device is made by Apple")
-    imeis = _candidates(((_text(values.get(k)), lockdown_source("", k)) for k in _IOS_IMEI_KEYS), "not given as text")
     return {
         "platform": known("ios", "link"),
         "manufacturer": apple,
@@ -132,18 +147,29 @@ def ios_identity(values: Mapping[str, Any]) -> dict[str, Metric]:
         "model": product,
         "model_code": _model_code(number, region),
         "marketing_name": (
-            Metric(name, product.source, method="ProductType looked up in the iPhone table")
+            Metric(name, product.source, method="ProductType looked up in the iPhone/iPad/iPod table")
             if name
-            else unknown(f"ProductType {product.value!r} is not in the iPhone table", product.source)
+            else unknown(f"ProductType {product.value!r} is not in the iPhone/iPad/iPod table", product.source)
         ),
         "serial": _lockdown(values, "SerialNumber"),
-        "imei": _imei_metric(imeis, ([], []), lockdown_source("", _IOS_IMEI_KEYS[0])),
+        "imei": _ios_imei(values, product.value),
         "os_version": _lockdown(values, "ProductVersion"),
         "build": _lockdown(values, "BuildVersion"),
         "emulator": Metric(False, _IOS_READ, method="a phone that answers lockdown over usbmux is hardware"),
         "udid": _lockdown(values, "UniqueDeviceID"),
         "hardware_model": _lockdown(values, "HardwareModel"),
     }
+
+
+def _ios_imei(values: Mapping[str, Any], product_type: str | None) -> Metric:
+    """The IMEIs lockdown gives; a missing key is told apart from a value that is not text,
+    and an iPad or iPod touch without one is most likely a model without a modem."""
+    source = lockdown_source("", _IOS_IMEI_KEYS[0])
+    present = [key for key in _IOS_IMEI_KEYS if key in values]
+    if not present:
+        return unknown(_NO_IMEI_KEY.get(device_family(product_type) or "", "no IMEI key in lockdown"), source)
+    found = ((_text(values[key]), lockdown_source("", key)) for key in present)
+    return _imei_metric(_candidates(found, "not given as text"), ([], []), source)
 
 
 def _candidates(found: Iterable[tuple[str | None, str]], missing: str | None = None) -> Candidates:

@@ -2,7 +2,10 @@
 are the model's, and what the technician sees on it.
 
 A replacement panel often has another resolution than the model shipped with; this
-check measures both sides and leaves the grading to the profile. Defects no phone
+check measures both sides and leaves the grading to the profile. A foldable has two
+panels and measures the one that is on, so it matches when it is either of the model's.
+The refresh rate is the active display mode's; the rate apps draw at (renderFrameRate) is
+reported beside it, never in its place. Defects no phone
 reports (dead pixels, lines, burn-in, touch) come from the technician; when nobody can
 answer, the screen is "not assessed", never passed.
 """
@@ -51,19 +54,39 @@ async def _android(ctx: CheckContext) -> dict[str, Metric]:
     metrics = _wm_size(size, info)
     metrics.update(_wm_density(density, info))
     metrics.update(_refresh(info, display_problem))
+    metrics.update(_panels(info, display_problem))
     return metrics
 
 
 def _refresh(info: DisplayInfo, problem: str | None) -> dict[str, Metric]:
+    """The active mode's rate; renderFrameRate (what apps draw at) only as its own figure."""
+    def why(default: str) -> str:
+        return f"`{DUMPSYS_DISPLAY}`: {problem or info.refresh_reason or default}"
+
     if info.refresh_hz is not None:
         refresh = Metric(info.refresh_hz, DUMPSYS_DISPLAY, method=info.refresh_from)
     else:
-        refresh = unknown(f"`{DUMPSYS_DISPLAY}`: {problem or 'no display mode or refresh rate in it'}", DUMPSYS_DISPLAY)
+        refresh = unknown(why("no display mode or refresh rate in it"), DUMPSYS_DISPLAY)
     if info.supported_refresh_hz:
-        supported = Metric(list(info.supported_refresh_hz), DUMPSYS_DISPLAY)
+        supported = Metric(list(info.supported_refresh_hz), DUMPSYS_DISPLAY, method="fps of the panel's own modes")
     else:
-        supported = unknown(f"`{DUMPSYS_DISPLAY}`: {problem or 'no display modes listed'}", DUMPSYS_DISPLAY)
-    return {"refresh_hz": refresh, "supported_refresh_hz": supported}
+        supported = unknown(why("no display modes listed"), DUMPSYS_DISPLAY)
+    if info.render_frame_rate_hz is not None:
+        render = Metric(info.render_frame_rate_hz, DUMPSYS_DISPLAY, method="renderFrameRate: the rate apps draw at")
+    else:
+        no_rate = "no renderFrameRate in the panel's line (older releases print none)"
+        render = unknown(f"`{DUMPSYS_DISPLAY}`: {problem or no_rate}", DUMPSYS_DISPLAY)
+    return {"refresh_hz": refresh, "supported_refresh_hz": supported, "render_frame_rate_hz": render}
+
+
+def _panels(info: DisplayInfo, problem: str | None) -> dict[str, Metric]:
+    """How many built-in panels the phone has (2 on a foldable; the one on is measured)."""
+    if info.internal_panels is not None:
+        count = Metric(info.internal_panels, DUMPSYS_DISPLAY, method="DisplayDeviceInfo lines of type INTERNAL")
+    else:
+        count = unknown(f"`{DUMPSYS_DISPLAY}`: {problem or 'no DisplayDeviceInfo line of type INTERNAL'}",
+                        DUMPSYS_DISPLAY)
+    return {"internal_panel_count": count}
 
 
 def _wm_size(result: ShellResult, info: DisplayInfo) -> dict[str, Metric]:
@@ -125,6 +148,8 @@ async def _ios(ctx: CheckContext) -> dict[str, Metric]:
         "override_density_dpi": unknown(none),
         "refresh_hz": unknown(none),
         "supported_refresh_hz": unknown(none),
+        "render_frame_rate_hz": unknown(none),
+        "internal_panel_count": unknown(none),
     }
 
 
@@ -137,18 +162,27 @@ def _ios_number(values: Mapping[str, Any], key: str, missing: str, kind: type) -
 
 
 def _expected(metrics: Mapping[str, Metric], model: Any) -> dict[str, Metric]:
-    """The catalog's resolution and whether the panel matches it in either orientation."""
+    """The catalog panel the measured one is compared with, and whether they match in
+    either orientation. A foldable has two panels: the one measured (the one that is on)
+    may be either; the expected figures are the panel it matches, else the main one."""
     if model is None:
-        expected_w = expected_h = unknown("model not in catalog", CATALOG)
-    else:
-        expected_w, expected_h = Metric(model.screen_px[0], CATALOG), Metric(model.screen_px[1], CATALOG)
-    sides = [metrics["width_px"].value, metrics["height_px"].value, expected_w.value, expected_h.value]
-    if any(v is None for v in sides):
+        none = unknown("model not in catalog", CATALOG)
+        return {"expected_width_px": none, "expected_height_px": none,
+                "resolution_matches_model": unknown("needs both the measured and the catalog resolution", CATALOG)}
+    panels = [tuple(p) for p in (getattr(model, "panels_px", None) or (model.screen_px,))]
+    measured = (metrics["width_px"].value, metrics["height_px"].value)
+    matched = next((p for p in panels if None not in measured and sorted(measured) == sorted(p)), None)
+    panel = matched or panels[0]
+    which = "main panel" if panel == panels[0] else "cover panel"
+    how = f"catalog {which}" if len(panels) > 1 else None
+    expected = {"expected_width_px": Metric(panel[0], CATALOG, method=how),
+                "expected_height_px": Metric(panel[1], CATALOG, method=how)}
+    if None in measured:
         match = unknown("needs both the measured and the catalog resolution", CATALOG)
     else:
-        same = sorted(sides[:2]) == sorted(sides[2:])
-        match = Metric(same, CATALOG, method="measured vs catalog size, either orientation")
-    return {"expected_width_px": expected_w, "expected_height_px": expected_h, "resolution_matches_model": match}
+        listed = " or ".join(f"{w}x{h}" for w, h in panels)
+        match = Metric(matched is not None, CATALOG, method=f"measured vs catalog {listed}, either orientation")
+    return {**expected, "resolution_matches_model": match}
 
 
 async def _visual(ctx: CheckContext) -> dict[str, Metric]:

@@ -33,11 +33,13 @@ def luhn_ok(digits: str) -> bool:
 def imei_problem(candidate: str) -> str | None:
     """None when ``candidate`` is a valid IMEI, else why it is not one."""
     if not _IMEI.fullmatch(candidate):
-        return "not fifteen digits"
+        digits = sum(ch in "0123456789" for ch in candidate)
+        return f"not fifteen digits ({len(candidate)} characters, {digits} of them ASCII digits)"
     if set(candidate) == {"0"}:
         return "all zeros (a placeholder, not an IMEI)"
     if not luhn_ok(candidate):
-        return "fails the Luhn check"
+        need = luhn_digit(candidate[:-1])
+        return f"fails the Luhn check (check digit {candidate[-1]}, the other fourteen need {need})"
     return None
 
 

@@ -1,8 +1,9 @@
 """The model catalog: what a phone model should be, so checks can compare a phone with it.
 
 A phone only says what it is through codes (``SM-S911B``, ``panther``, ``iPhone14,5``);
-the catalog maps every such code to the maker's public figures: native resolution,
-storage tiers sold, rated battery capacity. A replaced panel or a swapped storage chip
+the catalog maps every such code to the maker's public figures: native resolution (of
+both panels, for a foldable), storage tiers sold, rated battery capacity (left out where
+the maker publishes only watt-hours, as Apple does for iPads). A replaced panel or a swapped storage chip
 shows as a phone that disagrees with its catalog entry.
 """
 
@@ -33,6 +34,12 @@ class Model:
     screen_px: tuple[int, int]        # native, portrait: (width, height)
     storage_gb: tuple[int, ...]
     battery_design_mah: int | None
+    cover_screen_px: tuple[int, int] | None = None   # a foldable's second panel, portrait
+
+    @property
+    def panels_px(self) -> tuple[tuple[int, int], ...]:
+        """Every built-in panel, main first: a foldable's cover screen is its second."""
+        return (self.screen_px,) if self.cover_screen_px is None else (self.screen_px, self.cover_screen_px)
 
 
 class Catalog:
@@ -93,16 +100,15 @@ def _load_cached(path: Path) -> Catalog:
 def _model(node: Any, spot: Spot) -> Model:
     node = spot.expect(node, dict)
     spot.keys_in(node, {"key", "platform", "manufacturer", "marketing_name", "codes", "screen_px",
-                        "storage_gb", "battery_design_mah"})
+                        "cover_screen_px", "storage_gb", "battery_design_mah"})
     key = spot.get(node, "key", str)
     if not _SLUG.match(key):
         raise spot.at("key", node).error(f"key {key!r} must be a lowercase slug like 'google-pixel-7'")
     codes = spot.get(node, "codes", list)
     if not codes or not all(isinstance(c, str) and c.strip() for c in codes):
         raise spot.at("codes", node).error("codes must be a non-empty list of text (quote codes like \"iPhone14,5\")")
-    screen = spot.get(node, "screen_px", list)
-    if len(screen) != 2 or not all(_positive(v) for v in screen) or screen[0] > screen[1]:
-        raise spot.at("screen_px", node).error(f"screen_px must be [width, height] in portrait, got {screen!r}")
+    screen = _panel(node, spot, "screen_px")
+    cover = _panel(node, spot, "cover_screen_px") if "cover_screen_px" in node else None
     storage = spot.get(node, "storage_gb", list)
     if not storage or not all(_positive(v) for v in storage):
         raise spot.at("storage_gb", node).error(f"storage_gb must list the tiers sold in GB, got {storage!r}")
@@ -112,9 +118,17 @@ def _model(node: Any, spot: Spot) -> Model:
     return Model(
         key=key, platform=spot.choice(node, "platform", PLATFORMS),
         manufacturer=spot.get(node, "manufacturer", str), marketing_name=spot.get(node, "marketing_name", str),
-        codes=tuple(c.strip() for c in codes), screen_px=(screen[0], screen[1]),
-        storage_gb=tuple(sorted(set(storage))), battery_design_mah=battery,
+        codes=tuple(c.strip() for c in codes), screen_px=screen,
+        storage_gb=tuple(sorted(set(storage))), battery_design_mah=battery, cover_screen_px=cover,
     )
+
+
+def _panel(node: dict[str, Any], spot: Spot, key: str) -> tuple[int, int]:
+    """A panel's [width, height] in pixels, portrait (width <= height)."""
+    screen = spot.get(node, key, list)
+    if len(screen) != 2 or not all(_positive(v) for v in screen) or screen[0] > screen[1]:
+        raise spot.at(key, node).error(f"{key} must be [width, height] in portrait, got {screen!r}")
+    return screen[0], screen[1]
 
 
 def _positive(value: Any) -> bool:

@@ -10,9 +10,15 @@ decided here, once:
   mAh only on iOS <= 9, or when the version is unknown and the value cannot be a percent.
 - ``FullChargeCapacity`` is a placeholder of 100 from iOS 12.2 on: never used.
 - ``AppleRawMaxCapacity`` (then ``NominalChargeCapacity``) is the full-charge capacity
-  in mAh; ``Temperature`` is in hundredths of a degree C; ``Voltage`` in mV.
+  in mAh; ``Temperature`` is in hundredths of a degree C; ``Voltage`` (then
+  ``AppleRawBatteryVoltage``) in mV.
 
-Values may come as Python bools or as the 0/1 integers of a registry dump.
+Recent iOS (seen from iOS 17 to 26) may keep AppleRawMaxCapacity, NominalChargeCapacity,
+DesignCapacity and CycleCount only inside the entry's ``BatteryData`` dictionary, so
+every registry key is looked up at the top level and then inside BatteryData, with the
+same rules. A zero voltage or temperature from a battery that is present means "not
+reported", never a figure. Values may come as Python bools or as the 0/1 integers of a
+registry dump.
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ from typing import Any
 
 from checks.commands import IOREG_BATTERY, LOCKDOWN_BATTERY, ioreg_source, lockdown_source
 from checks.parsers.battery_reading import Reading, missing
-from checks.parsers.battery_sysfs import state_of_health
+from checks.parsers.battery_sysfs import judge_pair
 
 FULL_CAPACITY_KEYS = ("AppleRawMaxCapacity", "NominalChargeCapacity")
+VOLTAGE_KEYS = ("Voltage", "AppleRawBatteryVoltage")
+_LEVELS = "at the top level or in BatteryData"
 
 
 def _int(value: Any) -> int | None:
@@ -58,31 +66,42 @@ class IosBattery:
         self.data = _mapping(self.ioreg.get("BatteryData"))
         self.ios_major = ios_major
 
+    def find(self, key: str, kind: Any = _int) -> tuple[Any, str] | None:
+        """(value, source) of a registry key, at the top level or else inside BatteryData,
+        when ``kind`` can read it there."""
+        for where, prefix in ((self.ioreg, ""), (self.data, "BatteryData/")):
+            value = kind(where.get(key))
+            if value is not None:
+                return value, _reg(prefix + key)
+        return None
+
     def reg_int(self, key: str) -> Reading:
         """A registry integer, at the top level or else inside BatteryData."""
-        if _int(self.ioreg.get(key)) is not None:
-            return Reading(self.ioreg[key], source=_reg(key))
-        if _int(self.data.get(key)) is not None:
-            return Reading(self.data[key], source=_reg(f"BatteryData/{key}"))
-        return missing(f"AppleSmartBattery has no whole-number {key}", _reg(key))
+        found = self.find(key)
+        if found is None:
+            return missing(f"AppleSmartBattery has no whole-number {key} {_LEVELS}", _reg(key))
+        return Reading(found[0], source=found[1])
 
     def level_percent(self) -> Reading:
         level = _int(self.lockdown.get("BatteryCurrentCapacity"))
         if level is not None and 0 <= level <= 100:
             return Reading(level, source=_lock("BatteryCurrentCapacity"))
-        current = _int(self.ioreg.get("CurrentCapacity"))
-        if current is not None and 0 <= current <= 100 and (self.ios_major or 0) >= 10:
-            return Reading(current, method="CurrentCapacity (a percentage from iOS 10)", source=_reg("CurrentCapacity"))
+        current = self.find("CurrentCapacity")
+        if current is not None and 0 <= current[0] <= 100 and (self.ios_major or 0) >= 10:
+            return Reading(current[0], method="CurrentCapacity (a percentage from iOS 10)", source=current[1])
+        if level is not None:
+            why = f"BatteryCurrentCapacity is {level}: not a percentage (0-100)"
+            return missing(why, _lock("BatteryCurrentCapacity"))
         return missing("no battery percentage in lockdown", _lock("BatteryCurrentCapacity"))
 
     def flags(self) -> tuple[bool | None, bool | None, bool | None, str]:
         """(charging, fully charged, external power) from lockdown, else the registry."""
-        names = ("BatteryIsCharging", "FullyCharged", "ExternalConnected")
-        found = tuple(_bool(self.lockdown.get(n)) for n in names)
-        if any(v is not None for v in found):
-            return (*found, _lock("BatteryIsCharging"))
-        names = ("IsCharging", "FullyCharged", "ExternalConnected")
-        return (*(_bool(self.ioreg.get(n)) for n in names), _reg("IsCharging"))
+        said = [_bool(self.lockdown.get(n)) for n in ("BatteryIsCharging", "FullyCharged", "ExternalConnected")]
+        if any(v is not None for v in said):
+            return said[0], said[1], said[2], _lock("BatteryIsCharging")
+        flags = [self.find(n, _bool) for n in ("IsCharging", "FullyCharged", "ExternalConnected")]
+        charging, full, external = (f[0] if f else None for f in flags)
+        return charging, full, external, _reg("IsCharging")
 
     def status(self) -> Reading:
         charging, full, external, source = self.flags()
@@ -109,41 +128,91 @@ class IosBattery:
         has = _bool(self.lockdown.get("HasBattery"))
         if has is not None:
             return Reading(has, source=_lock("HasBattery"))
-        installed = _bool(self.ioreg.get("BatteryInstalled"))
+        installed = self.find("BatteryInstalled", _bool)
         if installed is not None:
-            return Reading(installed, source=_reg("BatteryInstalled"))
+            return Reading(installed[0], source=installed[1])
         return missing("no HasBattery flag", _lock("HasBattery"))
 
     def temperature_c(self) -> Reading:
-        raw = _int(self.ioreg.get("Temperature"))
-        if raw is None:
-            return missing("AppleSmartBattery has no Temperature", _reg("Temperature"))
-        return Reading(raw / 100, method="Temperature / 100", source=_reg("Temperature"))
+        reading = self._reported(("Temperature",), "hundredths of a degree")
+        if reading.value is None:
+            return reading
+        return Reading(reading.value / 100, method="Temperature / 100", source=reading.source)
+
+    def voltage_mv(self) -> Reading:
+        return self._reported(VOLTAGE_KEYS, "mV")
+
+    def _reported(self, keys: tuple[str, ...], unit: str) -> Reading:
+        """The first of ``keys`` with a figure; 0 (or less) from a battery that is there
+        is the gauge not reporting, so the next key is tried and the reason says so."""
+        notes = []
+        for key in keys:
+            found = self.find(key)
+            if found is None:
+                continue
+            if found[0] > 0:
+                return Reading(found[0], method=None if key == keys[0] else f"{key} ({unit})", source=found[1])
+            gone = self.present().value is False
+            meaning = "no battery is installed" if gone else "not reported (the battery is present)"
+            notes.append(f"{key} is {found[0]}: {meaning}")
+        if not notes:
+            return missing(f"AppleSmartBattery has no {' or '.join(keys)} {_LEVELS}", _reg(keys[0]))
+        return missing("; ".join(notes), _reg(keys[0]))
 
     def full_charge_capacity_mah(self) -> Reading:
+        notes = []
         for key in FULL_CAPACITY_KEYS:
-            if _int(self.ioreg.get(key)) is not None and self.ioreg[key] > 0:
-                return Reading(self.ioreg[key], method=key, source=_reg(key))
-        max_capacity = _int(self.ioreg.get("MaxCapacity"))
-        if max_capacity is not None and self._max_capacity_is_mah(max_capacity):
-            return Reading(max_capacity, method="MaxCapacity (mAh on iOS <= 9)", source=_reg("MaxCapacity"))
-        return missing("no AppleRawMaxCapacity or NominalChargeCapacity (MaxCapacity is a percentage)",
-                       _reg("AppleRawMaxCapacity"))
+            found = self.find(key)
+            if found is not None and found[0] > 0:
+                return Reading(found[0], method=key, source=found[1])
+            if found is not None:
+                notes.append(f"{key} is {found[0]}: a capacity must be positive")
+        max_capacity = self.find("MaxCapacity")
+        if max_capacity is not None and self._max_capacity_is_mah(max_capacity[0]):
+            return Reading(max_capacity[0], method="MaxCapacity (mAh on iOS <= 9)", source=max_capacity[1])
+        notes = notes or [f"no AppleRawMaxCapacity or NominalChargeCapacity {_LEVELS}"]
+        if max_capacity is not None:
+            notes.append(f"MaxCapacity {max_capacity[0]} is {self._why_percent()}")
+        return missing("; ".join(notes), _reg("AppleRawMaxCapacity"))
 
     def _max_capacity_is_mah(self, value: int) -> bool:
         if self.ios_major is not None:
             return self.ios_major <= 9
         return value > 100
 
+    def _why_percent(self) -> str:
+        if self.ios_major is not None:
+            return f"a percentage on iOS {self.ios_major} (mAh only up to iOS 9)"
+        return "at most 100, so a percentage (the iOS version is unknown)"
+
+    def design_capacity_mah(self) -> Reading:
+        design = self.reg_int("DesignCapacity")
+        if design.value is not None and design.value <= 0:
+            return missing(f"DesignCapacity is {design.value}: a capacity must be positive", design.source)
+        return design
+
+    def capacities(self) -> tuple[Reading, Reading, Reading]:
+        """(full-charge mAh, design mAh, state of health %), judged once: a full-charge
+        capacity the health rejects is not reported either. DesignCapacity is the pack's
+        rated mAh, with no unit to mistake, so it stands on its own."""
+        return self._judge(self.full_charge_capacity_mah(), self.design_capacity_mah())
+
     def state_of_health(self, full: Reading, design: Reading) -> Reading:
-        soh = state_of_health(full.value, design.value)
+        return self._judge(full, design)[2]
+
+    def _judge(self, full: Reading, design: Reading) -> tuple[Reading, Reading, Reading]:
+        key = (full.method or "").split(" ")[0] or "the full-charge capacity"
+        full, design_out, soh = judge_pair(full, design, (key, "DesignCapacity"), design_confirmed=True)
         if soh.value is None:
-            return missing(soh.reason or "not determined", full.source)
-        key = (full.method or "").split(" ")[0]
-        return Reading(soh.value, method=f"{key}/DesignCapacity", source=f"{full.source} + {design.source}")
+            return full, design_out, missing(soh.reason or "not determined", full.source)
+        source = f"{full.source} + {design.source}"
+        return full, design_out, Reading(soh.value, method=f"{key}/DesignCapacity", source=source)
 
     def charge_counter_uah(self) -> Reading:
-        raw = _int(self.ioreg.get("AppleRawCurrentCapacity"))
-        if raw is None or raw < 0:
-            return missing("AppleSmartBattery has no AppleRawCurrentCapacity", _reg("AppleRawCurrentCapacity"))
-        return Reading(raw * 1000, method="AppleRawCurrentCapacity (mAh) * 1000", source=_reg("AppleRawCurrentCapacity"))
+        found = self.find("AppleRawCurrentCapacity")
+        if found is None:
+            why = f"AppleSmartBattery has no AppleRawCurrentCapacity {_LEVELS}"
+            return missing(why, _reg("AppleRawCurrentCapacity"))
+        if found[0] < 0:
+            return missing(f"AppleRawCurrentCapacity is {found[0]}: a charge cannot be negative", found[1])
+        return Reading(found[0] * 1000, method="AppleRawCurrentCapacity (mAh) * 1000", source=found[1])

@@ -225,3 +225,48 @@ def test_reads_name_every_command_and_lockdown_read() -> None:
     assert BatteryCheck.reads["android"] == (
         cmd.DUMPSYS_BATTERY, cmd.SYS_CYCLE_COUNT, cmd.SYS_CHARGE_FULL, cmd.SYS_CHARGE_FULL_DESIGN)
     assert BatteryCheck.reads["ios"] == ("lockdown:com.apple.mobile.battery", "ioregistry:AppleSmartBattery")
+
+
+# -- read but implausible is not unreadable; one judgement per reading -------------------
+
+ISSUE_SYSFS = sysfs("411\n", "6882000\n", "4550000\n")
+RATIO_REASON = "charge_full is 151 % of charge_full_design: implausible (a battery holds 20-110 % of its design), not used"
+
+
+def test_implausible_capacities_say_what_happened_not_unreadable() -> None:
+    metrics = run(android({cmd.DUMPSYS_BATTERY: {"stdout": PIXEL_DUMP}, **ISSUE_SYSFS}), model=Model(4500))
+    assert metrics["full_charge_capacity_mah"].value is None
+    assert metrics["full_charge_capacity_mah"].reason == RATIO_REASON
+    assert metrics["state_of_health_percent"].reason == f"{RATIO_REASON}; Samsung mSavedBatteryAsoc not printed"
+    assert "not readable" not in (metrics["state_of_health_percent"].reason or "")
+    assert metrics["design_capacity_mah"].value == 4550
+
+
+def test_a_phone_the_catalog_does_not_know_gets_one_judgement() -> None:
+    metrics = run(android({cmd.DUMPSYS_BATTERY: {"stdout": PIXEL_DUMP}, **ISSUE_SYSFS}), model=None)
+    assert metrics["state_of_health_percent"].value is None
+    assert metrics["full_charge_capacity_mah"].value is None
+    assert metrics["full_charge_capacity_mah"].reason == RATIO_REASON
+    assert metrics["design_capacity_mah"].value is None
+
+
+def test_dumpsys_rejections_name_the_figure_and_the_rule() -> None:
+    text = PIXEL_DUMP.replace("scale: 100", "scale: 0").replace("Charge counter: 3712000", "Charge counter: 0")
+    metrics = run(android({cmd.DUMPSYS_BATTERY: {"stdout": text}, **denied()}))
+    assert metrics["level_percent"].reason == "scale is 0: a level needs a positive scale"
+    assert metrics["charge_counter_uah"].reason == "Charge counter is 0: not a charge (the fuel gauge does not count it)"
+
+
+def test_iphone_with_capacities_only_under_battery_data() -> None:
+    registry = {"BatteryData": {"NominalChargeCapacity": 3103, "DesignCapacity": 3544, "CycleCount": 501},
+                "Voltage": 0, "AppleRawBatteryVoltage": 3879, "BatteryInstalled": True, "MaxCapacity": 100}
+    metrics = run(ios({"BatteryCurrentCapacity": 64}, registry), device={"os_version": "26.0"})
+    assert_report_shaped(metrics)
+    got = {name: metrics[name].value for name in (
+        "full_charge_capacity_mah", "design_capacity_mah", "state_of_health_percent", "cycle_count", "voltage_mv")}
+    assert got == {"full_charge_capacity_mah": 3103, "design_capacity_mah": 3544, "state_of_health_percent": 87.6,
+                   "cycle_count": 501, "voltage_mv": 3879}
+    assert metrics["voltage_mv"].source == "ioregistry:AppleSmartBattery/AppleRawBatteryVoltage"
+    assert metrics["state_of_health_percent"].source == (
+        "ioregistry:AppleSmartBattery/BatteryData/NominalChargeCapacity + "
+        "ioregistry:AppleSmartBattery/BatteryData/DesignCapacity")

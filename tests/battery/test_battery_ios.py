@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,3 +106,98 @@ def test_unplugged_iphone_is_discharging_even_when_fully_charged() -> None:
     ios = IosBattery({"BatteryIsCharging": False, "FullyCharged": True, "ExternalConnected": False}, {}, 17)
     assert ios.status().value == "discharging"
     assert ios.plugged().value == "none"
+
+
+# -- keys under BatteryData, zero readings, reasons that name what was missing ------------
+
+DATA = Path(__file__).parent / "data"
+
+
+def registry(name: str) -> dict[str, Any]:
+    return json.loads((DATA / name).read_text("utf-8").split("# ---\n", 1)[1])
+
+
+def test_nominal_charge_capacity_only_under_battery_data_gives_capacity_and_health() -> None:
+    """The issue's minimal input."""
+    ios = IosBattery({}, {"BatteryData": {"NominalChargeCapacity": 3103, "DesignCapacity": 3544}}, ios_major=17)
+    full, design, health = ios.capacities()
+    assert (full.value, full.source) == (3103, "ioregistry:AppleSmartBattery/BatteryData/NominalChargeCapacity")
+    assert (design.value, health.value) == (3544, 87.6)
+    assert health.method == "NominalChargeCapacity/DesignCapacity"
+
+
+def test_real_entry_with_capacities_only_under_battery_data() -> None:
+    """macOS 27's AppleSmartBattery: no AppleRawMaxCapacity, capacities only in BatteryData."""
+    ios = IosBattery({}, registry("ioreg_applesmartbattery_macbook_air_m2_macos27_batterydata_only.json"), None)
+    full, design, health = ios.capacities()
+    assert (full.value, design.value, health.value) == (4554, 4563, 99.8)
+    assert ios.reg_int("CycleCount").value == 37
+    assert ios.voltage_mv().value == 11842
+    assert ios.temperature_c().reason == "AppleSmartBattery has no Temperature at the top level or in BatteryData"
+    assert ios.status().value == "charging"
+
+
+def test_real_battery_data_line_without_top_level_keys() -> None:
+    ios = IosBattery({}, registry("ioreg_applesmartbattery_macos27_batterydata_line_sysinfo_1041.json"), None)
+    full, design, health = ios.capacities()
+    assert (full.value, design.value, health.value) == (5937, 5760, 103.1)
+    assert ios.level_percent().value is None  # CurrentCapacity 54 is a percentage only on a known iOS 10+
+
+
+def test_real_older_iphone_keeps_raw_max_capacity_and_raw_voltage_at_the_top_level() -> None:
+    ios = IosBattery({}, registry("ioreg_applesmartbattery_iphone_tidevice_35_top_level_excerpt.json"), 14)
+    full, design, health = ios.capacities()
+    assert (full.value, full.method) == (2900, "AppleRawMaxCapacity")
+    assert design.value is None and health.value is None
+    assert health.reason == ("needs both capacities: AppleSmartBattery has no whole-number DesignCapacity "
+                             "at the top level or in BatteryData")
+    assert (ios.voltage_mv().value, ios.voltage_mv().method) == (3876, "AppleRawBatteryVoltage (mV)")
+    assert ios.charge_counter_uah().value == 612_000
+
+
+def test_missing_full_capacity_names_what_is_missing_not_max_capacity() -> None:
+    reading = IosBattery({}, {"DesignCapacity": 3544}, ios_major=17).full_charge_capacity_mah()
+    assert reading.reason == "no AppleRawMaxCapacity or NominalChargeCapacity at the top level or in BatteryData"
+
+
+def test_max_capacity_percentage_is_named_with_its_figure_and_the_rule() -> None:
+    reading = IosBattery({}, {"MaxCapacity": 100}, ios_major=17).full_charge_capacity_mah()
+    assert reading.reason == ("no AppleRawMaxCapacity or NominalChargeCapacity at the top level or in BatteryData; "
+                              "MaxCapacity 100 is a percentage on iOS 17 (mAh only up to iOS 9)")
+
+
+def test_zero_voltage_from_a_present_battery_is_not_a_figure() -> None:
+    """The issue's minimal input: Voltage 0 beside AppleRawBatteryVoltage 3879."""
+    ios = IosBattery({}, {"Voltage": 0, "AppleRawBatteryVoltage": 3879, "BatteryInstalled": True}, 17)
+    assert (ios.voltage_mv().value, ios.voltage_mv().source) == (3879, "ioregistry:AppleSmartBattery/AppleRawBatteryVoltage")
+
+
+def test_zero_voltage_and_temperature_alone_are_unknown_with_the_figure_and_the_rule() -> None:
+    ios = IosBattery({}, {"Voltage": 0, "Temperature": 0, "BatteryInstalled": 1}, 17)
+    assert ios.voltage_mv().value is None
+    assert ios.voltage_mv().reason == "Voltage is 0: not reported (the battery is present)"
+    assert ios.temperature_c().value is None
+    assert ios.temperature_c().reason == "Temperature is 0: not reported (the battery is present)"
+
+
+def test_zero_design_capacity_is_rejected_with_its_figure() -> None:
+    design = IosBattery({}, {"DesignCapacity": 0}, 17).design_capacity_mah()
+    assert (design.value, design.reason) == (None, "DesignCapacity is 0: a capacity must be positive")
+
+
+def test_implausible_health_rejects_the_full_charge_capacity_too() -> None:
+    ios = IosBattery({}, {"AppleRawMaxCapacity": 32270, "DesignCapacity": 3227}, 17)
+    full, design, health = ios.capacities()
+    assert full.value is None and health.value is None and design.value == 3227
+    assert full.reason == health.reason == (
+        "AppleRawMaxCapacity is 1000 % of DesignCapacity: implausible (a battery holds 20-110 % of its design), not used")
+
+
+def test_a_level_that_is_no_percentage_says_so() -> None:
+    reading = IosBattery({"BatteryCurrentCapacity": 150}, {}, 17).level_percent()
+    assert reading.reason == "BatteryCurrentCapacity is 150: not a percentage (0-100)"
+
+
+def test_a_negative_charge_says_so() -> None:
+    reading = IosBattery({}, {"BatteryData": {"AppleRawCurrentCapacity": -5}}, 17).charge_counter_uah()
+    assert reading.reason == "AppleRawCurrentCapacity is -5: a charge cannot be negative"

@@ -3,13 +3,15 @@ with the file, the line and what is wrong."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from agent.grading.catalog import Catalog, load_catalog
 from agent.errors import ProfileError
-from tests.conftest import read_capture
+from agent.grading.catalog import Catalog, load_catalog
+from checks.ios_models import apple_marketing_name
+from tests.conftest import ROOT, read_capture
 
 CAPTURES_WITH_MODELS = [
     ("android_getprop_full_google_pixel8pro_husky_a16_termux_noserial.txt", "google-pixel-8-pro"),
@@ -50,10 +52,45 @@ def test_bundled_catalog_has_at_least_45_models_across_makers(catalog: Catalog) 
 
 def test_every_model_has_portrait_resolution_tiers_and_battery(catalog: Catalog) -> None:
     for model in catalog:
-        width, height = model.screen_px
-        assert 0 < width < height, model.key
+        for width, height in model.panels_px:
+            assert 0 < width <= height, model.key
         assert model.storage_gb and all(t > 0 for t in model.storage_gb), model.key
-        assert model.battery_design_mah and 1000 < model.battery_design_mah < 7000, model.key
+        if model.marketing_name.startswith("iPad"):   # Apple publishes iPad batteries in Wh only
+            assert model.battery_design_mah is None, model.key
+        else:
+            assert model.battery_design_mah and 1000 < model.battery_design_mah < 7000, model.key
+
+
+def test_every_foldable_lists_both_its_panels(catalog: Catalog) -> None:
+    foldables = [m for m in catalog if any(w in m.marketing_name for w in ("Fold", "Flip"))]
+    assert {"Samsung", "Google"} <= {m.manufacturer for m in foldables}
+    assert len(foldables) >= 10
+    for model in foldables:
+        assert model.cover_screen_px is not None and len(model.panels_px) == 2, model.key
+
+
+def test_real_pixel_fold_dump_shows_the_two_panels_the_catalog_lists(catalog: Catalog) -> None:
+    """The Pixel Fold's own `dumpsys display` (tests/screen/data) lists its inner and outer panels."""
+    dump = (ROOT / "tests/screen/data/android_dumpsys_display_pixel_fold_a16_two_panels.txt").read_text("utf-8")
+    sizes = {tuple(sorted(map(int, m))) for m in re.findall(r"DisplayDeviceInfo\{[^,]*, (\d+) x (\d+)", dump)}
+    model = catalog.lookup("android", "Pixel Fold")
+    assert model is not None and set(model.panels_px) == sizes
+
+
+def test_recent_ipads_have_screens_and_storage_tiers(catalog: Catalog) -> None:
+    ipads = [m for m in catalog if m.marketing_name.startswith("iPad")]
+    names = {m.marketing_name for m in ipads}
+    assert {"iPad (A16)", "iPad mini (A17 Pro)", "iPad Air 11-inch (M3)", "iPad Pro 13-inch (M5)"} <= names
+    for model in ipads:
+        assert model.screen_px[0] >= 1488 and model.storage_gb[0] >= 64, model.key
+
+
+def test_catalog_names_agree_with_the_identity_table(catalog: Catalog) -> None:
+    """Every ProductType in the catalog names the same model as identity's ProductType table."""
+    for model in catalog:
+        for code in model.codes:
+            if re.fullmatch(r"(iPhone|iPad|iPod)\d+,\d+", code):
+                assert apple_marketing_name(code) == model.marketing_name, code
 
 
 @pytest.mark.parametrize(
@@ -77,6 +114,13 @@ def test_every_model_has_portrait_resolution_tiers_and_battery(catalog: Catalog)
         ("ios", "A2633", "apple-iphone-13"),                    # A-number
         ("ios", "iPhone12,8", "apple-iphone-se-2"),
         ("ios", "iPhone14,6", "apple-iphone-se-3"),
+        ("ios", "iPad13,18", "apple-ipad-10"),                 # iPad, Wi-Fi
+        ("ios", "iPad16,4", "apple-ipad-pro-11-m4"),           # iPad, cellular
+        ("ios", "J517xAP", "apple-ipad-pro-11-3"),             # iPad HardwareModel
+        ("android", "SM-F946B", "samsung-galaxy-z-fold5"),     # foldables
+        ("android", "b6q", "samsung-galaxy-z-flip6"),
+        ("android", "felix", "google-pixel-fold"),
+        ("android", "Pixel 9 Pro Fold", "google-pixel-9-pro-fold"),
     ],
 )
 def test_lookup_finds_the_model_by_each_kind_of_code(catalog: Catalog, platform: str, code: str, key: str) -> None:
@@ -124,6 +168,7 @@ def test_a_code_claimed_by_two_models_is_an_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
+        (MODEL.format(key="ok", codes="X1") + "    cover_screen_px: [512, 260]\n", "models[0].cover_screen_px: "),
         (MODEL.format(key="Bad Key", codes="X1"), "models[0].key: key 'Bad Key' must be a lowercase slug"),
         (MODEL.format(key="ok", codes="").replace("codes: []", "codes: [2211133]"), "models[0].codes: codes must be"),
         (MODEL.format(key="ok", codes="X1").replace("[1080, 2400]", "[2400, 1080]"), "models[0].screen_px: "),

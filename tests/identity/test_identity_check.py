@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -191,3 +192,31 @@ def test_garbage_lockdown_is_an_error_with_every_device_metric_unknown() -> None
 def test_iphone_disconnect_propagates() -> None:
     with pytest.raises(LinkDisconnected):
         _run(_ios(IPHONE, faults=[("disconnect", "*")]))
+
+
+def _data(name: str) -> str:
+    return (Path(__file__).parent / "data" / name).read_text("utf-8").split("# ---\n", 1)[1]
+
+
+def _android_reply(stdout: str, stderr: str, exit_code: int) -> ReplayAndroidLink:
+    doc = {
+        "format": "phonebench-fixture/1", "name": "test", "platform": "android", "source": "inline",
+        "android": {"serial": "R5CY743GDFY", "commands": {
+            GETPROP: {"stdout": GETPROP_OK}, IMEI: {"stdout": stdout, "stderr": stderr, "exit_code": exit_code}}},
+    }  # fmt: skip
+    return ReplayAndroidLink(parse_fixture(yaml.safe_dump(doc)))
+
+
+@pytest.mark.parametrize("exit_code", [0, 1, 10])
+def test_a_missing_telephony_service_reaches_the_reason_whatever_the_exit_code(exit_code: int) -> None:
+    message = _data("iphonesubinfo_service_missing_stderr_exit0.txt")
+    imei = _run(_android_reply("", message, exit_code))["imei"]  # type: ignore[index]
+    assert imei.value is None
+    assert "service: Service iphonesubinfo does not exist" in (imei.reason or "")
+    assert imei.reason and imei.reason.startswith(f"{IMEI}: ")
+
+
+def test_a_null_imei_on_one_line_keeps_the_phones_stderr_words() -> None:
+    imei = _run(_android_reply(_data("iphonesubinfo_null_string_one_line.txt"), "warning: no SIM\n", 0))["imei"]  # type: ignore[index]
+    assert imei.value is None
+    assert "null string" in (imei.reason or "") and "the phone said: warning: no SIM" in (imei.reason or "")

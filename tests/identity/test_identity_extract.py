@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,9 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from checks.identity import DEVICE_METRICS, android_identity, ios_identity
-from checks.ios_models import IPHONE_MODELS, iphone_marketing_name
+from checks.ios_models import APPLE_MODELS, apple_marketing_name, device_family
 from agent.formats.getprop import parse_getprop
 
+DATA = Path(__file__).parent / "data"
 GETPROP_CAPTURES = sorted(p.name for p in CAPTURES.glob("android_getprop_*"))
 #: marketing names the dumps state themselves (POCO: ro.product.marketname, in its expect
 #: line; OnePlus: ro.display.series); the rest state none
@@ -143,7 +146,7 @@ def test_ios_without_imeis_gives_none_with_reasons() -> None:
     values = {k: v for k, v in IPHONE_13.items() if not k.startswith("International")}
     imei = ios_identity(values)["imei"]
     assert imei.value is None
-    assert "lockdown:InternationalMobileEquipmentIdentity: not given" in (imei.reason or "")
+    assert (imei.source, imei.reason) == ("lockdown:InternationalMobileEquipmentIdentity", "no IMEI key in lockdown")
 
 
 def test_device_metrics_are_the_reports_device_fields() -> None:
@@ -153,8 +156,8 @@ def test_device_metrics_are_the_reports_device_fields() -> None:
 
 
 def test_ios_unknown_product_type_has_no_marketing_name_but_a_reason() -> None:
-    metric = ios_identity({**IPHONE_13, "ProductType": "iPad13,1"})["marketing_name"]
-    assert metric.value is None and "iPad13,1" in (metric.reason or "")
+    metric = ios_identity({**IPHONE_13, "ProductType": "iPhone99,11"})["marketing_name"]
+    assert metric.value is None and "iPhone99,11" in (metric.reason or "")
 
 
 def test_ios_model_code_is_null_without_a_model_number() -> None:
@@ -165,27 +168,80 @@ def test_ios_model_code_is_null_without_a_model_number() -> None:
 @pytest.mark.parametrize(
     ("product_type", "name"),
     [("iPhone14,5", "iPhone 13"), ("iPhone10,4", "iPhone 8"), ("iPhone11,8", "iPhone XR"),
-     ("iPhone7,2", "iPhone 6"), ("iPhone17,3", "iPhone 16"), ("iPhone18,3", "iPhone 17")],
+     ("iPhone7,2", "iPhone 6"), ("iPhone17,3", "iPhone 16"), ("iPhone18,3", "iPhone 17"),
+     ("iPhone1,1", "iPhone"), ("iPad4,1", "iPad Air"), ("iPad13,18", "iPad (10th generation)"),
+     ("iPad16,4", "iPad Pro 11-inch (M4)"), ("iPad17,3", "iPad Pro 13-inch (M5)"),
+     ("iPad8,2", "iPad Pro 11-inch (1st generation)"), ("iPod9,1", "iPod touch (7th generation)")],
 )  # fmt: skip
-def test_iphone_table_names(product_type: str, name: str) -> None:
-    assert iphone_marketing_name(product_type) == name
+def test_apple_table_names(product_type: str, name: str) -> None:
+    assert apple_marketing_name(product_type) == name
 
 
-def test_iphone_table_agrees_with_pymobiledevice3s_device_list() -> None:
-    """An independent public list: same names once its modem/region suffixes are dropped."""
+#: the independent list's own words for a model, where they differ from Apple's
+_THEIR_WORDS = {"iPhone 2G": "iPhone"}
+#: what the independent list puts in parentheses that is a variant, not a model
+_VARIANT = re.compile(r"WiFi|GSM|CDMA|Global|Cellular|China|US|\d+TB")
+
+
+def _their_name(display_name: str) -> str:
+    """pymobiledevice3's display name without its modem, region and connectivity tags."""
+    def keep(match: re.Match[str]) -> str:
+        parts = [p for p in match.group(1).split(", ") if not _VARIANT.fullmatch(p)]
+        return f" ({', '.join(parts)})" if parts else ""
+
+    name = re.sub(r" \(([^)]*)\)", keep, display_name.removesuffix(" R2 2012")).replace(" gen)", " generation)")
+    return _THEIR_WORDS.get(name, name)
+
+
+def test_apple_table_agrees_with_pymobiledevice3s_device_list() -> None:
+    """An independent public list: same names once its variant tags are dropped."""
     from pymobiledevice3.irecv_devices import IRECV_DEVICES
 
-    theirs = {d.product_type: d.display_name for d in IRECV_DEVICES if d.product_type.startswith("iPhone")}
-    for product_type, name in IPHONE_MODELS.items():
-        other = re.sub(r" \((Global|GSM|China|US)\)$", "", theirs[product_type]).replace(" gen)", " generation)")
-        assert other.lower() == name.lower(), product_type
+    theirs = {d.product_type: d.display_name for d in IRECV_DEVICES}
+    for product_type, name in APPLE_MODELS.items():
+        assert _their_name(theirs[product_type]).lower() == name.lower(), product_type
 
 
-def test_iphone_table_covers_every_iphone_from_the_6_to_the_17() -> None:
+def test_apple_table_names_every_iphone_to_the_17_and_every_ipad_and_ipod() -> None:
     from pymobiledevice3.irecv_devices import IRECV_DEVICES
 
-    wanted = {d.product_type for d in IRECV_DEVICES if re.fullmatch(r"iPhone(7|8|9|1[0-8]),\d+", d.product_type)}
-    assert wanted <= set(IPHONE_MODELS)
+    wanted = {d.product_type for d in IRECV_DEVICES
+              if re.fullmatch(r"iPhone([1-9]|1[0-8]),\d+|iPad\d+,\d+|iPod\d+,\d+", d.product_type)}
+    assert wanted <= set(APPLE_MODELS)
+
+
+def test_device_family_reads_the_product_type_prefix() -> None:
+    assert [device_family(t) for t in ("iPad13,18", "iPod9,1", "iPhone14,5", "iPadOS", None)] == [
+        "iPad", "iPod", "iPhone", None, None]
+
+
+def test_real_wifi_ipad_is_named_and_its_missing_imei_key_explained() -> None:
+    """An iPad Air (Wi-Fi) on iOS 7 as published: no IMEI key at all, TelephonyCapability 0."""
+    values = json.loads((DATA / "ios_lockdown_default_ipad4_1_wifi_ios7.json").read_text("utf-8").split("# ---\n", 1)[1])
+    metrics = ios_identity(values)
+    assert (metrics["model"].value, metrics["marketing_name"].value) == ("iPad4,1", "iPad Air")
+    assert metrics["model_code"].value == "MD786X/A"
+    assert metrics["imei"].value is None
+    assert metrics["imei"].reason == "no IMEI key (a Wi-Fi-only model?)"
+    assert "Bernoulli" not in json.dumps({k: m.to_json() for k, m in metrics.items()})
+
+
+@pytest.mark.parametrize(
+    ("product_type", "reason"),
+    [("iPad13,18", "no IMEI key (a Wi-Fi-only model?)"),
+     ("iPod9,1", "no IMEI key (an iPod touch has no cellular modem)"),
+     ("iPhone14,5", "no IMEI key in lockdown")],
+)  # fmt: skip
+def test_a_missing_imei_key_is_not_called_a_value_that_is_not_text(product_type: str, reason: str) -> None:
+    values = {k: v for k, v in IPHONE_13.items() if not k.startswith("International")}
+    imei = ios_identity({**values, "ProductType": product_type})["imei"]
+    assert (imei.value, imei.reason) == (None, reason)
+
+
+def test_an_imei_key_that_is_not_text_says_so() -> None:
+    values = {k: v for k, v in IPHONE_13.items() if not k.startswith("International")}
+    imei = ios_identity({**values, "InternationalMobileEquipmentIdentity": 351881060000005})["imei"]
+    assert imei.value is None and "not given as text" in (imei.reason or "")
 
 
 @given(st.dictionaries(st.text(max_size=12), st.text(max_size=20), max_size=8))

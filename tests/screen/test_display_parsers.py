@@ -7,7 +7,15 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checks.parsers.display import DisplayInfo, parse_dumpsys_display, parse_wm_density, parse_wm_size
+from checks.parsers.display import (
+    DisplayInfo,
+    Mode,
+    parse_dumpsys_display,
+    parse_mode,
+    parse_wm_density,
+    parse_wm_size,
+    record_fields,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -39,7 +47,7 @@ def test_wm_density_reads_physical_and_override() -> None:
 
 def test_pixel3a_single_60hz_mode() -> None:
     info = parse_dumpsys_display(load("android_dumpsys_display_pixel3a_a11_grep_fps.txt"))
-    assert info == DisplayInfo(1080, 2220, 440, 60.0, "active mode", (60.0,))
+    assert info == DisplayInfo(1080, 2220, 440, 60.0, "active mode", (60.0,), internal_panels=1)
 
 
 def test_foldable_reads_the_inner_panel_that_is_on() -> None:
@@ -77,11 +85,72 @@ def test_mode_records_are_the_fallback_without_device_info() -> None:
     assert info.density_dpi is None
 
 
-def test_render_frame_rate_when_the_active_mode_is_not_listed() -> None:
+def test_render_frame_rate_is_never_taken_for_the_refresh_rate() -> None:
     line = ('DisplayDeviceInfo{"Built-in Screen": uniqueId="local:1", 1600 x 2560, modeId 7, '
             'renderFrameRate 90.0, density 320}')
     info = parse_dumpsys_display(line)
-    assert (info.refresh_hz, info.refresh_from) == (90.0, "renderFrameRate")
+    assert (info.refresh_hz, info.render_frame_rate_hz) == (None, 90.0)
+    assert info.refresh_reason == "no display mode with id, width, height and a non-zero fps"
+
+
+def test_android15_mode_with_fields_between_id_and_width_gives_the_panel_rate() -> None:
+    """The issue's minimal input: renderFrameRate 60 is what apps draw at, the mode is 120 Hz."""
+    line = ('DisplayDeviceInfo{"Built-in Screen": 1080 x 2340, modeId 1, renderFrameRate 60.000004, '
+            'supportedModes [{id=1, parentModeId=-1, flags=, width=1080, height=2340, fps=120.00001}], '
+            'density 420, type INTERNAL, state ON}')
+    info = parse_dumpsys_display(line)
+    assert (info.refresh_hz, info.supported_refresh_hz, info.refresh_from) == (120, (120,), "active mode")
+    assert info.render_frame_rate_hz == 60.0
+
+
+def test_mode_fields_are_read_by_name_in_any_order() -> None:
+    line = ('DisplayDeviceInfo{"Built-in Screen": 1080 x 2400, modeId 5, supportedModes '
+            '[{fps=90.0, height=2400, vsync=90.0, id=5, newField=[1, 2], width=1080}], type INTERNAL}')
+    info = parse_dumpsys_display(line)
+    assert (info.width_px, info.height_px, info.refresh_hz) == (1080, 2400, 90.0)
+
+
+def test_a_flags_value_listing_flags_is_not_taken_for_fields() -> None:
+    assert record_fields("id=2, parentModeId=1, flags=, FLAG_ARR_RENDER_RATE, width=8, a=[1, 2]") == {
+        "id": "2", "parentModeId": "1", "flags": "", "width": "8", "a": "[1, 2]"}
+
+
+def test_samsung_fold8_android17_measures_the_cover_panel_that_is_on() -> None:
+    """Real Android 17 dump of a folded Galaxy Z Fold8: inner panel OFF, cover panel ON at
+    120 Hz while apps draw at 48; mode 4 is a 60 Hz render-rate mode derived from mode 3."""
+    info = parse_dumpsys_display(load("android_dumpsys_display_samsung_zfold8_sm-f971n_a17_parentmodeid_two_panels.txt"))
+    assert (info.width_px, info.height_px, info.density_dpi) == (1248, 1972, 420)
+    assert (info.refresh_hz, info.refresh_from, info.render_frame_rate_hz) == (120.0, "active mode", 48.0)
+    assert info.supported_refresh_hz == (120.0,)
+    assert info.internal_panels == 2
+
+
+def test_an_active_render_rate_mode_reports_its_parent_modes_refresh_rate() -> None:
+    text = load("android_dumpsys_display_samsung_zfold8_sm-f971n_a17_parentmodeid_two_panels.txt")
+    info = parse_dumpsys_display(text.replace("modeId 3,", "modeId 4,"))
+    assert (info.refresh_hz, info.refresh_from) == (120.0, "mode 3, parent of active render-rate mode 4")
+
+
+def test_android14_mode_record_line_reads_by_name_and_names_the_missing_active_id() -> None:
+    record = load("android_displaymoderecord_a14plus_parentmodeid_1200x2670.txt")
+    info = parse_dumpsys_display(record)
+    assert (info.width_px, info.height_px, info.supported_refresh_hz) == (1200, 2670, (120.0,))
+    assert info.refresh_hz is None and info.refresh_reason == "no mActiveModeId names the active mode"
+    assert parse_dumpsys_display("  mActiveModeId=1\n" + record).refresh_hz == 120.0
+
+
+def test_an_active_mode_missing_from_the_list_is_named_with_the_ids_listed() -> None:
+    line = ('DisplayDeviceInfo{"Built-in Screen": 1080 x 2400, modeId 9, renderFrameRate 60.0, supportedModes '
+            '[{id=1, width=1080, height=2400, fps=120.0}, {id=2, width=1080, height=2400, fps=60.0}]}')
+    info = parse_dumpsys_display(line)
+    assert info.refresh_hz is None
+    assert info.refresh_reason == "modeId 9 is not among the usable modes (ids 1, 2)"
+
+
+def test_a_mode_with_zero_fps_is_not_a_mode() -> None:
+    assert parse_mode(record_fields("id=1, width=1080, height=2400, fps=0.0")) is None
+    assert parse_mode(record_fields("id=1, width=0, height=2400, fps=60.0")) is None
+    assert parse_mode(record_fields("id=1, width=1080, height=2400, fps=60.0")) == Mode(1, 1080, 2400, 60.0)
 
 
 def test_largest_mode_is_the_panel_when_running_a_lower_resolution() -> None:
@@ -99,15 +168,18 @@ def test_old_android_fps_field_is_read() -> None:
     assert (info.width_px, info.height_px, info.refresh_hz, info.refresh_from) == (720, 1280, 60.0, "fps")
 
 
-def test_permission_denial_gives_nothing() -> None:
+def test_permission_denial_gives_no_figure() -> None:
     denial = ("Permission Denial: can't dump DisplayManager from from pid=1, uid=2000 "
               "due to missing android.permission.DUMP")
-    assert parse_dumpsys_display(denial) == DisplayInfo()
+    info = parse_dumpsys_display(denial)
+    assert (info.width_px, info.refresh_hz, info.supported_refresh_hz, info.internal_panels) == (None, None, (), None)
+    assert info.refresh_reason and "no DisplayDeviceInfo line" in info.refresh_reason
 
 
 _FRAGMENTS = st.sampled_from(
     ["DisplayDeviceInfo{", "modeId ", "{id=", ", width=", ", height=", ", fps=", " x ", "density ", "renderFrameRate ",
      "mActiveModeId=", "DisplayModeRecord{mMode=", "FLAG_DEFAULT_DISPLAY", "Physical size: ", "Override density: ",
+     "parentModeId=", "flags=, FLAG_X, ", "supportedModes [", "]", "type INTERNAL", "state ON",
      "0", "99999999999", "1.5", "\n", "\r", "}", "-1", "NaN", "\u00b2", "\u0661"]
 )
 
@@ -118,3 +190,4 @@ def test_display_parsers_never_raise(text: str) -> None:
     parse_wm_density(text)
     info = parse_dumpsys_display(text)
     assert info.refresh_hz is None or info.refresh_hz > 0
+    assert (info.refresh_hz is None) == (info.refresh_reason is not None)

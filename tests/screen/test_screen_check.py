@@ -39,6 +39,26 @@ class FakeModel:
 
 
 PIXEL_3A = FakeModel("Pixel 3a", (1080, 2220), (64,), 3000)
+FOLD8_DISPLAY = load("android_dumpsys_display_samsung_zfold8_sm-f971n_a17_parentmodeid_two_panels.txt")
+
+
+@dataclass(frozen=True)
+class FakeFoldable:
+    """A catalog entry with two panels, as agent.grading.catalog.Model gives them."""
+
+    marketing_name: str
+    panels_px: tuple[tuple[int, int], ...]
+    storage_gb: tuple[int, ...] = (256,)
+
+    @property
+    def screen_px(self) -> tuple[int, int]:
+        return self.panels_px[0]
+
+
+FOLD8 = FakeFoldable("Galaxy Z Fold8 (as measured)", ((1848, 2448), (1248, 1972)))
+#: what the same probe printed for `wm size` and `wm density` on the folded phone
+FOLD8_COMMANDS = {WM_SIZE: "Physical size: 1248x1972\n", WM_DENSITY: "Physical density: 420\n",
+                  DUMPSYS_DISPLAY: FOLD8_DISPLAY}
 IPHONE_8 = FakeModel("iPhone 8", (750, 1334), (64, 128, 256), 1821)
 
 
@@ -201,3 +221,45 @@ def test_every_metric_serialises_with_a_reason_when_null() -> None:
         assert isinstance(metric, Metric)
         out = metric.to_json()
         assert out["value"] is not None or out["reason"]
+
+
+def test_folded_phone_matches_its_cover_panel_and_counts_two_panels() -> None:
+    result = run(android(FOLD8_COMMANDS), model=FOLD8)
+    got = values(result)
+    assert (got["width_px"], got["height_px"], got["refresh_hz"]) == (1248, 1972, 120.0)
+    assert got["internal_panel_count"] == 2
+    assert got["resolution_matches_model"] is True
+    assert (got["expected_width_px"], got["expected_height_px"]) == (1248, 1972)
+    assert result.metrics["expected_width_px"].method == "catalog cover panel"
+    assert "1848x2448 or 1248x1972" in (result.metrics["resolution_matches_model"].method or "")
+
+
+def test_foldable_with_a_panel_of_neither_size_is_flagged_against_the_main_panel() -> None:
+    commands = dict(FOLD8_COMMANDS, **{WM_SIZE: "Physical size: 1080x2340\n"})
+    got = values(run(android(commands), model=FOLD8))
+    assert got["resolution_matches_model"] is False
+    assert (got["expected_width_px"], got["expected_height_px"]) == (1848, 2448)
+
+
+def test_render_frame_rate_is_its_own_metric_and_never_the_refresh_rate() -> None:
+    result = run(android(FOLD8_COMMANDS), model=FOLD8)
+    assert result.metrics["render_frame_rate_hz"].value == 48.0
+    assert result.metrics["refresh_hz"].value == 120.0
+    assert result.metrics["refresh_hz"].method == "active mode"
+    assert result.metrics["supported_refresh_hz"].value == [120.0]
+
+
+def test_android15_minimal_mode_record_gives_120hz_not_the_60hz_render_rate() -> None:
+    line = ('DisplayDeviceInfo{"Built-in Screen": 1080 x 2340, modeId 1, renderFrameRate 60.000004, '
+            'supportedModes [{id=1, parentModeId=-1, flags=, width=1080, height=2340, fps=120.00001}], '
+            'density 420, type INTERNAL, state ON}')
+    got = values(run(android({WM_SIZE: "Physical size: 1080x2340\n", DUMPSYS_DISPLAY: line})))
+    assert (got["refresh_hz"], got["supported_refresh_hz"], got["render_frame_rate_hz"]) == (120, [120], 60)
+
+
+def test_unknown_refresh_rate_names_the_rule_that_rejected_it() -> None:
+    line = ('DisplayDeviceInfo{"Built-in Screen": 1080 x 2400, modeId 9, renderFrameRate 60.0, supportedModes '
+            '[{id=1, width=1080, height=2400, fps=120.0}], type INTERNAL, state ON}')
+    result = run(android({WM_SIZE: "Physical size: 1080x2400\n", DUMPSYS_DISPLAY: line}))
+    assert result.metrics["refresh_hz"].value is None
+    assert result.metrics["refresh_hz"].reason == "`dumpsys display`: modeId 9 is not among the usable modes (ids 1)"
