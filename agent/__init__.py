@@ -3,9 +3,14 @@
 The public API for third-party checks is re-exported here; everything else is internal.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
 
-from agent.check import Check, CheckContext, CheckResult, Choice, Metric, Question, known, unknown
+from agent.check import Check, CheckContext, CheckResult, Choice, Metric, MetricSpec, Question, declare, known, unknown
+
+try:  # the one place the version is written is pyproject.toml
+    __version__ = version("phonebench")
+except PackageNotFoundError:  # a checkout on sys.path without an install
+    __version__ = "0+unknown"
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout, PhonebenchError
 
 __all__ = [
@@ -17,9 +22,11 @@ __all__ = [
     "LinkError",
     "LinkTimeout",
     "Metric",
+    "MetricSpec",
     "PhonebenchError",
     "Question",
     "__version__",
+    "declare",
     "known",
     "unknown",
 ]

@@ -39,6 +39,22 @@ class Metric:
         return out
 
 
+@dataclass(frozen=True)
+class MetricSpec:
+    """What a check declares about one of its metrics. ``unit`` is the unit the name
+    carries (``mV`` for ``voltage_mv``), None for text, flags and counts of things;
+    ``device`` marks the identity metrics that make up a report's ``device`` block."""
+
+    unit: str | None
+    description: str
+    device: bool = False
+
+
+def declare(*rows: tuple[str, str | None, str], device: bool = False) -> dict[str, MetricSpec]:
+    """``{name: MetricSpec}`` from ``(name, unit, description)`` rows, in their order."""
+    return {name: MetricSpec(unit, description, device) for name, unit, description in rows}
+
+
 def known(value: Any, source: str, method: str | None = None) -> Metric:
     """A figure the phone gave, or None with a reason when ``value`` is None."""
     if value is None:
@@ -127,6 +143,9 @@ class Check(ABC):
     #: what the check reads: shell command lines (Android), "lockdown:<domain>" and
     #: "ioregistry:<entry>" (iOS). ``record`` captures these; replay names what is missing.
     reads: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: every metric the check may report, with its unit and meaning: profiles are checked
+    #: against it, ``phonebench checks list --metrics`` prints it, docs/metrics.md lists it
+    metrics: ClassVar[Mapping[str, MetricSpec]] = {}
 
     @abstractmethod
     async def run(self, ctx: CheckContext) -> CheckResult | Mapping[str, Metric]:

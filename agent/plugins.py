@@ -7,9 +7,12 @@ check that fails to import or is not a Check is skipped with a warning.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from types import MappingProxyType
 
 from agent.check import Check
 
@@ -72,3 +75,30 @@ def load_checks() -> list[Check]:
             continue
         out.append(check)
     return out
+
+
+@functools.cache
+def declared_metrics() -> Mapping[str, frozenset[str]]:
+    """Metric names by check, for every installed check that declares its metrics (a
+    check that declares none is held only to snake_case names by a profile). Read once
+    per process: the installed checks do not change under a running station."""
+    return MappingProxyType({check.name: frozenset(check.metrics) for check in load_checks() if check.metrics})
+
+
+def metrics_markdown(checks: Sequence[Check]) -> str:
+    """The metrics the checks declare, as the Markdown of docs/metrics.md: the report
+    schema's companion, since a report's ``checks[].metrics`` keys are these names."""
+    lines = ["# Metrics", "",
+             "What each check reports under `checks[].metrics` in a `phonebench.report/1` report:",
+             "the name carries the unit; a value is `null` with a `reason` when it could not be",
+             "determined. Generated from the checks' own declarations (`Check.metrics`);",
+             "`phonebench checks list --metrics` prints the same for the checks installed.", ""]
+    for check in checks:
+        if not check.metrics:
+            continue
+        lines += [f"## {check.name}", "", "| metric | unit | what it is |", "|---|---|---|"]
+        for name, spec in check.metrics.items():
+            device = " (in the report's `device` block)" if spec.device else ""
+            lines.append(f"| `{name}` | {spec.unit or ''} | {spec.description}{device} |")
+        lines.append("")
+    return "\n".join(lines)

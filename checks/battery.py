@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from agent.check import Check, CheckContext, CheckResult, Metric
+from agent.check import Check, CheckContext, CheckResult, Metric, MetricSpec, declare
 from agent.links.base import AndroidLink, IosLink, ShellResult, ioregistry_read_key, lockdown_read_key
 from checks import commands as cmd
 from checks.parsers.battery_reading import Reading, missing
@@ -39,6 +39,24 @@ class BatteryCheck(Check):
         "android": _ANDROID_READS,
         "ios": (lockdown_read_key(cmd.LOCKDOWN_BATTERY), ioregistry_read_key(cmd.IOREG_BATTERY)),
     }
+    metrics: ClassVar[Mapping[str, MetricSpec]] = declare(
+        ("level_percent", "%", "charge level"),
+        ("status", None, "charging, discharging, full or not charging"),
+        ("health", None, "the battery health the OS reports (good, overheat, dead, ...)"),
+        ("temperature_c", "°C", "battery temperature"),
+        ("voltage_mv", "mV", "battery voltage"),
+        ("cycle_count", None, "charge cycles counted by the battery or the OS"),
+        ("design_capacity_mah", "mAh", "the capacity the battery was made for"),
+        ("full_charge_capacity_mah", "mAh", "what the battery holds when full, today"),
+        ("state_of_health_percent", "%", "full-charge capacity as a share of design capacity"),
+        ("technology", None, "battery chemistry (Li-ion, Li-poly)"),
+        ("charge_counter_uah", "µAh", "charge left, as the fuel gauge counts it"),
+        ("max_charging_current_ua", "µA", "the charger's maximum current"),
+        ("max_charging_voltage_uv", "µV", "the charger's maximum voltage"),
+        ("plugged", None, "the power source it is plugged into (ac, usb, wireless) or none"),
+        ("present", None, "whether a battery is present"),
+        ("updates_stopped", None, "true when `dumpsys battery` figures were set by hand and frozen"),
+    )
 
     async def run(self, ctx: CheckContext) -> CheckResult | Mapping[str, Metric]:
         if isinstance(ctx.link, IosLink):

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
-from agent.check import Check, CheckContext, CheckResult, Metric, known, unknown
+from agent.check import Check, CheckContext, CheckResult, Metric, MetricSpec, declare, known, unknown
 from agent.links.base import AndroidLink, IosLink, ShellResult, lockdown_read_key
 from checks.commands import GETPROP, IMEI, LOCKDOWN_DEFAULT, lockdown_source
 from checks.ios_models import apple_marketing_name, device_family
@@ -22,12 +22,6 @@ from agent.formats.getprop import parse_getprop
 from agent.formats.imei import IMEI_PROP, imei_problem
 from agent.formats.parcel import parse_string_reply
 from checks.shell import said, shell_problem
-
-#: the metrics the report's ``device`` block is made of, in its order
-DEVICE_METRICS = (
-    "platform", "manufacturer", "brand", "model", "model_code", "marketing_name",
-    "serial", "imei", "os_version", "build", "emulator",
-)  # fmt: skip
 
 #: properties vendors put the selling name in, most specific first
 MARKETING_PROPS = (
@@ -59,6 +53,31 @@ class IdentityCheck(Check):
     name = "identity"
     title = "Identity"
     reads = MappingProxyType({"android": (GETPROP, IMEI), "ios": (_IOS_READ,)})
+    metrics: ClassVar[Mapping[str, MetricSpec]] = {
+        **declare(
+            ("platform", None, "android or ios"),
+            ("manufacturer", None, "the maker (ro.product.manufacturer; Apple)"),
+            ("brand", None, "the brand sold under (ro.product.brand)"),
+            ("model", None, "the model as the phone names it (ro.product.model; lockdown ProductType's name)"),
+            ("model_code", None, "the model code (ro.product.device; lockdown ProductType, e.g. iPhone14,5)"),
+            ("marketing_name", None, "the selling name, from the phone's props or the model tables"),
+            ("serial", None, "the serial number (ro.serialno; lockdown SerialNumber)"),
+            ("imei", None, "the first IMEI, Luhn-checked"),
+            ("os_version", None, "Android or iOS version (ro.build.version.release; ProductVersion)"),
+            ("build", None, "the OS build id (ro.build.id; BuildVersion)"),
+            ("emulator", None, "true when the device reports itself as an emulator"),
+            device=True,
+        ),
+        **declare(
+            ("build_display", None, "the build's display id (ro.build.display.id)"),
+            ("fingerprint", None, "the build fingerprint (ro.build.fingerprint)"),
+            ("hardware", None, "the board or SoC name (ro.hardware)"),
+            ("hardware_model", None, "the board id (lockdown HardwareModel, e.g. D17AP)"),
+            ("sdk_int", None, "the Android API level (ro.build.version.sdk)"),
+            ("security_patch", None, "the security patch date (ro.build.version.security_patch)"),
+            ("udid", None, "the iPhone's UDID (lockdown UniqueDeviceID)"),
+        ),
+    }
 
     async def run(self, ctx: CheckContext) -> CheckResult | Mapping[str, Metric]:
         if isinstance(ctx.link, IosLink):
@@ -66,6 +85,10 @@ class IdentityCheck(Check):
         if isinstance(ctx.link, AndroidLink):
             return await _run_android(ctx.link, ctx.timeout_s)
         return CheckResult("unsupported", detail=f"no identity reader for a {ctx.platform} link")
+
+
+#: the metrics the report's ``device`` block is made of, in its order
+DEVICE_METRICS = tuple(name for name, spec in IdentityCheck.metrics.items() if spec.device)
 
 
 async def _run_android(link: AndroidLink, timeout: float) -> CheckResult | dict[str, Metric]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from agent.check import Check, CheckContext, CheckResult, Metric, unknown
+from agent.check import Check, CheckContext, CheckResult, Metric, MetricSpec, declare, unknown
 from agent.links.base import ShellResult, lockdown_read_key
 from agent.questions import SCREEN_VISUAL
 from checks.commands import CATALOG, DUMPSYS_DISPLAY, LOCKDOWN_ITUNES, WM_DENSITY, WM_SIZE, lockdown_source
@@ -36,6 +36,24 @@ class ScreenCheck(Check):
         "android": (WM_SIZE, WM_DENSITY, DUMPSYS_DISPLAY),
         "ios": (lockdown_read_key(LOCKDOWN_ITUNES),),
     }
+    metrics: ClassVar[Mapping[str, MetricSpec]] = declare(
+        ("width_px", "px", "the panel's native width, portrait"),
+        ("height_px", "px", "the panel's native height, portrait"),
+        ("density_dpi", "dpi", "the panel's native density"),
+        ("refresh_hz", "Hz", "the active display mode's refresh rate"),
+        ("supported_refresh_hz", "Hz", "the refresh rates of the panel's display modes"),
+        ("render_frame_rate_hz", "Hz", "the rate apps draw at (renderFrameRate), not the panel's rate"),
+        ("internal_panel_count", None, "built-in panels the phone lists (2 on a foldable)"),
+        ("expected_width_px", "px", "the model's panel width, from the catalog"),
+        ("expected_height_px", "px", "the model's panel height, from the catalog"),
+        ("resolution_matches_model", None, "true when the panel is one of the model's panels"),
+        ("override_width_px", "px", "a width set by `wm size`, over the native one"),
+        ("override_height_px", "px", "a height set by `wm size`, over the native one"),
+        ("override_density_dpi", "dpi", "a density set by `wm density`, over the native one"),
+        ("scale_factor", None, "the iOS screen scale factor"),
+        ("visual_ok", None, "the technician saw no defect (null when not assessed)"),
+        ("screen_defects", None, "the defects the technician saw"),
+    )
 
     async def run(self, ctx: CheckContext) -> CheckResult | Mapping[str, Metric]:
         metrics = await (_ios(ctx) if ctx.platform == "ios" else _android(ctx))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from agent.check import Check, CheckContext, CheckResult, Metric, unknown
+from agent.check import Check, CheckContext, CheckResult, Metric, MetricSpec, declare, unknown
 from agent.links.base import ShellResult, lockdown_read_key
 from checks.commands import (
     CATALOG, DF_DATA, DUMPSYS_DISKSTATS, LOCKDOWN_DISK, MMC_LIFE_TIME, MMC_PRE_EOL, UFS_LIFE_TIME, lockdown_source,
@@ -35,6 +35,16 @@ class StorageCheck(Check):
         "android": _ANDROID_READS,
         "ios": (lockdown_read_key(LOCKDOWN_DISK),),
     }
+    metrics: ClassVar[Mapping[str, MetricSpec]] = declare(
+        ("total_bytes", "B", "the user data partition's size"),
+        ("free_bytes", "B", "free space on it"),
+        ("used_bytes", "B", "used space on it"),
+        ("advertised_gb", "GB", "the storage tier the size corresponds to (decimal GB, as sold)"),
+        ("model_storage_tiers_gb", "GB", "the tiers the model was sold in, from the catalog"),
+        ("storage_matches_model", None, "true when the tier is one the model was sold in"),
+        ("life_used_percent", "%", "flash wear estimate (eMMC/UFS life time, in 10 % steps)"),
+        ("pre_eol", None, "the flash's pre-end-of-life state (normal, warning, urgent)"),
+    )
 
     async def run(self, ctx: CheckContext) -> CheckResult | Mapping[str, Metric]:
         if ctx.platform == "ios":

@@ -52,9 +52,11 @@ def test_public_api_is_pinned() -> None:
         "LinkError",
         "LinkTimeout",
         "Metric",
+        "MetricSpec",
         "PhonebenchError",
         "Question",
         "__version__",
+        "declare",
         "known",
         "unknown",
     ]

@@ -35,21 +35,6 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _BUNDLED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
-#: metric names of the built-in checks, so a misspelt metric fails at load
-BUILTIN_METRICS: Mapping[str, frozenset[str]] = {
-    "identity": frozenset("platform manufacturer brand model model_code marketing_name serial imei os_version build "
-                          "emulator build_display fingerprint hardware hardware_model sdk_int security_patch udid".split()),
-    "battery": frozenset("level_percent status health temperature_c voltage_mv cycle_count design_capacity_mah "
-                         "full_charge_capacity_mah state_of_health_percent technology charge_counter_uah "
-                         "max_charging_current_ua max_charging_voltage_uv plugged present updates_stopped".split()),
-    "screen": frozenset("width_px height_px density_dpi refresh_hz expected_width_px expected_height_px "
-                        "resolution_matches_model visual_ok screen_defects override_width_px override_height_px "
-                        "override_density_dpi scale_factor supported_refresh_hz".split()),
-    "storage": frozenset("total_bytes free_bytes used_bytes advertised_gb model_storage_tiers_gb "
-                         "storage_matches_model life_used_percent pre_eol".split()),
-}
-
-
 @dataclass(frozen=True)
 class Rule:
     """"When <metric or answer> <op> <limit>, the check's verdict is <verdict>." A null
@@ -217,7 +202,10 @@ def _limit(op: str, value: Any, spot: Spot) -> Any:
 
 
 def _check_metric(check: str, name: str, spot: Spot) -> None:
-    known = BUILTIN_METRICS.get(check)
+    """A metric the check declares (see ``Check.metrics``), so a misspelt one fails at load."""
+    from agent.plugins import declared_metrics
+
+    known = declared_metrics().get(check)
     if known is not None and name not in known:
         raise spot.error(f"check {check!r} has no metric {name!r} (it has: {', '.join(sorted(known))})")
     if known is None and not _NAME.match(name):

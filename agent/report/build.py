@@ -11,19 +11,6 @@ from typing import Any
 
 from agent import __version__
 
-DEVICE_FIELDS = (
-    "platform",
-    "manufacturer",
-    "brand",
-    "model",
-    "model_code",
-    "marketing_name",
-    "serial",
-    "imei",
-    "os_version",
-    "build",
-    "emulator",
-)
 
 
 def utc_now() -> str:
@@ -31,9 +18,10 @@ def utc_now() -> str:
 
 
 def build_report(*, session: Any, started_at: str, grading: Any, complete: bool, key_id: str) -> dict[str, Any]:
-    """The report for a finished (or interrupted) session, without its chain link."""
+    """The report for a finished (or interrupted) session, without its chain link. Its
+    ``device`` block holds ``session.device_fields`` (what the identity check declares)."""
     bench = session.bench
-    device = {name: session.device.get(name) for name in DEVICE_FIELDS}
+    device = {name: session.device.get(name) for name in session.device_fields}
     device["catalog_key"] = session.device.get("catalog_key")
     checks = []
     for check in bench.checks:

@@ -33,7 +33,7 @@ from agent.session.events import (
 )
 from agent.links.base import DEFAULT_TIMEOUT_S, Link
 from agent.session.operator import NoOperator, Operator
-from agent.report.build import DEVICE_FIELDS, build_report, utc_now
+from agent.report.build import build_report, utc_now
 
 if TYPE_CHECKING:
     from agent.grading.catalog import Catalog
@@ -115,6 +115,7 @@ class _Session:
         self.results: dict[str, CheckResult] = {}
         self.answers: dict[str, Any] = {}
         self.device: dict[str, Any] = {"platform": link.platform}
+        self.device_fields = device_fields(bench.checks)
         self.model: Any = None
         self.gone: str | None = None
 
@@ -185,7 +186,7 @@ class _Session:
     def _identify(self) -> None:
         result = self.results.get("identity")
         metrics = result.metrics if result else {}
-        for name in DEVICE_FIELDS:
+        for name in self.device_fields:
             metric = metrics.get(name)
             if metric is not None and metric.value is not None:
                 self.device[name] = metric.value
@@ -213,6 +214,14 @@ class _Session:
             self.answers[question.key] = answer
             self.emit(QuestionAnswered(self.id, question.key, answer))
         return answer
+
+
+def device_fields(checks: Sequence[Check]) -> tuple[str, ...]:
+    """The report's ``device`` block: ``platform``, then the metrics the identity check
+    declares as device fields, in its order."""
+    identity = next((c for c in checks if c.name == "identity"), None)
+    declared = [name for name, spec in identity.metrics.items() if spec.device] if identity else []
+    return tuple(dict.fromkeys(["platform", *declared]))
 
 
 def carry_over(report: Mapping[str, Any], rerun: Collection[str]) -> dict[str, Any]:

@@ -8,9 +8,10 @@ from pathlib import Path
 from agent.session.engine import run_session
 from agent.fixtures.format import load_fixture
 from agent.links.replay import replay_link
-from agent.grading.profile import BUILTIN_METRICS
+from agent.plugins import declared_metrics
 from agent.session.station import open_station
 
+BUILTIN_METRICS = declared_metrics()
 ROOT = Path(__file__).resolve().parents[2] / "fixtures"
 
 

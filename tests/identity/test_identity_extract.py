@@ -150,9 +150,19 @@ def test_ios_without_imeis_gives_none_with_reasons() -> None:
 
 
 def test_device_metrics_are_the_reports_device_fields() -> None:
-    from agent.report.build import DEVICE_FIELDS
+    from agent.session.engine import device_fields
+    from checks.identity import IdentityCheck
 
+    DEVICE_FIELDS = device_fields([IdentityCheck()])
     assert DEVICE_METRICS == DEVICE_FIELDS
+
+
+def test_the_report_schema_has_exactly_the_declared_device_fields() -> None:
+    from agent.report.schema import load_schema
+
+    device = load_schema()["properties"]["device"]
+    assert tuple(device["properties"]) == (*DEVICE_METRICS, "catalog_key")
+    assert tuple(device["required"]) == (*DEVICE_METRICS, "catalog_key")
 
 
 def test_ios_unknown_product_type_has_no_marketing_name_but_a_reason() -> None:
