@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from checks.parsers.battery_sysfs import capacity_mah, plausible_percent, read_int, state_of_health
 from checks.parsers.dumpsys_battery import HEALTH_CODES, STATUS_CODES, parse_dumpsys_battery
 from checks.parsers.ios_battery import IosBattery
-from checks.parsers.nsdict import parse_nsdict
+from tests.battery.nsdict import parse_nsdict
 
 #: lines that look like the real thing, mixed with anything at all
 DUMPSYS_LINES = st.one_of(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from checks.parsers.ios_battery import IosBattery
-from checks.parsers.nsdict import parse_nsdict
+from tests.battery.nsdict import parse_nsdict
 from tests.conftest import read_capture
 
 IOKIT = "ios_iokit_powersource_nsdictionary_ios9_d1815pmu_eeiokitlistener.txt"

@@ -1,4 +1,5 @@
-"""Apple's old NSDictionary description text, ``{ Key = value; ... }``, as Python values.
+"""Apple's old NSDictionary description text, ``{ Key = value; ... }``, as Python values (test support:
+the published iOS 9 IOKit capture is in this format; the agent itself reads plists).
 
 Published IOKit/ioreg dumps (and old `NSLog` output) use this format. It is read
 leniently because the dumps people publish are hand-edited: values redacted, blobs cut
