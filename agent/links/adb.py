@@ -31,7 +31,6 @@ DEFAULT_ADB_PORT = 5037
 SERVER_TIMEOUT_S = 20.0
 CONNECT_TIMEOUT_S = 3.0
 #: what the adb server answers when the serial's transport is gone or not usable
-_GONE_MARKERS = ("not found", "no devices")
 #: (host, port) -> that adb server's protocol version, asked once per process
 _SERVER_VERSIONS: dict[tuple[str, int], int] = {}
 
@@ -120,6 +119,28 @@ class AdbAndroidLink(AndroidLink):
         except TimeoutError as e:  # asyncio.TimeoutError is TimeoutError from 3.11
             raise LinkTimeout(f"{self.describe}: `{command}` did not answer within {timeout:g} s") from e
 
+    async def present(self, timeout: float = DEFAULT_TIMEOUT_S) -> bool | None:
+        def listed() -> bool | None:
+            client = _BoundedClient(self.host, self.port, timeout)
+            try:
+                return self._listed(client)
+            finally:
+                client.close()
+
+        try:
+            call = asyncio.get_running_loop().run_in_executor(_blocking_pool(), listed)
+            return await asyncio.wait_for(call, timeout)
+        except TimeoutError:
+            return None
+
+    def _listed(self, client: AdbClient) -> bool | None:
+        """Whether the adb server lists this phone in state ``device``; None when the
+        server itself cannot be asked."""
+        try:
+            return any(d.serial == self.device_id and d.state == "device" for d in client.list())
+        except (AdbError, OSError, EOFError):
+            return None
+
     def _shell(self, command: str, timeout: float) -> ShellResult:
         client = _BoundedClient(self.host, self.port, timeout)
         device = client.device(self.device_id)
@@ -138,7 +159,10 @@ class AdbAndroidLink(AndroidLink):
         except LinkError:
             raise
         except (AdbError, EOFError, OSError) as e:
-            raise self._wrap(e, command, timeout) from e
+            error = self._wrap(e, command, timeout)
+            if type(error) is LinkError and self._listed(client) is False:
+                error = LinkDisconnected(f"{self.describe}: `{command}`: phone went away ({error})")
+            raise error from e
         finally:
             client.close()
 
@@ -151,9 +175,7 @@ class AdbAndroidLink(AndroidLink):
         if isinstance(e, (EOFError, ConnectionError)):
             return LinkDisconnected(f"{where}: phone went away")
         message = str(e).splitlines()[0] if str(e) else type(e).__name__
-        if isinstance(e, AdbError) and any(m in message for m in _GONE_MARKERS):
-            return LinkDisconnected(f"{where}: phone went away ({message})")
-        return LinkError(f"{where}: {message}")
+        return LinkError(f"{where}: {message}")  # whether the phone left, the engine asks adb
 
 
 def _text(data: bytes) -> str:

@@ -38,6 +38,13 @@ class Link(ABC):
     #: where the link goes, for logs: "replay:pixel-7.yaml", "adb:127.0.0.1:7001", "usbmux:<udid>"
     describe: str = ""
 
+    async def present(self, timeout: float = DEFAULT_TIMEOUT_S) -> bool | None:
+        """Whether the transport still lists this phone as ready: False when it left (a
+        failed read on it is then an interruption, not an error), None when the transport
+        cannot tell. The answer comes from the transport (adb's device list, usbmuxd's),
+        never from an error's text."""
+        return True
+
     async def close(self) -> None:
         """Release whatever the link holds; safe to call twice."""
 

@@ -109,6 +109,15 @@ class PmdIosLink(IosLink):
 
         return await self._bounded(what, timeout, read)
 
+    async def present(self, timeout: float = DEFAULT_TIMEOUT_S) -> bool | None:
+        from pymobiledevice3 import usbmux
+
+        try:
+            devices = await asyncio.wait_for(usbmux.list_devices(usbmux_address=self.usbmux_address), timeout)
+        except Exception:  # usbmuxd itself is unreachable or said something odd: cannot tell
+            return None
+        return any(d.serial == self.device_id for d in devices)
+
     async def close(self) -> None:
         await self._drop()
 

@@ -137,6 +137,8 @@ class _Session:
             await self._run_check(check)
         self._identify()
         await asyncio.gather(*(self._run_check(c) for c in checks if c.name != "identity"))
+        if await self._left():  # a phone that left mid-read may have answered half a read first
+            self.gone = self.gone or "phone disconnected during the checks"
         complete = self.gone is None
         if complete:
             # the profile's questions, then the technician's free notes
@@ -172,16 +174,34 @@ class _Session:
         try:
             out = await asyncio.wait_for(check.run(ctx), CHECK_BUDGET_S)
         except LinkDisconnected as e:
-            self.gone = self.gone or f"phone disconnected: {e}"
-            return CheckResult("interrupted", detail=self.gone)
+            return self._interrupted(e)
         except (LinkTimeout, TimeoutError) as e:
+            if await self._left():
+                return self._interrupted(e)
             return CheckResult("error", detail=f"timed out: {e}" if str(e) else "timed out")
         except LinkError as e:
+            if await self._left():
+                return self._interrupted(e)
             return CheckResult("error", detail=str(e))
         except Exception as e:
             log.exception("check %s raised", check.name)
             return CheckResult("error", detail=f"check raised {type(e).__name__}: {e}")
         return _as_result(check.name, out)
+
+    async def _left(self) -> bool:
+        """After a failed read: has the phone left? Its transport says (adb's device list,
+        usbmuxd's), not the error's text; a transport that cannot tell keeps the error."""
+        if self.gone is not None:
+            return True
+        try:
+            return await self.link.present(self.bench.timeout_s) is False
+        except Exception:  # a broken transport is no proof either way
+            log.exception("asking whether %s is still there", self.phone.device_id)
+            return False
+
+    def _interrupted(self, error: BaseException) -> CheckResult:
+        self.gone = self.gone or f"phone disconnected: {error}"
+        return CheckResult("interrupted", detail=self.gone)
 
     def _identify(self) -> None:
         result = self.results.get("identity")
