@@ -19,8 +19,8 @@ import hmac
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,13 +28,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from agent.backend.db import BackendDB, Stored, provenance_of
-from agent.errors import UnknownKeyError, VerificationError
+from agent.backend.db import MAX_SEQUENCE, BackendDB, Stored, provenance_of
+from agent.errors import SigningError, UnknownKeyError, VerificationError
 from agent.report.signing import canonical_json, payload_digest, verify_envelope
 
 MAX_BODY_BYTES = 1 << 20  # a report is a few kB; anything near this is not one
 MAX_DEPTH = 64  # a report nests a handful of levels; deeper JSON is not one
-MAX_SEQUENCE = (1 << 63) - 1  # SQLite's INTEGER
 PROVENANCES = ("usb", "network", "simulated", "replay")
 ALWAYS_ACCEPTED = frozenset({"usb", "network"})
 #: a string (its closing quote optional, so an unterminated one never makes the scan quadratic), or a bracket
@@ -81,7 +80,7 @@ class Receiver:
             report = self._verify(envelope)
         except UnknownKeyError as e:
             raise Refused(403, str(e)) from e
-        except (VerificationError, ValueError, RecursionError) as e:  # ValueError: e.g. a lone surrogate
+        except (VerificationError, SigningError, ValueError, RecursionError) as e:  # e.g. a lone surrogate
             raise Refused(400, _one_line(e)) from e
         sequence = report["chain"]["sequence"]
         if not 1 <= sequence <= MAX_SEQUENCE:

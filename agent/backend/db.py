@@ -41,6 +41,7 @@ _SCHEMA = (
         payload_digest TEXT NOT NULL, reason TEXT NOT NULL, provenance TEXT, received_at TEXT NOT NULL,
         PRIMARY KEY (keyid, sequence, report_id))""",
 )
+MAX_SEQUENCE = (1 << 63) - 1  # SQLite's INTEGER: the receiver refuses a sequence above it
 #: columns added since the first release: (table, column, declaration)
 _MIGRATIONS = (("keys", "station_id", "TEXT"), ("reports", "provenance", "TEXT"))
 _COLUMNS = "report_id, keyid, station_id, sequence, chain, chain_detail, duplicates, received_at, provenance"
@@ -198,6 +199,8 @@ def _link(db: sqlite3.Connection, keyid: str, sequence: int) -> Link | None:
 
 def _relink_next(db: sqlite3.Connection, keyid: str, new: Link) -> None:
     """A late report (or a recorded rejection) may close the gap its successor was flagged with."""
+    if new.sequence >= MAX_SEQUENCE:
+        return
     row = db.execute(
         "SELECT report_id, sequence, previous_digest, payload_digest FROM reports"
         " WHERE keyid = ? AND sequence = ? AND chain = 'gap'",
