@@ -17,13 +17,18 @@ with warnings.catch_warnings():  # starlette nudges towards httpx2; httpx is wha
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from outbox_helpers import (
+    Station,
+    run_backend_cli,
+    sample_report,
+    station,  # noqa: F401  (fixture)
+)
+
 import agent.report.schema as report_schema
 from agent.backend import __main__ as backend_main
 from agent.backend.app import create_app
 from agent.backend.db import BackendDB, default_station_id
 from agent.report.signing import StationKey, canonical_json, payload_digest
-from outbox_helpers import Station, run_backend_cli, sample_report
-from outbox_helpers import station  # noqa: F401  (fixture)
 
 
 @pytest.fixture(autouse=True)
