@@ -89,6 +89,8 @@ class Receiver:
 
     def _check_policy(self, report: dict, digest: str) -> None:
         """Refuse (and record against the chain) a genuine report this receiver does not take."""
+        if self.db.is_stored(report["report_id"]):  # delivered before (a resend): 409 or 422 from store
+            return
         reason = self._refusal(report)
         if reason is not None:
             status, line = reason

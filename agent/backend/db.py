@@ -139,6 +139,9 @@ class BackendDB:
             )
             _relink_next(db, keyid, refused)
 
+    def is_stored(self, report_id: str) -> bool:
+        return bool(self._read("SELECT 1 FROM reports WHERE report_id = ?", (report_id,)))
+
     def reports(self) -> list[ReceivedReport]:
         rows = self._read(f"SELECT {_COLUMNS} FROM reports ORDER BY keyid, sequence, received_at")
         return [ReceivedReport(*row) for row in rows]

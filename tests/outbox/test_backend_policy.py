@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 from jsonschema import Draft202012Validator
 
 with warnings.catch_warnings():  # starlette nudges towards httpx2; httpx is what the project has
@@ -18,6 +20,7 @@ with warnings.catch_warnings():  # starlette nudges towards httpx2; httpx is wha
     from starlette.testclient import TestClient
 
 from outbox_helpers import (
+    ROOT,
     Station,
     run_backend_cli,
     sample_report,
@@ -276,3 +279,33 @@ def test_backend_list_shows_provenance_and_rejections(client: TestClient, statio
     doc = json.loads(capsys.readouterr().out)
     assert [r["provenance"] for r in doc["reports"]] == ["usb", None]
     assert [(r["sequence"], r["chain"]) for r in doc["rejections"]] == [(2, "rejected")]
+
+
+def test_the_openapi_document_describes_the_refusals(client: TestClient, station: Station) -> None:
+    doc = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())
+    responses = doc["paths"]["/v1/reports"]["post"]["responses"]
+    chain = Chain(station.key)
+    ok, refused, explained = chain.next(), chain.next("replay"), chain.next()
+    answers = [
+        post(client, ok),
+        post(client, refused),
+        post(client, explained),
+        post(client, Chain(station.key).next(station={"id": "bench-7", "key_id": station.key.keyid})),
+        client.post("/v1/reports", content=b"[" * 100_000),
+        post(client, ok, **{"Idempotency-Key": "nope"}),
+    ]
+    assert [a.status_code for a in answers] == [201, 422, 201, 403, 400, 400]
+    jsonschema.validate(answers[2].json(), {"$ref": "#/components/schemas/Accepted", "components": doc["components"]})
+    assert answers[2].json()["chain"]["status"] == "explained"
+    for answer in answers[1:2] + answers[3:]:
+        assert str(answer.status_code) in responses
+        jsonschema.validate(answer.json(), {"$ref": "#/components/schemas/Error", "components": doc["components"]})
+
+
+def test_a_report_stored_before_a_stricter_policy_is_still_409(db_path: Path, station: Station) -> None:
+    unsaid = Chain(station.key).next(None)
+    with TestClient(create_app(db_path)) as client:
+        assert post(client, unsaid).status_code == 201
+    with TestClient(create_app(db_path, require_provenance=True)) as client:
+        assert post(client, unsaid).status_code == 409
+    assert BackendDB(db_path).rejections() == []
