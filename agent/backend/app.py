@@ -2,15 +2,25 @@
 
 Only wiring lives here: verification is agent.report.signing's, storage and chain checks are
 agent.backend.db's. Every refusal is JSON ``{"error": "<one line>"}`` with a status the
-uploader can act on: 400 the envelope is bad (resending will not help), 403 the key is
-not enrolled, 401 the bearer token is missing or wrong, 409 already stored (delivered).
+uploader can act on: 400 the request or envelope is bad (resending will not help), 403 the
+key is not enrolled or the report names another station than its key's, 401 the bearer
+token is missing or wrong, 409 already stored (delivered), 413 the body is too large, 422
+the report's provenance is not accepted here (or its id is stored with another payload).
+Nothing a client sends is answered with a 5xx.
+
+Provenance (``session.provenance``): ``usb`` and ``network`` are always accepted; ``simulated``
+and ``replay`` only when listed in ``accept_provenance``. A report that does not say is
+accepted (stations predating the field) unless ``require_provenance`` is set.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import re
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -18,44 +28,86 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from agent.backend.db import BackendDB, Stored
-from agent.errors import UnknownKeyError, VerificationError
+from agent.backend.db import MAX_SEQUENCE, BackendDB, Stored, provenance_of
+from agent.errors import SigningError, UnknownKeyError, VerificationError
 from agent.report.signing import canonical_json, payload_digest, verify_envelope
 
 MAX_BODY_BYTES = 1 << 20  # a report is a few kB; anything near this is not one
+MAX_DEPTH = 64  # a report nests a handful of levels; deeper JSON is not one
+PROVENANCES = ("usb", "network", "simulated", "replay")
+ALWAYS_ACCEPTED = frozenset({"usb", "network"})
+#: a string (its closing quote optional, so an unterminated one never makes the scan quadratic), or a bracket
+_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[{\]}]', re.DOTALL)
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class Refused(Exception):
+    """A one-line answer to the client: ``status`` and the reason."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
 
 
 class Receiver:
-    def __init__(self, db: BackendDB, token: str | None = None) -> None:
-        self.db, self.token = db, token
+    def __init__(self, db: BackendDB, token: str | None = None, accept_provenance: Iterable[str] = (),
+                 require_provenance: bool = False) -> None:
+        self.db, self.token, self.require_provenance = db, token, require_provenance
+        self.accepted = ALWAYS_ACCEPTED | check_provenances(accept_provenance)
         self._keys = db.keys()
 
     async def post_report(self, request: Request) -> JSONResponse:
         if self.token is not None and not _authorized(request, self.token):
             return _error(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_BODY_BYTES:
-                return _error(413, f"body larger than {MAX_BODY_BYTES} bytes")
         try:
-            envelope = json.loads(body)
-        except ValueError:
-            return _error(400, "the body is not JSON")
-        try:
-            report = await run_in_threadpool(self._verify, envelope)
-        except UnknownKeyError as e:
-            return _error(403, str(e))
-        except VerificationError as e:
-            return _error(400, str(e))
-        key = request.headers.get("idempotency-key")
-        if key is not None and key != report["report_id"]:
-            return _error(400, "Idempotency-Key is not the report's report_id")
-        stored = await run_in_threadpool(self.db.store, report, envelope, payload_digest(canonical_json(report)))
+            key = _idempotency_key(request)
+            envelope = _parse(await _read_body(request))
+            report = await run_in_threadpool(self._verify_report, envelope)
+            if key is not None and key != report["report_id"]:
+                raise Refused(400, "Idempotency-Key is not the report's report_id")
+            digest = payload_digest(canonical_json(report))
+            await run_in_threadpool(self._check_policy, report, digest)
+        except Refused as e:
+            return _error(e.status, str(e))
+        stored = await run_in_threadpool(self.db.store, report, envelope, digest)
         return _answer(report["report_id"], stored)
 
     async def health(self, request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
+
+    def _verify_report(self, envelope: object) -> dict:
+        try:
+            report = self._verify(envelope)
+        except UnknownKeyError as e:
+            raise Refused(403, str(e)) from e
+        except (VerificationError, SigningError, ValueError, RecursionError) as e:  # e.g. a lone surrogate
+            raise Refused(400, _one_line(e)) from e
+        sequence = report["chain"]["sequence"]
+        if not 1 <= sequence <= MAX_SEQUENCE:
+            raise Refused(400, f"report: chain.sequence {sequence} is out of range (1 to 2^63-1)")
+        return report
+
+    def _check_policy(self, report: dict, digest: str) -> None:
+        """Refuse (and record against the chain) a genuine report this receiver does not take."""
+        if self.db.is_stored(report["report_id"]):  # delivered before (a resend): 409 or 422 from store
+            return
+        reason = self._refusal(report)
+        if reason is not None:
+            status, line = reason
+            bound = self.db.station_for(report["station"]["key_id"]) or report["station"]["id"]
+            self.db.reject(report, digest, line, bound)
+            raise Refused(status, line)
+
+    def _refusal(self, report: dict) -> tuple[int, str] | None:
+        claimed, bound = report["station"]["id"], self.db.station_for(report["station"]["key_id"])
+        if bound is not None and claimed != bound:
+            return 403, f"station.id {_shown(claimed)} is not the station this key is enrolled for ({_shown(bound)})"
+        provenance = provenance_of(report)
+        if provenance is None:
+            return (422, "session.provenance is missing and this receiver requires it") if self.require_provenance else None
+        if provenance not in self.accepted:
+            return 422, f"session.provenance {_shown(provenance)} is not accepted by this receiver"
+        return None
 
     def _verify(self, envelope: object) -> dict:
         try:
@@ -65,14 +117,73 @@ class Receiver:
             return verify_envelope(envelope, self._keys)
 
 
-def create_app(db_path: Path, token: str | None = None) -> Starlette:
-    receiver = Receiver(BackendDB(db_path), token)
+def create_app(db_path: Path, token: str | None = None, accept_provenance: Iterable[str] = (),
+               require_provenance: bool = False) -> Starlette:
+    """``accept_provenance``: kinds taken besides usb and network (``simulated``, ``replay``)."""
+    receiver = Receiver(BackendDB(db_path), token, accept_provenance, require_provenance)
     return Starlette(
         routes=[
             Route("/v1/reports", receiver.post_report, methods=["POST"]),
             Route("/v1/health", receiver.health, methods=["GET"]),
         ]
     )
+
+
+def check_provenances(kinds: Iterable[str]) -> frozenset[str]:
+    """``kinds`` as a set, each one of PROVENANCES (ValueError naming the first that is not)."""
+    given = frozenset(kinds)
+    for kind in sorted(given):
+        if kind not in PROVENANCES:
+            raise ValueError(f"unknown provenance {kind!r} (expected one of {', '.join(PROVENANCES)})")
+    return given
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not _UUID.match(key):
+        raise Refused(400, "Idempotency-Key is not a UUID")
+    return key
+
+
+async def _read_body(request: Request) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise Refused(413, f"body larger than {MAX_BODY_BYTES} bytes")
+    return bytes(body)
+
+
+def _parse(body: bytes) -> Any:
+    if _depth(body) > MAX_DEPTH:
+        raise Refused(400, f"the body nests deeper than {MAX_DEPTH} levels")
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as e:
+        raise Refused(400, "the body is not JSON") from e
+
+
+def _depth(body: bytes) -> int:
+    """The deepest nesting of ``[``/``{`` outside strings (a cheap scan before parsing)."""
+    depth = deepest = 0
+    for token in _TOKENS.finditer(body):
+        if token[0] in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token[0] in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+def _shown(text: str) -> str:
+    """Client text in a one-line reason: printable and short."""
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return repr(text if len(text) <= 80 else text[:77] + "...")
+
+
+def _one_line(e: BaseException) -> str:
+    lines = str(e).splitlines()
+    return lines[0] if lines else type(e).__name__
 
 
 def _authorized(request: Request, token: str) -> bool:

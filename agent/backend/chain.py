@@ -2,7 +2,8 @@
 
 A report arriving out of order (a gap that is filled later) is normal for a station
 that was offline: the gap is flagged when it is seen and cleared when the missing
-report arrives, if it links up.
+report arrives, if it links up. A sequence the receiver refused (its reason recorded) is
+not a gap: the report after it is judged against the refused one and marked ``explained``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Status = Literal["ok", "gap", "break", "fork"]
+Status = Literal["ok", "gap", "break", "fork", "explained"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Link:
     sequence: int
     previous_digest: str | None
     digest: str  # "sha256:" + hex of this report's payload
+    rejected: str | None = None  # the reason, when the receiver refused this report
 
 
 @dataclass(frozen=True)
@@ -38,4 +40,6 @@ def judge(new: Link, before: Link | None, same_sequence: Link | None) -> Judgeme
         return Judgement("gap", f"sequence {new.sequence - 1} has not been received")
     if new.previous_digest != before.digest:
         return Judgement("break", f"previous_digest is not the digest of sequence {before.sequence}")
+    if before.rejected is not None:
+        return Judgement("explained", f"sequence {before.sequence} was rejected: {before.rejected}")
     return Judgement("ok")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import socket
+import sys
 from pathlib import Path
 
 from agent.errors import ConfigError, UsageError
@@ -24,11 +25,16 @@ def add_actions(actions: argparse._SubParsersAction) -> None:
     serve.add_argument("--tls-cert", type=Path, metavar="FILE", help="serve HTTPS with this certificate (PEM)")
     serve.add_argument("--tls-key", type=Path, metavar="FILE", help="the certificate's private key (PEM)")
     serve.add_argument("--token-file", type=Path, metavar="FILE", help="require this bearer token (first line)")
+    serve.add_argument("--accept-provenance", default="", metavar="KINDS",
+                       help="also accept these provenances besides usb,network (e.g. simulated,replay)")
+    serve.add_argument("--require-provenance", action="store_true",
+                       help="refuse reports that do not say their provenance")
     serve.set_defaults(func=cmd_serve)
 
     enroll = actions.add_parser("enroll", help="trust a station's public key")
     enroll.add_argument("pubkey", type=Path, metavar="PUBKEY_FILE", help="from `phonebench keys export`")
     enroll.add_argument("--db", type=Path, required=True, metavar="FILE")
+    enroll.add_argument("--station-id", metavar="ID", help="the station this key signs for (default: the key's own id)")
     enroll.set_defaults(func=cmd_enroll)
 
     listing = actions.add_parser("list", help="the reports received and their chain status")
@@ -45,7 +51,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if (args.tls_cert is None) != (args.tls_key is None):
         raise UsageError("backend serve: --tls-cert and --tls-key go together")
     token = _read_token(args.token_file) if args.token_file else None
-    app = create_app(args.db, token)
+    try:
+        app = create_app(args.db, token, [k.strip() for k in args.accept_provenance.split(",") if k.strip()],
+                         args.require_provenance)
+    except ValueError as e:
+        raise UsageError(f"backend serve: --accept-provenance: {e}") from e
     sock = _listen(args.host, args.port)
     config = uvicorn.Config(
         app,
@@ -70,8 +80,10 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         pem = args.pubkey.read_bytes()
     except OSError as e:
         raise UsageError(f"{args.pubkey}: cannot read public key: {e.strerror or e}") from e
-    keyid = BackendDB(args.db).enroll(pem, str(args.pubkey))
+    db = BackendDB(args.db)
+    keyid = db.enroll(pem, str(args.pubkey), args.station_id)
     print(f"enrolled {keyid}")
+    print(f"bound to station {printable(db.station_for(keyid) or '-')}", file=sys.stderr)
     return 0
 
 
@@ -80,14 +92,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     if not args.db.exists():
         raise UsageError(f"{args.db}: no such backend database")
-    reports = BackendDB(args.db).reports()
+    db = BackendDB(args.db)
+    reports = db.reports()
     if args.json:
-        print(json.dumps({"reports": [r.to_json() for r in reports]}, indent=2))
+        rejections = db.rejections()  # the key only when there are some: {"reports": [...]} stays as it was
+        doc = {"reports": [r.to_json() for r in reports]} | ({"rejections": [r.to_json() for r in rejections]} if rejections else {})
+        print(json.dumps(doc, indent=2))
         return 0
-    for r in reports:
+    for r in db.chain_view():
         chain = r.chain + (f" ({printable(r.chain_detail)})" if r.chain_detail else "")
         resent = f"  resent {r.duplicates}x" if r.duplicates else ""
-        print(f"{printable(r.station_id):<20} {r.sequence:>6}  {r.report_id}  {r.received_at}  {chain}{resent}")
+        origin = printable(r.provenance or "unknown")
+        print(f"{printable(r.station_id):<20} {r.sequence:>6}  {r.report_id}  {r.received_at}  {origin:<9} {chain}{resent}")
     print(f"{len(reports)} report(s)")
     return 0
 

@@ -47,10 +47,12 @@ class Station:
         (self.root / "pub.pem").write_text(self.key.public_pem())
 
     def make(self, count: int) -> list[StoredReport]:
-        """``count`` real reports, signed, chained and queued."""
+        """``count`` real reports, signed, chained and queued, named as an unconfigured station names itself."""
         made = []
         for _ in range(count):
-            stored = self.store.commit(sample_report(), self.key)
+            report = sample_report()
+            report["station"]["id"] = self.key.default_station_id()
+            stored = self.store.commit(report, self.key)
             assert self.outbox.add(stored)
             made.append(stored)
         return made

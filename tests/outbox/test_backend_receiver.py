@@ -46,7 +46,7 @@ def post(client: TestClient, envelope: object, report_id: str | None = None, **h
 def signed(key: StationKey, sequence: int, previous: str | None, **changes: object) -> tuple[dict, dict, bytes]:
     """(envelope, report, payload) for a hand-made chain link."""
     report = sample_report()
-    report["station"]["key_id"] = key.keyid
+    report["station"] = {"id": key.default_station_id(), "key_id": key.keyid}
     report["chain"] = {"sequence": sequence, "previous_digest": previous}
     report.update(changes)
     payload = canonical_json(report)

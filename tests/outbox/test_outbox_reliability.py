@@ -53,7 +53,8 @@ def test_reports_made_while_the_backend_is_down_are_all_delivered_once_it_is_up(
     station: Station, tmp_path: Path
 ) -> None:
     db, port = tmp_path / "backend.sqlite3", free_port()
-    assert run_backend_cli("enroll", str(station.root / "pub.pem"), "--db", str(db)).returncode == 0
+    bound = sample_report()["station"]["id"]  # the reports below keep the sample's station id
+    assert run_backend_cli("enroll", str(station.root / "pub.pem"), "--db", str(db), "--station-id", bound).returncode == 0
     worker = UploadWorker(Uploader(station.outbox, config(f"http://127.0.0.1:{port}"), FAST), idle_s=0.2).start()
     backend = None
     try:
