@@ -89,7 +89,7 @@ def metrics_markdown(checks: Sequence[Check]) -> str:
     """The metrics the checks declare, as the Markdown of docs/metrics.md: the report
     schema's companion, since a report's ``checks[].metrics`` keys are these names."""
     lines = ["# Metrics", "",
-             "What each check reports under `checks[].metrics` in a `phonebench.report/1` report:",
+             "What each check reports under `checks[].metrics` in a `phonebench.report/2` report:",
              "the name carries the unit; a value is `null` with a `reason` when it could not be",
              "determined. Generated from the checks' own declarations (`Check.metrics`);",
              "`phonebench checks list --metrics` prints the same for the checks installed.", ""]

@@ -21,7 +21,7 @@ Fixtures (each a function; a ``phone`` argument is a fixture path, a Fixture or 
   attached to a private adb server, or a fake usbmuxd that pymobiledevice3 reaches. Slower;
   stopped at the end of the test.
 - ``phonebench_session(phone, profile="default", answers=None)``: a whole session; returns
-  the signed report's document (schema ``phonebench.report/1``).
+  the signed report's document (schema ``phonebench.report/2``).
 - ``phonebench_check(name, phone, profile="default", answers=None)``: one check (identity
   runs first, as in a session, so the check sees the catalog model); returns its CheckResult.
 
@@ -193,7 +193,8 @@ def _simulate(fixture: Fixture, home: Path, stack: contextlib.ExitStack,
             usbmuxd = shared["usbmuxd"] = stack.enter_context(UsbmuxdSimulator().start())
         usbmuxd.plug(fixture)
         address = usbmuxd.socket_address
-        return Phone(fixture, lambda: PmdIosLink(fixture.device_id, pair_records=home / "pair_records", usbmux_address=address))
+        return Phone(fixture, lambda: PmdIosLink(fixture.device_id, pair_records=home / "pair_records", usbmux_address=address,
+                                                    simulated=True))
     from agent.links.adb import AdbAndroidLink, ensure_adb_server
     from agent.simulator import AdbdSimulator
     from agent.simulator.bench import free_port
@@ -204,6 +205,6 @@ def _simulate(fixture: Fixture, home: Path, stack: contextlib.ExitStack,
     stack.callback(server.stop)
     adbd = AdbdSimulator(fixture, adb_server_port=server.port).start()
     stack.callback(adbd.stop)
-    return Phone(fixture, lambda: AdbAndroidLink(adbd.serial, port=server.port))
+    return Phone(fixture, lambda: AdbAndroidLink(adbd.serial, port=server.port, simulated=True))
 
 

@@ -85,7 +85,7 @@ async def one_session(port: int, serial: str) -> float:
 
     bench = open_station("default", outbox=None)
     started = time.perf_counter()
-    async for _ in run_session(AdbAndroidLink(serial, port=port), bench):
+    async for _ in run_session(AdbAndroidLink(serial, port=port, simulated=True), bench):
         pass
     return time.perf_counter() - started
 
@@ -95,7 +95,7 @@ async def whole_bench(sim: Simulated, n: int) -> float:
     from agent.session.hub import Hub
     from agent.session.station import open_station
 
-    live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux, usb=False)
+    live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux, usb=False, simulated=True)
     stream = live.supervisor(open_station("default", outbox=None)).events()
     done = 0
     started = time.perf_counter()

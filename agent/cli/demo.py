@@ -82,7 +82,8 @@ def run_demo(
     from agent.session.station import open_station
 
     with stop_on_signals(), SimulatedHub(fixtures, latency_ms=latency_ms) as sim:
-        live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=2.0, start_adb=False)
+        live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=2.0, start_adb=False,
+                   simulated=True)
         if not headless:
             from agent.cli.tui import run_tui
 

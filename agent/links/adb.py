@@ -25,7 +25,7 @@ from adbutils._utils import adb_path
 from adbutils.errors import AdbConnectionError, AdbError, AdbTimeout
 
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout
-from agent.links.base import DEFAULT_TIMEOUT_S, AndroidLink, ShellResult
+from agent.links.base import AndroidLink, DEFAULT_TIMEOUT_S, Provenance, ShellResult
 
 DEFAULT_ADB_PORT = 5037
 SERVER_TIMEOUT_S = 20.0
@@ -98,10 +98,11 @@ def _blocking_pool() -> concurrent.futures.ThreadPoolExecutor:
 class AdbAndroidLink(AndroidLink):
     """One phone (or simulator) as the adb server lists it."""
 
-    def __init__(self, serial: str, host: str = "127.0.0.1", port: int = DEFAULT_ADB_PORT) -> None:
+    def __init__(self, serial: str, host: str = "127.0.0.1", port: int = DEFAULT_ADB_PORT, *, simulated: bool = False) -> None:
         self.device_id = serial
         self.host = host
         self.port = port
+        self.simulated = simulated
         self.describe = f"adb:{serial}"
         self._features: frozenset[str] | None = None
 
@@ -118,6 +119,33 @@ class AdbAndroidLink(AndroidLink):
             return await asyncio.wait_for(call, timeout)
         except TimeoutError as e:  # asyncio.TimeoutError is TimeoutError from 3.11
             raise LinkTimeout(f"{self.describe}: `{command}` did not answer within {timeout:g} s") from e
+
+    async def provenance(self, timeout: float = DEFAULT_TIMEOUT_S) -> Provenance:
+        """``usb`` with adb's ``usb:<bus path>`` when `adb devices -l` shows a USB transport,
+        ``network`` with the serial (host:port, mDNS name) otherwise; ``simulated`` for a
+        link the simulated bench opened."""
+        if self.simulated:
+            return Provenance("simulated", f"adb:{self.device_id}")
+
+        def ask() -> Provenance:
+            client = _BoundedClient(self.host, self.port, timeout)
+            try:
+                infos = client.list(extended=True)
+            except (AdbError, OSError, EOFError) as e:
+                raise LinkError(f"{self.describe}: cannot ask the adb server how the phone is connected: {e}") from e
+            finally:
+                client.close()
+            info = next((i for i in infos if i.serial == self.device_id), None)
+            if info is None:
+                raise LinkDisconnected(f"{self.describe}: the adb server no longer lists the phone")
+            usb = info.tags.get("usb")
+            return Provenance("usb", f"usb:{usb}") if usb else Provenance("network", self.device_id)
+
+        call = asyncio.get_running_loop().run_in_executor(_blocking_pool(), ask)
+        try:
+            return await asyncio.wait_for(call, timeout)
+        except TimeoutError as e:
+            raise LinkTimeout(f"{self.describe}: the adb server did not answer within {timeout:g} s") from e
 
     async def present(self, timeout: float = DEFAULT_TIMEOUT_S) -> bool | None:
         def listed() -> bool | None:

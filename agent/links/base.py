@@ -29,6 +29,27 @@ class ShellResult:
         return self.exit_code in (0, None)
 
 
+#: where a phone was reached; only these are real phones, which enter a station's record
+REAL_PROVENANCE = frozenset({"usb", "network"})
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the phone behind a link was reached, as signed into its report.
+
+    ``kind``: ``usb`` (adb over a USB transport, usbmux over USB), ``network`` (adb over
+    TCP or Wi-Fi, usbmux over the network), ``simulated`` (the protocol simulators) or
+    ``replay`` (a fixture, in process). ``transport_id`` is the transport's own name for it:
+    adb's ``usb:1-1.3``, a network serial, ``usbmux:devid 3``, the fixture file."""
+
+    kind: str
+    transport_id: str | None = None
+
+    @property
+    def real(self) -> bool:
+        return self.kind in REAL_PROVENANCE
+
+
 class Link(ABC):
     """One connected phone."""
 
@@ -37,6 +58,11 @@ class Link(ABC):
     device_id: str
     #: where the link goes, for logs: "replay:pixel-7.yaml", "adb:127.0.0.1:7001", "usbmux:<udid>"
     describe: str = ""
+
+    async def provenance(self, timeout: float = DEFAULT_TIMEOUT_S) -> Provenance:
+        """Where this phone is reached. A link that cannot say is never taken for a real
+        phone: the default is ``simulated``. LinkError when the transport cannot be asked."""
+        return Provenance("simulated", self.describe or None)
 
     async def present(self, timeout: float = DEFAULT_TIMEOUT_S) -> bool | None:
         """Whether the transport still lists this phone as ready: False when it left (a

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from agent import paths
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout
-from agent.links.base import DEFAULT_TIMEOUT_S, IosLink, ioregistry_read_key, lockdown_read_key
+from agent.links.base import DEFAULT_TIMEOUT_S, IosLink, Provenance, ioregistry_read_key, lockdown_read_key
 from agent.text import inert
 
 if TYPE_CHECKING:
@@ -70,10 +70,13 @@ class PmdIosLink(IosLink):
     path, as pymobiledevice3 takes it), else the ``USBMUXD_SOCKET_ADDRESS`` one, else the
     system's."""
 
-    def __init__(self, udid: str, *, pair_records: Path | None = None, usbmux_address: str | None = None) -> None:
+    def __init__(
+        self, udid: str, *, pair_records: Path | None = None, usbmux_address: str | None = None, simulated: bool = False
+    ) -> None:
         self.device_id = udid
         self.describe = f"usbmux:{udid}"
         self.usbmux_address = usbmux_address
+        self.simulated = simulated
         self._pair_records = pair_records or pair_records_dir()
         self._lockdown: LockdownClient | None = None
         self._diagnostics: DiagnosticsService | None = None
@@ -108,6 +111,22 @@ class PmdIosLink(IosLink):
             return dict(entry)
 
         return await self._bounded(what, timeout, read)
+
+    async def provenance(self, timeout: float = DEFAULT_TIMEOUT_S) -> Provenance:
+        """``usb`` or ``network`` as usbmuxd lists the phone's connection, with usbmuxd's
+        device id; ``simulated`` for a link the simulated bench opened."""
+        from pymobiledevice3 import usbmux
+
+        if self.simulated:
+            return Provenance("simulated", f"usbmux:{self.device_id}")
+        try:
+            devices = await asyncio.wait_for(usbmux.list_devices(usbmux_address=self.usbmux_address), timeout)
+        except Exception as e:
+            raise wrap_error(e, self.device_id, "usbmux ListDevices") from e
+        device = next((d for d in devices if d.serial == self.device_id), None)
+        if device is None:
+            raise LinkDisconnected(f"{self.device_id}: usbmuxd no longer lists the phone")
+        return Provenance("usb" if device.is_usb else "network", f"usbmux:devid {device.devid}")
 
     async def present(self, timeout: float = DEFAULT_TIMEOUT_S) -> bool | None:
         from pymobiledevice3 import usbmux

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from agent.errors import LinkError, LinkTimeout
-from agent.links.base import DEFAULT_TIMEOUT_S, AndroidLink, IosLink, Link, ShellResult, ioregistry_read_key, lockdown_read_key
+from agent.links.base import AndroidLink, DEFAULT_TIMEOUT_S, IosLink, Link, Provenance, ShellResult, ioregistry_read_key, lockdown_read_key
 
 class Recording:
     """What one phone answered so far; shared by the recording link's calls."""
@@ -64,6 +64,12 @@ class RecordingAndroidLink(AndroidLink):
         self.recording.commands[command] = reply
         return result
 
+    async def provenance(self, timeout: float = DEFAULT_TIMEOUT_S) -> Provenance:
+        return await self.inner.provenance(timeout)
+
+    async def present(self, timeout: float = DEFAULT_TIMEOUT_S) -> bool | None:
+        return await self.inner.present(timeout)
+
     async def close(self) -> None:
         await self.inner.close()
 
@@ -100,6 +106,12 @@ class RecordingIosLink(IosLink):
         if entry is not None:
             self.recording.ioregistry[name] = _plain(dict(entry))
         return entry
+
+    async def provenance(self, timeout: float = DEFAULT_TIMEOUT_S) -> Provenance:
+        return await self.inner.provenance(timeout)
+
+    async def present(self, timeout: float = DEFAULT_TIMEOUT_S) -> bool | None:
+        return await self.inner.present(timeout)
 
     async def close(self) -> None:
         await self.inner.close()

@@ -18,6 +18,7 @@ from agent.links.base import (
     AndroidLink,
     IosLink,
     Link,
+    Provenance,
     ShellResult,
     ioregistry_read_key,
     lockdown_read_key,
@@ -54,7 +55,15 @@ class _Faults:
         return bool(fault and fault.kind == "garbage")
 
 
-class ReplayAndroidLink(AndroidLink):
+class _Replayed:
+    describe: str
+
+    async def provenance(self, timeout: float = DEFAULT_TIMEOUT_S) -> Provenance:
+        """A fixture replayed in process: never a real phone."""
+        return Provenance("replay", self.describe)
+
+
+class ReplayAndroidLink(_Replayed, AndroidLink):
     def __init__(self, fixture: Fixture) -> None:
         assert fixture.android is not None
         self.fixture = fixture
@@ -73,7 +82,7 @@ class ReplayAndroidLink(AndroidLink):
         return ShellResult(reply.stdout, reply.stderr, reply.exit_code)
 
 
-class ReplayIosLink(IosLink):
+class ReplayIosLink(_Replayed, IosLink):
     def __init__(self, fixture: Fixture) -> None:
         assert fixture.ios is not None
         self.fixture = fixture

@@ -1,4 +1,4 @@
-"""Assembling a session's report document (schema ``phonebench.report/1``).
+"""Assembling a session's report document (schema ``phonebench.report/2``).
 
 The store adds the chain link, signs and writes; this module only decides what the
 report says, so the engine stays about running things.
@@ -42,7 +42,7 @@ def build_report(*, session: Any, started_at: str, grading: Any, complete: bool,
         )
     grade = grading.grade
     return {
-        "schema": "phonebench.report/1",
+        "schema": "phonebench.report/2",
         "report_id": session.id,
         "started_at": started_at,
         "finished_at": utc_now(),
@@ -51,6 +51,8 @@ def build_report(*, session: Any, started_at: str, grading: Any, complete: bool,
         "profile": {"name": bench.profile.name, "digest": bench.profile.digest},
         "session": {
             "link": session.link.describe or None,
+            "provenance": session.provenance.kind,
+            "transport_id": session.provenance.transport_id,
             "slot": session.phone.slot,
             "complete": complete,
             "incomplete_reason": None if complete else session.gone,

@@ -1,4 +1,7 @@
-"""The report contract (``phonebench.report/1``) as code: load the schema, validate a report.
+"""The report contract as code: load the schema, validate a report.
+
+``phonebench.report/2`` is what stations write (v2 added ``session.provenance`` and
+``session.transport_id``); ``phonebench.report/1`` reports, written before, still verify.
 
 The schema file ships inside the package (``agent/report/``) so a verifier installed from a
 wheel checks exactly what a station signed. Validation errors come back as one line that
@@ -19,27 +22,31 @@ from jsonschema.exceptions import ValidationError, best_match
 from agent.errors import VerificationError
 from agent.text import inert
 
-SCHEMA_ID = "phonebench.report/1"
-SCHEMA_FILE = "report-1.schema.json"
+SCHEMA_ID = "phonebench.report/2"
+#: every report schema a verifier accepts, by the id a report names in ``schema``
+SCHEMA_FILES = {"phonebench.report/1": "report-1.schema.json", "phonebench.report/2": "report-2.schema.json"}
 _MAX_MESSAGE = 200
 
 
-def load_schema() -> dict:
-    """A fresh copy of the report schema (callers may change it without harming others)."""
-    text = resources.files("agent.report").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+def load_schema(schema_id: str = SCHEMA_ID) -> dict:
+    """A fresh copy of a report schema (callers may change it without harming others)."""
+    text = resources.files("agent.report").joinpath(SCHEMA_FILES[schema_id]).read_text(encoding="utf-8")
     return json.loads(text)
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
-    schema = load_schema()
+@lru_cache(maxsize=len(SCHEMA_FILES))
+def _validator(schema_id: str) -> Draft202012Validator:
+    schema = load_schema(schema_id)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
 def validate_report(doc: Any) -> None:
-    """Raise VerificationError naming the first place where ``doc`` breaks the contract."""
-    error = best_match(_validator().iter_errors(doc))
+    """Raise VerificationError naming the first place where ``doc`` breaks the contract
+    it names (``schema``: v2, or v1 for reports written before it)."""
+    named = doc.get("schema") if isinstance(doc, dict) else None
+    schema_id = named if isinstance(named, str) and named in SCHEMA_FILES else SCHEMA_ID
+    error = best_match(_validator(schema_id).iter_errors(doc))
     if error is not None:
         raise VerificationError(f"report: {describe_error(error)}")
 

@@ -31,7 +31,7 @@ from agent.session.events import (
     SessionGraded,
     SessionStarted,
 )
-from agent.links.base import DEFAULT_TIMEOUT_S, Link
+from agent.links.base import DEFAULT_TIMEOUT_S, Link, Provenance
 from agent.session.operator import NoOperator, Operator
 from agent.report.build import build_report, utc_now
 
@@ -116,6 +116,7 @@ class _Session:
         self.answers: dict[str, Any] = {}
         self.device: dict[str, Any] = {"platform": link.platform}
         self.device_fields = device_fields(bench.checks)
+        self.provenance = Provenance("simulated")  # until the link says
         self.model: Any = None
         self.gone: str | None = None
 
@@ -132,6 +133,7 @@ class _Session:
         started = utc_now()
         checks = list(self.bench.checks)
         self.emit(SessionStarted(self.id, self.phone, self.link.describe, tuple(c.name for c in checks)))
+        self.provenance = await self.link.provenance(self.bench.timeout_s)
         identity = [c for c in checks if c.name == "identity"]
         for check in identity:
             await self._run_check(check)

@@ -33,6 +33,8 @@ class Hub:
     rejoin_s: float = 5.0
     #: start the bundled adb server when none runs (a real station); the demo starts its own
     start_adb: bool = True
+    #: the phones are the protocol simulators': their reports say ``simulated``
+    simulated: bool = False
 
     def sources(self) -> list[Any]:
         out: list[Any] = [AdbSource(port=self.adb_port, start_server=self.start_adb), UsbmuxSource(self.usbmux_address)]
@@ -46,13 +48,13 @@ class Hub:
                 raise NotReady(sighting.state)
             from agent.links.adb import AdbAndroidLink
 
-            return AdbAndroidLink(sighting.key, port=self.adb_port)
+            return AdbAndroidLink(sighting.key, port=self.adb_port, simulated=self.simulated)
         return await self._open_ios(sighting.key)
 
     async def _open_ios(self, udid: str) -> Link:
         from agent.links.ios import PhoneLocked, PmdIosLink, TrustDenied, TrustPending
 
-        link = PmdIosLink(udid, usbmux_address=self.usbmux_address)
+        link = PmdIosLink(udid, usbmux_address=self.usbmux_address, simulated=self.simulated)
         try:
             await link.connect(timeout=CONNECT_TIMEOUT_S)
         except LinkError as e:

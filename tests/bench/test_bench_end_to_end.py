@@ -45,7 +45,8 @@ class Driver:
     def __init__(self, sim: SimulatedHub, tmp: Path, rejoin_s: float = 0.5) -> None:
         self.sim = sim
         self.bench = open_station("default", outbox=None, out_dir=tmp / "reports")
-        self.live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=rejoin_s)
+        self.live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=rejoin_s,
+                       simulated=True)
         self.events: list[BenchEvent] = []
         self.slots: dict[int, str] = {}
 

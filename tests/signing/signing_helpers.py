@@ -17,14 +17,15 @@ from agent.report.signing import StationKey, canonical_json
 from agent.report.chain import ReportStore
 
 _BASE: dict[str, Any] = {
-    "schema": "phonebench.report/1",
+    "schema": "phonebench.report/2",
     "report_id": "",
     "started_at": "2026-11-28T16:20:49.123Z",
     "finished_at": "2026-11-28T16:20:51.004Z",
     "station": {"id": "station-3fa2b1c09d7e", "key_id": None},
     "agent": {"name": "phonebench", "version": "0.1.0"},
     "profile": {"name": "default", "digest": "sha256:" + "ab" * 32},
-    "session": {"link": "replay:pixel-7.yaml", "slot": 3, "complete": True, "incomplete_reason": None},
+    "session": {"link": "adb:2B151FDH2000AB", "slot": 3, "complete": True, "incomplete_reason": None,
+                "provenance": "usb", "transport_id": "usb:1-1.3"},
     "device": {
         "platform": "android",
         "manufacturer": "Google",

@@ -81,7 +81,7 @@ def test_closed_sections_reject_unknown_fields(change: dict[str, Any], where: st
 @pytest.mark.parametrize(
     ("change", "where"),
     [
-        ({"schema": "phonebench.report/2"}, "schema"),
+        ({"schema": "phonebench.report/3"}, "schema"),
         ({"report_id": "../../x"}, "report_id"),
         ({"report_id": "0B6F0C1E-0000-4000-8000-000000000000"}, "report_id"),
         ({"started_at": "2026-11-28T16:20:49+02:00"}, "started_at"),
@@ -145,3 +145,22 @@ def test_any_value_in_any_field_is_valid_or_a_one_line_error(field: str, value: 
         validate_report(report)
     except VerificationError as e:
         assert str(e).startswith("report: ") and "\n" not in str(e)
+
+
+def test_a_report_written_before_v2_still_validates_against_v1() -> None:
+    report = _report()
+    report["schema"] = "phonebench.report/1"
+    for key in ("provenance", "transport_id"):
+        del report["session"][key]
+    validate_report(report)
+
+
+@pytest.mark.parametrize("missing", ["provenance", "transport_id"])
+def test_a_v2_report_must_say_where_its_phone_came_from(missing: str) -> None:
+    report = _report()
+    del report["session"][missing]
+    assert _rejected(report).startswith("report: session")
+
+
+def test_provenance_is_one_of_the_four_kinds() -> None:
+    assert _rejected(_report(**{"session.provenance": "bluetooth"})).startswith("report: session.provenance")
