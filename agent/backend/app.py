@@ -9,7 +9,6 @@ not enrolled, 401 the bearer token is missing or wrong, 409 already stored (deli
 from __future__ import annotations
 
 import hmac
-import json
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -20,6 +19,7 @@ from starlette.routing import Route
 
 from agent.backend.db import BackendDB, Stored
 from agent.errors import UnknownKeyError, VerificationError
+from agent.jsonfile import load_json
 from agent.report.signing import canonical_json, payload_digest, verify_envelope
 
 MAX_BODY_BYTES = 1 << 20  # a report is a few kB; anything near this is not one
@@ -39,7 +39,7 @@ class Receiver:
             if len(body) > MAX_BODY_BYTES:
                 return _error(413, f"body larger than {MAX_BODY_BYTES} bytes")
         try:
-            envelope = json.loads(body)
+            envelope = load_json(body)
         except ValueError:
             return _error(400, "the body is not JSON")
         try:
