@@ -27,17 +27,17 @@ from typing import Any
 
 import yaml
 
-from agent.errors import PhonebenchError, ProfileError
+from agent.errors import PhonebenchError
 from agent.text import inert
 
-#: collections inside collections; our deepest file (an IORegistry entry) needs about 8
+#: collections inside collections (the top mapping is level 1); the bundled files reach 6
 MAX_DEPTH = 64
-#: digits of a whole number; the largest real figure (bytes of storage) has 13
+#: digits of a whole number; a 64-bit value (an iPhone's ECID) has up to 20
 MAX_DIGITS = 30
 
 _MISSING = object()
 _TYPE_NAMES = {str: "text", int: "a whole number", list: "a list", dict: "a mapping"}
-_SAFE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
+_CONSTRUCTOR_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError)
 
 
 class _Map(dict):
@@ -89,7 +89,7 @@ class _Loader(yaml.SafeLoader):
         PyYAML's constructors then fail with plain Python errors: those get a line too."""
         try:
             return super().construct_object(node, deep)
-        except _SAFE_ERRORS as e:
+        except _CONSTRUCTOR_ERRORS as e:
             raise _Refused(f"cannot read {_show(node.value)} as {_tag(node)}", node.start_mark, self.path) from e
 
 
@@ -269,7 +269,7 @@ class Spot:
     file: str
     path: str
     line: int
-    raises: type[PhonebenchError] = ProfileError
+    raises: type[PhonebenchError]
 
     def error(self, what: str) -> PhonebenchError:
         return self.raises(_message(self.file, self.line, self.path, what))
