@@ -29,10 +29,9 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from agent import paths
-from agent.errors import ConfigError
+from agent.errors import ConfigError, PhonebenchError
+from agent.yamlfile import Spot, kind_of, read_document
 
 ENV_URL = "PHONEBENCH_BACKEND_URL"
 ENV_TOKEN = "PHONEBENCH_BACKEND_TOKEN"
@@ -92,35 +91,23 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
 
 
 def _parse(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        doc = yaml.safe_load(text)
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from e
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start})") from e
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{line}: not valid YAML: {getattr(e, 'problem', None) or e}") from e
-    return _Reader(path, root).read(doc)
+    _, doc, top = read_document(path, ConfigError)
+    return _Reader(path, top, doc).read()
 
 
 class _Reader:
     """Reads the parsed document, pointing at the line of whatever is wrong."""
 
-    def __init__(self, path: Path, root: yaml.Node | None) -> None:
-        self.path, self.root = path, root
+    def __init__(self, path: Path, top: Spot, doc: Any) -> None:
+        self.path, self.top, self.doc = path, top, doc
 
-    def fail(self, keys: tuple[str, ...], what: str) -> ConfigError:
-        line = _line_of(self.root, keys)
-        return ConfigError(f"{self.path}:{line}: {'.'.join(keys) + ': ' if keys else ''}{what}")
+    def fail(self, keys: tuple[Any, ...], what: str) -> PhonebenchError:
+        return self.top.along(self.doc, keys).error(what)
 
-    def read(self, doc: Any) -> dict[str, Any]:
-        if doc is None:
+    def read(self) -> dict[str, Any]:
+        if self.doc is None:
             return {}
-        top = self.mapping(doc, (), _TOP_KEYS)
+        top = self.mapping(self.doc, (), _TOP_KEYS)
         out: dict[str, Any] = {}
         if top.get("station_id") is not None:
             out["station_id"] = self.text(top["station_id"], ("station_id",))
@@ -162,7 +149,7 @@ class _Reader:
         mapping = self.mapping(node, ("slots",), None)
         seen: dict[int, str] = {}
         for port, slot in mapping.items():
-            keys = ("slots", str(port))
+            keys = ("slots", port)
             if not str(port).isprintable():
                 raise self.fail(keys, "control characters in the port path")
             if isinstance(slot, bool) or not isinstance(slot, int) or slot < 1:
@@ -174,10 +161,10 @@ class _Reader:
 
     def mapping(self, node: Any, keys: tuple[str, ...], allowed: tuple[str, ...] | None) -> dict:
         if not isinstance(node, dict):
-            raise self.fail(keys, f"expected a mapping, got {type(node).__name__}")
+            raise self.fail(keys, f"expected a mapping, got {kind_of(node)}")
         for key in node:
             if allowed is not None and key not in allowed:
-                raise self.fail((*keys, str(key)), f"unknown key (expected one of: {', '.join(allowed)})")
+                raise self.fail((*keys, key), f"unknown key (expected one of: {', '.join(allowed)})")
         return node
 
     def text(self, value: Any, keys: tuple[str, ...]) -> str:
@@ -188,7 +175,7 @@ class _Reader:
         return value.strip()
 
 
-def _url(value: str, where: str, fail: Callable[[str], ConfigError] | None = None) -> str:
+def _url(value: str, where: str, fail: Callable[[str], PhonebenchError] | None = None) -> str:
     """``value`` as a backend base URL; credentials in it would end up in logs, so they are refused."""
     if fail is None:
         fail = lambda what: ConfigError(f"{where}: {what}")  # noqa: E731
@@ -205,15 +192,3 @@ def _url(value: str, where: str, fail: Callable[[str], ConfigError] | None = Non
         raise fail("expected a base URL without ?query or #fragment")
     return value.strip().rstrip("/")
 
-
-def _line_of(node: yaml.Node | None, keys: tuple[str, ...]) -> int:
-    """1-based line of the deepest node along ``keys`` that exists."""
-    line = node.start_mark.line + 1 if node is not None else 1
-    for key in keys:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        match = next(((k, v) for k, v in node.value if str(getattr(k, "value", "")) == key), None)
-        if match is None:
-            break
-        line, node = match[0].start_mark.line + 1, match[1]
-    return line

@@ -16,7 +16,6 @@ accepted (stations predating the field) unless ``require_provenance`` is set.
 from __future__ import annotations
 
 import hmac
-import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,14 +29,13 @@ from starlette.routing import Route
 
 from agent.backend.db import MAX_SEQUENCE, BackendDB, Stored, provenance_of
 from agent.errors import SigningError, UnknownKeyError, VerificationError
+from agent.jsonfile import JsonRefused, load_json
 from agent.report.signing import canonical_json, payload_digest, verify_envelope
 
 MAX_BODY_BYTES = 1 << 20  # a report is a few kB; anything near this is not one
-MAX_DEPTH = 64  # a report nests a handful of levels; deeper JSON is not one
 PROVENANCES = ("usb", "network", "simulated", "replay")
 ALWAYS_ACCEPTED = frozenset({"usb", "network"})
 #: a string (its closing quote optional, so an unterminated one never makes the scan quadratic), or a bracket
-_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[{\]}]', re.DOTALL)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -155,24 +153,14 @@ async def _read_body(request: Request) -> bytes:
 
 
 def _parse(body: bytes) -> Any:
-    if _depth(body) > MAX_DEPTH:
-        raise Refused(400, f"the body nests deeper than {MAX_DEPTH} levels")
+    """The body as JSON within the bounds every reader of others' JSON keeps (nesting,
+    whole-number digits, no NaN): past them, or not JSON at all, is the client's 400."""
     try:
-        return json.loads(body)
+        return load_json(body)
+    except JsonRefused as e:
+        raise Refused(400, f"the body is refused: {e}") from e
     except (ValueError, RecursionError) as e:
         raise Refused(400, "the body is not JSON") from e
-
-
-def _depth(body: bytes) -> int:
-    """The deepest nesting of ``[``/``{`` outside strings (a cheap scan before parsing)."""
-    depth = deepest = 0
-    for token in _TOKENS.finditer(body):
-        if token[0] in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif token[0] in (b"]", b"}"):
-            depth -= 1
-    return deepest
 
 
 def _shown(text: str) -> str:

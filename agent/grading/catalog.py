@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.errors import ProfileError
 from agent.resources import data_dir
 from agent.yamlfile import Spot, read_yaml
 
@@ -72,7 +73,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: Path) -> Catalog:
-    _, doc, top = read_yaml(path)
+    _, doc, top = read_yaml(path, ProfileError)
     top.keys_in(doc, {"format", "models"})
     if top.get(doc, "format", str) != FORMAT:
         raise top.at("format", doc).error(f"expected format: {FORMAT}")

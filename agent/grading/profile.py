@@ -109,7 +109,7 @@ def _resolve(name_or_path: str) -> Path:
 
 
 def _parse(path: Path, known_checks: Collection[str] | None) -> Profile:
-    raw, doc, top = read_yaml(path)
+    raw, doc, top = read_yaml(path, ProfileError)
     top.keys_in(doc, {"format", "name", "description", "outcomes", "checks", "grade"})
     if top.get(doc, "format", str) != FORMAT:
         raise top.at("format", doc).error(f"expected format: {FORMAT}")

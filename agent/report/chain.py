@@ -20,6 +20,7 @@ from pathlib import Path
 
 from agent.errors import OutboxError, PhonebenchError, SigningError
 from agent.files import write_atomic
+from agent.jsonfile import load_json
 from agent.report.schema import validate_report
 from agent.report.signing import StationKey, canonical_json, payload_digest, verify_envelope
 
@@ -96,7 +97,7 @@ class ReportStore:
                 return state
             path = found[0]
             try:
-                envelope = json.loads(path.read_bytes())
+                envelope = load_json(path.read_bytes())
                 report = verify_envelope(envelope, {key.keyid: key.public_key})
             except (OSError, ValueError, PhonebenchError) as e:
                 raise SigningError(f"{path}: holds the next sequence but does not verify ({e})") from e

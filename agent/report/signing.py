@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from agent.errors import SigningError, UnknownKeyError, VerificationError
 from agent.files import write_atomic
+from agent.jsonfile import load_json
 from agent.report.schema import validate_report
 from agent.text import inert
 
@@ -141,7 +142,7 @@ def verify_envelope(envelope: Any, keys: Mapping[str, Ed25519PublicKey]) -> dict
     except InvalidSignature as e:
         raise VerificationError(f"envelope: bad signature for key {_shown(keyid)}") from e
     try:
-        report = json.loads(payload.decode("utf-8"))
+        report = load_json(payload.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
         raise VerificationError(f"envelope: the payload is not JSON ({_first_line(e)})") from e
     if canonical_json(report) != payload:

@@ -8,7 +8,6 @@ link is missing, between which two files.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from agent import paths
 from agent.errors import VerificationError
+from agent.jsonfile import JsonRefused, load_json
 from agent.report.signing import StationKey, canonical_json, keyid_for, load_public_key, payload_digest, verify_envelope
 from agent.text import inert
 
@@ -52,9 +52,11 @@ def verify_path(path: Path, pubkey_pem: bytes | None = None, station_key: Statio
 def verify_file(path: Path, key: Ed25519PublicKey) -> VerifiedReport:
     """One envelope; VerificationError (or UnknownKeyError) naming the file when it fails."""
     try:
-        envelope = json.loads(path.read_bytes())
+        envelope = load_json(path.read_bytes())
     except OSError as e:
         raise VerificationError(f"{path}: cannot read ({e.strerror or e})") from e
+    except JsonRefused as e:
+        raise VerificationError(f"{path}: not a JSON envelope ({e})") from e
     except ValueError as e:
         raise VerificationError(f"{path}: not a JSON envelope") from e
     keyid = keyid_for(key)

@@ -6,16 +6,15 @@ all. An unanswered question is recorded as not assessed, never as a pass.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
-
 from agent import questions
 from agent.check import Question
-from agent.errors import UsageError
+from agent.errors import PhonebenchError, UsageError
 from agent.session.events import PhoneRef
+from agent.yamlfile import Spot, read_document
 
 
 class Operator(Protocol):
@@ -46,36 +45,45 @@ class AnswersOperator:
 
 
 def load_answers(path: str | Path) -> AnswersOperator:
-    """Read an answers file; a wrong key or value is a one-line error naming the file."""
-    path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read answers: {e.strerror or e}") from e
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f": line {mark.line + 1}" if mark else ""
-        raise UsageError(f"{path}{line}: not a valid YAML answers file") from e
+    """Read an answers file; a wrong key or value is a one-line error naming the file and the line."""
+    _, doc, top = read_document(Path(path), UsageError)
+    doc = {} if doc is None else doc
     if not isinstance(doc, dict):
-        raise UsageError(f"{path}: expected a mapping of question keys to answers")
-    devices = doc.pop("devices", {}) or {}
+        raise top.error("expected a mapping of question keys to answers")
+    devices, listing = doc.get("devices") or {}, top.at("devices", doc)
     if not isinstance(devices, dict) or not all(isinstance(v, dict) for v in devices.values()):
-        raise UsageError(f"{path}: devices: expected a mapping of serial/UDID to answers")
-    common = validate_answers(path, doc)
-    per_device = {str(dev): validate_answers(path, answers, f"devices.{dev}.") for dev, answers in devices.items()}
-    return AnswersOperator(common, per_device)
+        raise listing.error("expected a mapping of serial/UDID to answers")
+    common = {k: v for k, v in doc.items() if k != "devices"}
+    return AnswersOperator(
+        _checked(common, _at(top, doc)),
+        {str(dev): _checked(answers, _at(listing.at(dev, devices), answers)) for dev, answers in devices.items()},
+    )
 
 
-def validate_answers(where: str | Path, answers: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``answers`` checked against the questions; a UsageError naming ``where`` otherwise."""
+def validate_answers(where: str | Path, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """``answers`` given in code (the pytest plugin) checked against the questions; a
+    UsageError naming ``where`` otherwise."""
+    return _checked(answers, lambda key, what: UsageError(f"{where}: {key}: {what}"))
+
+
+Fail = Callable[[Any, str], PhonebenchError]
+
+
+def _at(spot: Spot, node: dict) -> Fail:
+    """Errors about a key of ``node``, at that key's line."""
+    return lambda key, what: spot.at(key, node).error(what)
+
+
+def _checked(answers: Mapping[str, Any], fail: Fail) -> dict[str, Any]:
+    """``answers`` in canonical form; ``fail(key, what)`` for the first that is not a
+    question or does not fit its question."""
     out = {}
     for key, value in answers.items():
         question = questions.ALL.get(str(key))
         if question is None:
-            known = ", ".join(sorted(questions.ALL))
-            raise UsageError(f"{where}: {prefix}{key}: not a question (known: {known})")
+            raise fail(key, f"not a question (known: {', '.join(sorted(questions.ALL))})")
         try:
             out[question.key] = question.validate(value)
         except ValueError as e:
-            raise UsageError(f"{where}: {prefix}{e}") from e
+            raise fail(key, str(e).removeprefix(f"{question.key}: ")) from e
     return out

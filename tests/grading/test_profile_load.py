@@ -90,11 +90,18 @@ def test_a_missing_file_is_a_profile_error(tmp_path: Path) -> None:
         load_profile(str(tmp_path / "absent.yaml"))
 
 
-@pytest.mark.parametrize("raw", [b"format: x\x07\n", b"format: \xff\xfe\n"], ids=["control character", "not UTF-8"])
-def test_bytes_yaml_refuses_to_read_are_a_profile_error(tmp_path: Path, raw: bytes) -> None:
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"format: x\x07\n", r"profile\.yaml:1: not valid YAML: unacceptable character #x0007"),
+        (b"format: \xff\xfe\n", r"profile\.yaml:1: not UTF-8 text \(byte 8\)$"),
+    ],
+    ids=["control character", "not UTF-8"],
+)
+def test_bytes_yaml_refuses_to_read_are_a_profile_error(tmp_path: Path, raw: bytes, message: str) -> None:
     path = tmp_path / "profile.yaml"
     path.write_bytes(raw)
-    with pytest.raises(ProfileError, match=r"profile\.yaml: not valid YAML: unacceptable character"):
+    with pytest.raises(ProfileError, match=message):
         load_profile(str(path))
 
 

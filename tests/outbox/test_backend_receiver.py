@@ -86,6 +86,8 @@ def test_a_tampered_payload_is_refused_with_400(client: TestClient, station: Sta
     ("body", "error"),
     [
         (b"{not json", "the body is not JSON"),
+        (b"[" * 100_000, "the body is not JSON"),
+        (b'{"n": ' + b"9" * 5_000 + b"}", "the body is not JSON"),
         (b"[]", "envelope: expected a JSON object"),
         (b'{"payloadType": "text/plain"}', "payloadType is not"),
     ],
