@@ -158,7 +158,7 @@ def _parse(body: bytes) -> Any:
     try:
         return load_json(body)
     except JsonRefused as e:
-        raise Refused(400, f"the body is refused: {e}") from e
+        raise Refused(400, f"the body is not JSON ({e})") from e
     except (ValueError, RecursionError) as e:
         raise Refused(400, "the body is not JSON") from e
 
