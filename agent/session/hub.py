@@ -10,15 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.discovery import Sighting
+from agent.discovery import GUIDANCE, Sighting
 from agent.discovery.adb import AdbSource
 from agent.discovery.usb import UsbSource
 from agent.discovery.usbmux import UsbmuxSource
 from agent.session.engine import Station
-from agent.errors import LinkError
+from agent.errors import LinkError, NotReady, PhoneLocked, TrustDenied, TrustPending
 from agent.links.base import Link
 from agent.session.slots import SlotMap
-from agent.session.supervisor import NotReady, Supervisor
+from agent.session.supervisor import Supervisor
 
 #: pairing makes RSA keys on the station: allow it more than a read
 CONNECT_TIMEOUT_S = 20.0
@@ -43,14 +43,14 @@ class Hub:
     async def open_link(self, sighting: Sighting) -> Link:
         if sighting.platform == "android":
             if sighting.state != "ready":
-                raise NotReady(sighting.state)
+                raise _not_ready(sighting.state)
             from agent.links.adb import AdbAndroidLink
 
             return AdbAndroidLink(sighting.key, port=self.adb_port)
         return await self._open_ios(sighting.key)
 
     async def _open_ios(self, udid: str) -> Link:
-        from agent.links.ios import PhoneLocked, PmdIosLink, TrustDenied, TrustPending
+        from agent.links.ios import PmdIosLink
 
         link = PmdIosLink(udid)
         try:
@@ -59,9 +59,14 @@ class Hub:
             await link.close()
             for kind, state in ((TrustPending, "trust_pending"), (TrustDenied, "denied"), (PhoneLocked, "locked")):
                 if isinstance(e, kind):
-                    raise NotReady(state) from e
+                    raise _not_ready(state) from e
             raise
         return link
 
     def supervisor(self, bench: Station) -> Supervisor:
         return Supervisor(bench, self.sources(), self.open_link, SlotMap(self.slot_map), rejoin_s=self.rejoin_s)
+
+
+def _not_ready(state: str) -> NotReady:
+    """The technician's next step, for the phone's card."""
+    return NotReady(state, GUIDANCE.get(state, state))
