@@ -200,10 +200,10 @@ def _simulate(fixture: Fixture, home: Path, monkeypatch: pytest.MonkeyPatch, sta
 
     with monkeypatch.context() as env:
         env.setenv("HOME", str(home))  # the adb server keeps its key under the HOME it starts with
-        server = ensure_adb_server(free_port())
+        server = ensure_adb_server(free_port(), host="127.0.0.1")
     stack.callback(server.stop)
     adbd = AdbdSimulator(fixture, adb_server_port=server.port).start()
     stack.callback(adbd.stop)
-    return Phone(fixture, lambda: AdbAndroidLink(adbd.serial, port=server.port))
+    return Phone(fixture, lambda: AdbAndroidLink(adbd.serial, server.host, server.port))
 
 

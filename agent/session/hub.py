@@ -16,6 +16,7 @@ from agent.discovery.usb import UsbSource
 from agent.discovery.usbmux import UsbmuxSource
 from agent.session.engine import Station
 from agent.errors import LinkError, NotReady, PhoneLocked, TrustDenied, TrustPending
+from agent.links.adb_address import adb_address
 from agent.links.base import Link
 from agent.session.slots import SlotMap
 from agent.session.supervisor import Supervisor
@@ -26,7 +27,11 @@ CONNECT_TIMEOUT_S = 20.0
 
 @dataclass
 class Hub:
-    adb_port: int = 5037
+    """``adb_port``/``adb_host`` None: the adb server the environment names
+    (``ANDROID_ADB_SERVER_PORT``...), as adb itself would pick it; resolved once, at creation."""
+
+    adb_port: int | None = None
+    adb_host: str | None = None
     usbmux_address: str | None = None
     usb: bool = True
     slot_map: Mapping[str, int] = field(default_factory=dict)
@@ -34,8 +39,13 @@ class Hub:
     #: start the bundled adb server when none runs (a real station); the demo starts its own
     start_adb: bool = True
 
+    def __post_init__(self) -> None:
+        address = adb_address(self.adb_port, self.adb_host)
+        self.adb_host, self.adb_port = address.host, address.port
+
     def sources(self) -> list[Any]:
-        out: list[Any] = [AdbSource(port=self.adb_port, start_server=self.start_adb), UsbmuxSource(self.usbmux_address)]
+        adb = AdbSource(self.adb_host, self.adb_port, start_server=self.start_adb)
+        out: list[Any] = [adb, UsbmuxSource(self.usbmux_address)]
         if self.usb:
             out.append(UsbSource())
         return out
@@ -46,7 +56,7 @@ class Hub:
                 raise _not_ready(sighting.state)
             from agent.links.adb import AdbAndroidLink
 
-            return AdbAndroidLink(sighting.key, port=self.adb_port)
+            return AdbAndroidLink(sighting.key, self.adb_host, self.adb_port)
         return await self._open_ios(sighting.key)
 
     async def _open_ios(self, udid: str) -> Link:
