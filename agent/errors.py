@@ -4,8 +4,7 @@
     ├── UsageError                  a command line or option that makes no sense (2 USAGE)
     ├── FixtureError                a recorded phone file that is not there or cannot be read (3 FIXTURE)
     ├── ProfileError                a grading profile or the model catalog is wrong (4 CONFIG)
-    ├── ConfigError                 the station config or the environment is wrong, or an extra
-    │                               is not installed (4 CONFIG)
+    ├── ConfigError                 the station config or environment is wrong, or an extra is missing (4 CONFIG)
     ├── LinkError                   talking to a phone (or to the adb server, usbmuxd) failed (5 SESSION)
     │   ├── LinkTimeout             the phone did not answer in time
     │   ├── LinkDisconnected        the phone went away
@@ -16,7 +15,7 @@
     │   └── NotPaired               pairing failed, or the iPhone forgot this station
     ├── SimulatorError              a simulated phone could not be started or driven (5 SESSION)
     │   └── WireError               a peer sent bytes that are not the protocol: drop that connection
-    ├── SigningError                the station key cannot be read or used (6 KEY)
+    ├── SigningError                the station key cannot be used, or the chain state is corrupt (6 KEY)
     │   └── VerificationError       an envelope, a report or a chain does not verify (7 VERIFY)
     │       └── UnknownKeyError     signed by a key the verifier does not know
     └── StorageError                a signed report cannot be kept (8 STORAGE)
