@@ -19,24 +19,24 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
 
 def add_verbosity_flags(parser: argparse.ArgumentParser) -> None:
     """``-q``/``-v`` on one parser. SUPPRESS as the default, so a flag given before the
-    command is not reset by the sub-command's parser; read them with ``quiet``/``verbose``."""
+    command is not reset by the sub-command's parser; read them with ``is_quiet``/``is_verbose``."""
     parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                         help="print nothing on stderr but errors")
     parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="log more on stderr")
 
 
-def quiet(args: argparse.Namespace) -> bool:
+def is_quiet(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "quiet", False))
 
 
-def verbose(args: argparse.Namespace) -> bool:
+def is_verbose(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "verbose", False))
 
 
 def info(args: argparse.Namespace, line: str) -> None:
     """A line for the person at the terminal (progress, where a file went), unless ``-q``."""
-    if not quiet(args):
+    if not is_quiet(args):
         print(line, file=sys.stderr, flush=True)
 
 

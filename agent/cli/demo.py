@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.cli.common import quiet
+from agent.cli.common import is_quiet
 from agent.errors import ExitCode, UsageError
 from agent.session.engine import Station
 from agent.session.events import PhoneSeen, ReportSaved, SessionFailed, SlotEvent
@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     fixtures = demo_fixtures(args.fixtures, include_waiting=not args.headless)
     return run_demo(fixtures, headless=args.headless, out=args.out, profile=args.profile,
-                    latency_ms=args.latency_ms, timeout_s=args.timeout, quiet=quiet(args))
+                    latency_ms=args.latency_ms, timeout_s=args.timeout, quiet=is_quiet(args))
 
 
 def demo_fixtures(folder: Path | None, include_waiting: bool) -> list[Fixture]:

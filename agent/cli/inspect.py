@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.cli.common import add_json_flag, print_json
 from agent.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:  # the profile loader is not needed to build the parser
+    from agent.grading.profile import Profile
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -116,7 +119,7 @@ def cmd_profiles_show(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _profile_json(profile: Any, with_rules: bool = False) -> dict[str, Any]:
+def _profile_json(profile: Profile, with_rules: bool = False) -> dict[str, Any]:
     """What a profile is, and with ``with_rules`` its YAML document as data (the rules as written)."""
     doc: dict[str, Any] = {"name": profile.name, "description": profile.description, "digest": profile.digest,
                            "path": str(profile.path) if profile.path else None,

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from agent import __version__
-from agent.cli.common import add_verbosity_flags, quiet, verbose
+from agent.cli.common import add_verbosity_flags, is_quiet, is_verbose
 from agent.errors import ExitCode, PhonebenchError, UsageError
 from agent.text import printable
 
@@ -68,9 +68,9 @@ def _live_bench() -> int:
 
 
 def _log_level(args: argparse.Namespace) -> int:
-    if verbose(args):
+    if is_verbose(args):
         return logging.INFO
-    return logging.ERROR if quiet(args) else logging.WARNING
+    return logging.ERROR if is_quiet(args) else logging.WARNING
 
 
 def _run(argv: Sequence[str] | None) -> int:

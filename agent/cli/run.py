@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.cli.common import info, quiet
+from agent.cli.common import info, is_quiet
 from agent.session.engine import Station, run_session
 from agent.errors import ExitCode, FixtureError, LinkError, PhonebenchError, UsageError
 from agent.session.events import CheckFinished, DeviceIdentified, Event, QuestionAsked, ReportSaved, SessionFailed
@@ -46,7 +46,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     files = _fixture_files(args.fixture)
     operator = load_answers(args.answers) if args.answers else None
     bench = open_station(args.profile, out_dir=args.out, operator=operator)
-    progress = None if quiet(args) else _progress
+    progress = None if is_quiet(args) else _progress
     outcomes = asyncio.run(_run_all(files, bench, progress))
     if args.fixture.is_dir():
         return _print_rows(outcomes, args.json)

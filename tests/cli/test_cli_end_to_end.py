@@ -22,7 +22,8 @@ ALL_FIXTURES = sorted(p for d in READY_DIRS for p in d.glob("*.yaml"))
 
 
 def phonebench(*args: str, cwd: Path = ROOT, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))  # this checkout's agent, whatever cwd and site-packages hold
+    # this checkout's agent, whatever the cwd and site-packages hold
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))))
     if home is not None:  # module-scoped runs start before the per-test HOME exists
         env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".data"))
     return subprocess.run(

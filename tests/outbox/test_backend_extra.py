@@ -30,10 +30,9 @@ sys.exit(main(sys.argv[1:]))
 
 
 def phonebench_without_extra(*argv: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".data"),
-               PYTHONPATH=str(ROOT))
+    env = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".data"))
     return subprocess.run([sys.executable, "-c", WITHOUT_EXTRA, *argv], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT, env=env)
+                          timeout=60, cwd=ROOT, env=env)  # cwd first on sys.path: this checkout's agent
 
 
 def test_serve_without_the_extra_names_the_pip_command_in_one_line(tmp_path: Path) -> None:

@@ -56,8 +56,9 @@ def test_android_serial_is_the_default_phone() -> None:
 @pytest.mark.parametrize(("value", "fails"), [("abc", True), ("", False), (" 16037 ", False)])
 def test_importing_the_adb_link_says_what_is_wrong_with_the_port_variable(value: str, fails: bool) -> None:
     """adbutils reads the variable with int() at import; that must not be a ValueError traceback."""
-    env = dict(os.environ, ANDROID_ADB_SERVER_PORT=value, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, ANDROID_ADB_SERVER_PORT=value)
     code = "import agent.links.adb, os; print(repr(os.environ['ANDROID_ADB_SERVER_PORT']))"
+    # cwd first on sys.path: this checkout's agent
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
     if fails:
         assert done.returncode != 0
