@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from agent.errors import SimulatorError
+from agent.errors import SimulatorError, UsageError
 from agent.fixtures.format import Fixture
 from agent.simulator.ios_certs import device_public_key_pem, server_context
 from agent.simulator.ios_diagnostics import serve_diagnostics
@@ -116,7 +116,7 @@ class UsbmuxdSimulator:
     def plug(self, fixture: Fixture) -> int:
         """Attach the phone ``fixture`` describes; returns its usbmux DeviceID."""
         if fixture.ios is None:
-            raise SimulatorError(f"{fixture.name}: not an iOS fixture, usbmuxd serves iPhones only")
+            raise UsageError(f"{fixture.name}: not an iOS fixture, usbmuxd serves iPhones only")
         return self._in_loop(self._plug, fixture)
 
     def unplug(self, udid: str) -> None:
@@ -168,7 +168,7 @@ class UsbmuxdSimulator:
         assert fixture.ios is not None
         udid = fixture.ios.udid
         if any(p.udid == udid for p in self._phones.values()):
-            raise SimulatorError(f"{udid} is already plugged in")
+            raise UsageError(f"{udid} is already plugged in")
         phone = SimPhone(fixture, self._next_id, self._memory.setdefault(udid, {}), self._detached)
         self._next_id += 1
         self._phones[phone.device_id] = phone
@@ -178,7 +178,7 @@ class UsbmuxdSimulator:
     def _phone(self, udid: str) -> SimPhone:
         phone = next((p for p in self._phones.values() if p.udid == udid), None)
         if phone is None:
-            raise SimulatorError(f"no simulated phone {udid} is plugged in")
+            raise UsageError(f"no simulated phone {udid} is plugged in")
         return phone
 
     def _detached(self, phone: SimPhone) -> None:
