@@ -10,7 +10,6 @@ import argparse
 import json
 import socket
 from pathlib import Path
-
 from typing import Any
 
 from agent.cli.common import add_json_flag
