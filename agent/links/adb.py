@@ -26,12 +26,12 @@ from agent.errors import LinkDisconnected, LinkError, LinkTimeout
 from agent.links.adb_address import DEFAULT_HOST as DEFAULT_ADB_HOST
 from agent.links.adb_address import DEFAULT_PORT as DEFAULT_ADB_PORT
 from agent.links.adb_address import ENV_ADDRESS, ENV_HOST, ENV_PORT, AdbAddress, adb_address, fit_for_adbutils
+from agent.links.base import DEFAULT_TIMEOUT_S, AndroidLink, ShellResult
 
-with fit_for_adbutils():
+with fit_for_adbutils():  # adbutils reads ANDROID_ADB_SERVER_PORT as it loads
     from adbutils import AdbClient, AdbConnection, AdbDevice
     from adbutils._utils import adb_path
     from adbutils.errors import AdbConnectionError, AdbError, AdbTimeout
-from agent.links.base import DEFAULT_TIMEOUT_S, AndroidLink, ShellResult
 
 SERVER_TIMEOUT_S = 20.0
 CONNECT_TIMEOUT_S = 3.0
@@ -217,7 +217,7 @@ def running_adb_server(port: int | None = None, *, host: str | None = None) -> A
 
 
 def _answers(address: AdbAddress) -> bool:
-    """Asks now: the per-process version cache would call a server that has gone alive."""
+    """Asks the server now: the per-process version cache would vouch for one that has since stopped."""
     client = _BoundedClient(address.host, address.port, 2.0)
     try:
         AdbClient.server_version(client)
