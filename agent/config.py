@@ -72,6 +72,24 @@ class StationConfig:
         lines += [f"  {port} -> {slot}" for port, slot in sorted(self.slots.items(), key=lambda kv: kv[1])]
         return lines
 
+    def to_json(self) -> dict[str, Any]:
+        """The config as data; the token is never in it, only whether one is set and from where."""
+        return {
+            "path": str(self.path),
+            "exists": self.path.exists(),
+            "station_id": self.station_id,
+            "profile": self.profile,
+            "backend": {
+                "url": self.backend_url,
+                "url_from": self._origin(self.url_from, ENV_URL) if self.backend_url is not None else None,
+                "token_set": self.token is not None,
+                "token_from": self._origin(self.token_from, ENV_TOKEN) if self.token is not None else None,
+                "ca_bundle": str(self.ca_bundle) if self.ca_bundle else None,
+                "timeout_s": self.timeout_s,
+            },
+            "slots": dict(self.slots),
+        }
+
     def _origin(self, origin: str | None, env: str) -> str:
         return env if origin == "env" else str(self.path)
 

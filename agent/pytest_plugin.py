@@ -178,10 +178,10 @@ def phonebench_check(phonebench_home: Path) -> Callable[..., CheckResult]:
 def phonebench_simulated_phone(phonebench_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Any], Phone]]:
     with contextlib.ExitStack() as stack:
         shared: dict[str, Any] = {}
-        yield lambda phone: _simulate(replayed(phone).fixture, phonebench_home, stack, shared)
+        yield lambda phone: _simulate(replayed(phone).fixture, phonebench_home, monkeypatch, stack, shared)
 
 
-def _simulate(fixture: Fixture, home: Path, stack: contextlib.ExitStack,
+def _simulate(fixture: Fixture, home: Path, monkeypatch: pytest.MonkeyPatch, stack: contextlib.ExitStack,
               shared: dict[str, Any]) -> Phone:
     """Start the phone's simulator; every iPhone of a test shares one usbmuxd, as on a bench."""
     if fixture.platform == "ios":
@@ -201,10 +201,10 @@ def _simulate(fixture: Fixture, home: Path, stack: contextlib.ExitStack,
 
     with monkeypatch.context() as env:
         env.setenv("HOME", str(home))  # the adb server keeps its key under the HOME it starts with
-        server = ensure_adb_server(free_port())
+        server = ensure_adb_server(free_port(), host="127.0.0.1")
     stack.callback(server.stop)
     adbd = AdbdSimulator(fixture, adb_server_port=server.port).start()
     stack.callback(adbd.stop)
-    return Phone(fixture, lambda: AdbAndroidLink(adbd.serial, port=server.port, simulated=True))
+    return Phone(fixture, lambda: AdbAndroidLink(adbd.serial, server.host, server.port, simulated=True))
 
 

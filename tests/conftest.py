@@ -20,7 +20,8 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    for var in ("PHONEBENCH_BACKEND_URL", "PHONEBENCH_BACKEND_TOKEN", "ANDROID_ADB_SERVER_PORT", "USBMUXD_SOCKET_ADDRESS"):
+    for var in ("PHONEBENCH_BACKEND_URL", "PHONEBENCH_BACKEND_TOKEN", "ANDROID_ADB_SERVER_PORT", "USBMUXD_SOCKET_ADDRESS",
+                "ANDROID_ADB_SERVER_ADDRESS", "ANDROID_ADB_SERVER_HOST", "ANDROID_SERIAL"):
         monkeypatch.delenv(var, raising=False)
     return home
 

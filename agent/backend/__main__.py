@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from agent.cli.backend import add_actions
-from agent.errors import PhonebenchError
+from agent.errors import ExitCode, PhonebenchError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -17,12 +17,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_actions(parser.add_subparsers(dest="action", metavar="ACTION", required=True))
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        return int(args.func(args) or ExitCode.OK)
     except PhonebenchError as e:
         print(f"phonebench backend: {e}", file=sys.stderr)
-        return e.exit_code
+        return int(e.exit_code)
     except KeyboardInterrupt:
-        return 130
+        return int(ExitCode.INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""``phonebench backend serve|enroll|list``: the reference receiver, for tests, demos and small shops."""
+"""``phonebench backend serve|enroll|list``: the reference receiver, for tests, demos and small shops.
+
+``serve`` needs the ``backend`` extra (starlette, uvicorn), which a bench station does not:
+without it, it says which ``pip install`` brings it, in one line.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,19 @@ import json
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
-from agent.errors import ConfigError, UsageError
+from agent.cli.common import add_json_flag
+from agent.errors import ConfigError, ExitCode, UsageError
 from agent.text import printable
+
+#: what ``serve`` imports that a station install leaves out
+EXTRA_MODULES = ("starlette", "uvicorn")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     backend = sub.add_parser("backend", help="the reference grading backend (receiver)")
-    add_actions(backend.add_subparsers(dest="backend_command", metavar="ACTION"))
+    add_actions(backend.add_subparsers(dest="backend_command", metavar="ACTION", required=True))
 
 
 def add_actions(actions: argparse._SubParsersAction) -> None:
@@ -39,15 +48,26 @@ def add_actions(actions: argparse._SubParsersAction) -> None:
 
     listing = actions.add_parser("list", help="the reports received and their chain status")
     listing.add_argument("--db", type=Path, required=True, metavar="FILE")
-    listing.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    add_json_flag(listing)
     listing.set_defaults(func=cmd_list)
 
 
+def _receiver() -> tuple[Any, Any]:
+    """(uvicorn, create_app), or a ConfigError naming the extra that brings them."""
+    try:
+        import uvicorn
+
+        from agent.backend.app import create_app
+    except ModuleNotFoundError as e:
+        missing = (e.name or "").split(".")[0]
+        if missing not in EXTRA_MODULES:
+            raise
+        raise ConfigError(f"backend serve needs {missing}, which is not installed: pip install 'phonebench[backend]'") from e
+    return uvicorn, create_app
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from agent.backend.app import create_app
-
+    uvicorn, create_app = _receiver()
     if (args.tls_cert is None) != (args.tls_key is None):
         raise UsageError("backend serve: --tls-cert and --tls-key go together")
     token = _read_token(args.token_file) if args.token_file else None
@@ -70,7 +90,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     shown = f"[{host}]" if ":" in host else host
     print(f"phonebench backend: listening on {scheme}://{shown}:{port} (db {args.db})", flush=True)
     uvicorn.Server(config).run(sockets=[sock])
-    return 0
+    return ExitCode.OK
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
@@ -84,7 +104,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     keyid = db.enroll(pem, str(args.pubkey), args.station_id)
     print(f"enrolled {keyid}")
     print(f"bound to station {printable(db.station_for(keyid) or '-')}", file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -98,14 +118,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         rejections = db.rejections()  # the key only when there are some: {"reports": [...]} stays as it was
         doc = {"reports": [r.to_json() for r in reports]} | ({"rejections": [r.to_json() for r in rejections]} if rejections else {})
         print(json.dumps(doc, indent=2))
-        return 0
+        return ExitCode.OK
     for r in db.chain_view():
         chain = r.chain + (f" ({printable(r.chain_detail)})" if r.chain_detail else "")
         resent = f"  resent {r.duplicates}x" if r.duplicates else ""
         origin = printable(r.provenance or "unknown")
         print(f"{printable(r.station_id):<20} {r.sequence:>6}  {r.report_id}  {r.received_at}  {origin:<9} {chain}{resent}")
     print(f"{len(reports)} report(s)")
-    return 0
+    return ExitCode.OK
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import argparse
 
+from agent.cli.common import add_json_flag, print_json
+from agent.errors import ExitCode
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    config = sub.add_parser("config", help="the station config").add_subparsers(dest="config_command", metavar="ACTION")
-    config.add_parser("show", help="the config in effect (file + environment), token masked").set_defaults(
-        func=cmd_config_show
-    )
+    config = sub.add_parser("config", help="the station config")
+    actions = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    show = actions.add_parser("show", help="the config in effect (file + environment), token masked")
+    add_json_flag(show)
+    show.set_defaults(func=cmd_config_show)
 
 
 def cmd_config_show(args: argparse.Namespace) -> int:
     from agent.config import load_config
 
-    for line in load_config().show():
+    config = load_config()
+    if args.json:
+        print_json(config.to_json())  # never the token itself
+        return ExitCode.OK
+    for line in config.show():
         print(line)
-    return 0
+    return ExitCode.OK

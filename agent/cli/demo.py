@@ -12,7 +12,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.errors import UsageError
+from agent.cli.common import is_quiet
+from agent.errors import ExitCode, UsageError
 from agent.session.engine import Station
 from agent.session.events import PhoneSeen, ReportSaved, SessionFailed, SlotEvent
 from agent.fixtures.format import Fixture
@@ -35,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     fixtures = demo_fixtures(args.fixtures, include_waiting=not args.headless)
     return run_demo(fixtures, headless=args.headless, out=args.out, profile=args.profile,
-                    latency_ms=args.latency_ms, timeout_s=args.timeout)
+                    latency_ms=args.latency_ms, timeout_s=args.timeout, quiet=is_quiet(args))
 
 
 def demo_fixtures(folder: Path | None, include_waiting: bool) -> list[Fixture]:
@@ -77,13 +78,14 @@ def run_demo(
     profile: str | None = None,
     latency_ms: int = 0,
     timeout_s: float = 180.0,
+    quiet: bool = False,
 ) -> int:
     from agent.simulator.bench import SimulatedHub, stop_on_signals
     from agent.session.station import open_station
 
     with stop_on_signals(), SimulatedHub(fixtures, latency_ms=latency_ms) as sim:
-        live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=2.0, start_adb=False,
-                   simulated=True)
+        live = Hub(adb_port=sim.adb_port, adb_host=sim.adb_host, usbmux_address=sim.usbmux_address, usb=False,
+                   rejoin_s=2.0, start_adb=False, simulated=True)
         if not headless:
             from agent.cli.tui import run_tui
 
@@ -92,10 +94,10 @@ def run_demo(
         from agent.delivery.outbox import Outbox
 
         bench = open_station(profile, outbox=Outbox(), out_dir=out)
-        return asyncio.run(_headless(live, bench, sim.names, timeout_s))
+        return asyncio.run(_headless(live, bench, sim.names, timeout_s, quiet))
 
 
-async def _headless(live: Hub, bench: Station, names: dict[str, str], timeout_s: float) -> int:
+async def _headless(live: Hub, bench: Station, names: dict[str, str], timeout_s: float, quiet: bool) -> int:
     supervisor = live.supervisor(bench)
     by_slot: dict[int, str] = {}
     pending = set(names)
@@ -107,7 +109,7 @@ async def _headless(live: Hub, bench: Station, names: dict[str, str], timeout_s:
             async for event in events:
                 if isinstance(event, PhoneSeen):
                     by_slot[event.slot] = event.phone.device_id
-                    if event.guidance and event.state not in ("checking", "connecting"):
+                    if event.guidance and event.state not in ("checking", "connecting") and not quiet:
                         print(f"slot {event.slot:>2}: {printable(event.guidance)}", file=sys.stderr)
                 elif isinstance(event, SlotEvent):
                     device_id = by_slot.get(event.slot, "?")
@@ -124,8 +126,9 @@ async def _headless(live: Hub, bench: Station, names: dict[str, str], timeout_s:
     except TimeoutError:
         for device_id in sorted(pending):
             print(f"{printable(names.get(device_id, device_id)):<28} no report after {timeout_s:g} s", flush=True)
-        return 5
+        return ExitCode.SESSION
     finally:
         await events.aclose()
-    print(f"{len(names)} phones in {time.monotonic() - started:.1f} s", file=sys.stderr)
-    return 5 if failures else 0
+    if not quiet:
+        print(f"{len(names)} phones in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return ExitCode.SESSION if failures else ExitCode.OK

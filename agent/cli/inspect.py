@@ -5,32 +5,49 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from agent.errors import UsageError, VerificationError
+from agent.cli.common import add_json_flag, print_json
+from agent.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:  # the profile loader is not needed to build the parser
+    from agent.grading.profile import Profile
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="verify a signed report, or a folder of them and their chain")
     p.add_argument("path", type=Path, metavar="PATH")
     p.add_argument("--pubkey", type=Path, metavar="FILE", help="verify against this public key (PEM), as a backend would")
+    add_json_flag(p)
     p.set_defaults(func=cmd_verify)
 
-    keys = sub.add_parser("keys", help="the station's signing key").add_subparsers(dest="keys_command", metavar="ACTION")
-    keys.add_parser("show", help="station id and keyid").set_defaults(func=cmd_keys_show)
+    keys = _actions(sub, "keys", "the station's signing key")
+    _leaf(keys, "show", "station id and keyid", cmd_keys_show)
     keys.add_parser("export", help="the public key as PEM on stdout").set_defaults(func=cmd_keys_export)
 
-    profiles = sub.add_parser("profiles", help="grading profiles").add_subparsers(dest="profiles_command", metavar="ACTION")
-    profiles.add_parser("list", help="bundled profiles").set_defaults(func=cmd_profiles_list)
-    show = profiles.add_parser("show", help="a profile's rules")
-    show.add_argument("name", metavar="NAME|FILE")
-    show.set_defaults(func=cmd_profiles_show)
+    profiles = _actions(sub, "profiles", "grading profiles")
+    _leaf(profiles, "list", "bundled profiles", cmd_profiles_list)
+    _leaf(profiles, "show", "a profile's rules", cmd_profiles_show).add_argument("name", metavar="NAME|FILE")
 
-    checks = sub.add_parser("checks", help="installed checks").add_subparsers(dest="checks_command", metavar="ACTION")
-    checks.add_parser("list", help="every check registered under phonebench.checks").set_defaults(func=cmd_checks_list)
+    checks = _actions(sub, "checks", "installed checks")
+    _leaf(checks, "list", "every check registered under phonebench.checks", cmd_checks_list)
+
+
+def _actions(sub: argparse._SubParsersAction, name: str, help: str) -> argparse._SubParsersAction:
+    """A command made of actions; naming none is a one-line usage error."""
+    return sub.add_parser(name, help=help).add_subparsers(dest=f"{name}_command", metavar="ACTION", required=True)
+
+
+def _leaf(actions: argparse._SubParsersAction, name: str, help: str, func: Any) -> argparse.ArgumentParser:
+    """An action that prints data, so it takes ``--json``."""
+    parser = actions.add_parser(name, help=help)
+    add_json_flag(parser)
+    parser.set_defaults(func=func)
+    return parser
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from agent.report.verify import format_summary, verify_path
+    from agent.report.verify import format_summary, result_json, verify_path
 
     if not args.path.exists():
         raise UsageError(f"{args.path}: no such file or folder")
@@ -41,11 +58,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         except OSError as e:
             raise UsageError(f"{args.pubkey}: cannot read public key: {e.strerror or e}") from e
     result = verify_path(args.path, pubkey_pem=pubkey)
-    print(format_summary(result))
+    if args.json:
+        print_json(result_json(result))
+    else:
+        print(format_summary(result))
     if result.chain_ok is False:
         print(f"phonebench: {args.path}: the chain is broken: {'; '.join(result.problems)}", file=sys.stderr)
-        return VerificationError.exit_code
-    return 0
+        return ExitCode.VERIFY
+    return ExitCode.OK
 
 
 def _station_key():  # type: ignore[no-untyped-def]
@@ -59,40 +79,67 @@ def cmd_keys_show(args: argparse.Namespace) -> int:
     from agent import paths
 
     key = _station_key()
+    if args.json:
+        print_json({"station_id": key.default_station_id(), "keyid": key.keyid, "key_file": str(paths.key_path())})
+        return ExitCode.OK
     print(f"station id: {key.default_station_id()}")
     print(f"keyid:      {key.keyid}")
     print(f"key file:   {paths.key_path()}")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_keys_export(args: argparse.Namespace) -> int:
     print(_station_key().public_pem(), end="")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_profiles_list(args: argparse.Namespace) -> int:
     from agent.grading.profile import list_profiles
 
-    for profile in list_profiles():
+    profiles = list_profiles()
+    if args.json:
+        print_json({"profiles": [_profile_json(p) for p in profiles]})
+        return ExitCode.OK
+    for profile in profiles:
         print(f"{profile.name:<14} {profile.description}")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_profiles_show(args: argparse.Namespace) -> int:
     from agent.grading.profile import load_profile
 
     profile = load_profile(args.name)
+    if args.json:
+        print_json(_profile_json(profile, with_rules=True))
+        return ExitCode.OK
     print(f"# {profile.name}  {profile.digest}")
     if profile.path is not None:
         print(f"# {profile.path}")
         print(profile.path.read_text(encoding="utf-8"), end="")
-    return 0
+    return ExitCode.OK
+
+
+def _profile_json(profile: Profile, with_rules: bool = False) -> dict[str, Any]:
+    """What a profile is, and with ``with_rules`` its YAML document as data (the rules as written)."""
+    doc: dict[str, Any] = {"name": profile.name, "description": profile.description, "digest": profile.digest,
+                           "path": str(profile.path) if profile.path else None,
+                           "checks": list(profile.checks), "questions": list(profile.questions)}
+    if with_rules and profile.path is not None:
+        from agent.yamlfile import read_yaml
+
+        doc["document"] = read_yaml(profile.path)[1]
+    return doc
 
 
 def cmd_checks_list(args: argparse.Namespace) -> int:
     from agent.plugins import list_checks
 
-    for entry in list_checks():
+    entries = list_checks()
+    if args.json:
+        print_json({"checks": [{"name": e.name, "target": e.target, "builtin": e.builtin,
+                                "distribution": e.distribution} for e in entries]})
+        return ExitCode.OK
+    for entry in entries:
         origin = "built-in" if entry.builtin else f"plugin {entry.distribution or '?'}"
         print(f"{entry.name:<12} {entry.target:<36} {origin}")
-    return 0
+    return ExitCode.OK

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agent.cli.common import add_json_flag
+from agent.errors import ExitCode, OutboxError
 from agent.text import printable
 
 if TYPE_CHECKING:  # the outbox loads the store, jsonschema and cryptography: not at CLI start
@@ -18,7 +20,7 @@ _SHOWN_ERROR = 60
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     outbox = sub.add_parser("outbox", help="signed reports waiting for the backend")
-    outbox.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    add_json_flag(outbox)
     outbox.set_defaults(func=cmd_list)
     actions = outbox.add_subparsers(dest="outbox_command", metavar="ACTION")
 
@@ -45,17 +47,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     entries = outbox.entries()
     if args.json:
         print(json.dumps({"counts": outbox.counts(), "reports": [e.to_json() for e in entries]}, indent=2))
-        return 0
+        return ExitCode.OK
     for entry in entries:
         print(_row(entry))
     counts = outbox.counts()
     print(", ".join(f"{n} {state}" for state, n in counts.items()) + f"  ({outbox.path})")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_drain(args: argparse.Namespace) -> int:
     from agent.config import load_config
-    from agent.errors import OutboxError
     from agent.delivery.outbox import Outbox
     from agent.delivery.uploader import Uploader
 
@@ -70,7 +71,7 @@ def cmd_drain(args: argparse.Namespace) -> int:
     if result.pending and result.next_attempt_at is not None:
         line += f" (next try {_when(result.next_attempt_at)})"
     print(line)
-    return OutboxError.exit_code if result.pending or result.rejected else 0
+    return ExitCode.STORAGE if result.pending or result.rejected else ExitCode.OK  # not delivered: still kept
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
@@ -78,7 +79,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
     count = Outbox().retry(None if args.all else args.report_id)
     print(f"{count} report(s) due now; `phonebench outbox drain` sends them")
-    return 0
+    return ExitCode.OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -86,7 +87,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     written = Outbox().export(args.folder, include_delivered=args.all)
     print(f"wrote {len(written)} envelope(s) to {args.folder}")
-    return 0
+    return ExitCode.OK
 
 
 def _row(entry: OutboxEntry) -> str:

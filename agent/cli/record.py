@@ -2,49 +2,55 @@
 
 The installed checks run over a recording link, so the file answers every read they make;
 identifiers are redacted unless ``--no-redact``. Nothing is written unless the recording
-completed.
+completed. Like adb, it takes the phone from ``ANDROID_SERIAL`` and the server from
+``ANDROID_ADB_SERVER_PORT`` when no option names them; unlike the bench, it never starts an
+adb server (a new one would not list the phone yet).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from agent import __version__
-from agent.errors import LinkError, UsageError
+from agent.cli.common import info, port_number
+from agent.errors import ExitCode, LinkError, UsageError
 from agent.links.base import DEFAULT_TIMEOUT_S, Link
 from agent.text import printable
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("record", help="record a connected phone into a fixture file")
-    which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--serial", metavar="S", help="the Android phone's adb serial")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--serial", metavar="S", help="the Android phone's adb serial (default: $ANDROID_SERIAL)")
     which.add_argument("--udid", metavar="U", help="the iPhone's UDID")
     p.add_argument("-o", "--output", required=True, type=Path, metavar="FILE", help="the fixture file to write")
     p.add_argument("--no-redact", action="store_true", help="keep IMEIs, serials, UDID, MACs and names as they are")
-    p.add_argument("--adb-port", type=int, default=None, metavar="N", help="the adb server's port (default 5037)")
+    p.add_argument("--adb-port", type=port_number, default=None, metavar="N",
+                   help="the adb server's port (default: $ANDROID_ADB_SERVER_PORT, else 5037)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S", help="seconds per read (default 10)")
     p.set_defaults(func=cmd_record)
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from agent.links.adb import DEFAULT_ADB_PORT
+    from agent.links.adb_address import android_serial
 
     if not args.output.parent.is_dir():
         raise UsageError(f"{args.output.parent}: no such folder for the recording")
     if args.adb_port is not None and args.udid:
-        raise UsageError("--adb-port applies to Android phones (--serial) only")
-    port = args.adb_port or DEFAULT_ADB_PORT
-    summary = asyncio.run(_record(args.serial, args.udid, port, args.output, not args.no_redact, args.timeout))
-    print(summary, file=sys.stderr)
-    return 0
+        raise UsageError("record: --adb-port applies to Android phones (--serial) only")
+    serial = None if args.udid else (args.serial or android_serial())
+    if serial is None and args.udid is None:
+        raise UsageError("record: which phone? give --serial (or set ANDROID_SERIAL) or --udid")
+    summary = asyncio.run(_record(serial, args.udid, args.adb_port, args.output, not args.no_redact, args.timeout))
+    info(args, summary)
+    return ExitCode.OK
 
 
-async def _record(serial: str | None, udid: str | None, port: int, output: Path, redact: bool, timeout: float) -> str:
+async def _record(serial: str | None, udid: str | None, port: int | None, output: Path, redact: bool,
+                  timeout: float) -> str:
     from agent.fixtures.record import fixture_document, write_fixture
     from agent.fixtures.redact import redact_fixture
     from agent.grading.catalog import load_catalog
@@ -53,14 +59,12 @@ async def _record(serial: str | None, udid: str | None, port: int, output: Path,
     from agent.session.record import record_phone, recording_station
 
     station = recording_station(load_checks(), load_catalog(), timeout)
-    inner, features, server = await _connect(serial, udid, port, timeout)
+    inner, features = await _connect(serial, udid, port, timeout)
     link = recording_link(inner, features)
     try:
         results = await record_phone(link, station)
     finally:
         await link.close()
-        if server is not None:
-            await asyncio.to_thread(server.stop)
     doc = fixture_document(link, results, _source(inner, redact))
     hidden = 0
     if redact:
@@ -72,24 +76,21 @@ async def _record(serial: str | None, udid: str | None, port: int, output: Path,
     return f"recorded {printable(doc['name'])}: {what}{kept} -> {output}"
 
 
-async def _connect(serial: str | None, udid: str | None, port: int, timeout: float) -> tuple[Link, tuple[str, ...], object]:
-    """The live link, the adbd features (Android) and an adb server we started, if any."""
+async def _connect(serial: str | None, udid: str | None, port: int | None, timeout: float) -> tuple[Link, tuple[str, ...]]:
+    """The live link and the adbd features (Android); a one-line LinkError when there is no
+    adb server (``port``, else the environment's) or it does not list the phone ready."""
     if udid is not None:
         from agent.links.ios import PmdIosLink
 
         link = PmdIosLink(udid)
         await link.connect(timeout)  # trust problems show before anything is recorded
-        return link, (), None
-    from agent.links.adb import AdbAndroidLink, ensure_adb_server
+        return link, ()
+    from agent.links.adb import AdbAndroidLink, running_adb_server
 
     assert serial is not None
-    server = await asyncio.to_thread(ensure_adb_server, port)
-    try:
-        features = await asyncio.wait_for(asyncio.to_thread(_features, server, serial, timeout), timeout)
-    except BaseException:
-        await asyncio.to_thread(server.stop)
-        raise
-    return AdbAndroidLink(serial, port=port), features, (server if server.started_here else None)
+    server = await asyncio.to_thread(running_adb_server, port)
+    features = await asyncio.wait_for(asyncio.to_thread(_features, server, serial, timeout), timeout)
+    return AdbAndroidLink(serial, server.host, server.port), features
 
 
 def _features(server: object, serial: str, timeout: float) -> tuple[str, ...]:

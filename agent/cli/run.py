@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.cli.common import info, is_quiet
 from agent.session.engine import Station, run_session
-from agent.errors import FixtureError, LinkError, PhonebenchError, UsageError
+from agent.errors import ExitCode, FixtureError, LinkError, PhonebenchError, UsageError
 from agent.session.events import CheckFinished, DeviceIdentified, Event, QuestionAsked, ReportSaved, SessionFailed
 from agent.text import printable
 
@@ -26,7 +27,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--answers", type=Path, metavar="FILE", help="the technician's answers (YAML)")
     p.add_argument("--out", type=Path, metavar="DIR", help="write reports here instead of the station's report folder (the station's chain continues across folders)")
     p.add_argument("--json", action="store_true", help="print the signed envelope(s) on stdout")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=cmd_run)
 
 
@@ -48,21 +48,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     from agent.delivery.outbox import Outbox
 
     bench = open_station(args.profile, outbox=Outbox(), out_dir=args.out, operator=operator)
-    progress = None if args.quiet else _progress
+    progress = None if is_quiet(args) else _progress
     outcomes = asyncio.run(_run_all(files, bench, progress))
     if args.fixture.is_dir():
         return _print_rows(outcomes, args.json)
-    return _print_one(outcomes[0], args.json)
+    return _print_one(outcomes[0], args)
 
 
 def _fixture_files(path: Path) -> list[Path]:
+    """A path that is not there is a bad fixture (exit 3), as a file that does not parse is."""
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.yaml") if p.is_file())
         if not files:
             raise UsageError(f"{path}: no fixture files (*.yaml) in this folder")
         return files
     if not path.exists():
-        raise UsageError(f"{path}: no such fixture file or folder")
+        raise FixtureError(f"{path}: no such fixture file or folder")
     return [path]
 
 
@@ -116,23 +117,23 @@ def _progress(name: str, event: Event) -> None:
     print(f"{name}: {line}", file=sys.stderr)
 
 
-def _exit_code(outcomes: list[Outcome]) -> int:
+def _exit_code(outcomes: list[Outcome]) -> ExitCode:
     errors = [o.error for o in outcomes if o.error is not None]
-    return errors[0].exit_code if errors else 0
+    return errors[0].exit_code if errors else ExitCode.OK
 
 
-def _print_one(outcome: Outcome, as_json: bool) -> int:
+def _print_one(outcome: Outcome, args: argparse.Namespace) -> int:
     from agent.report.summary import render_summary
 
     if outcome.error is not None:
         raise outcome.error
     assert outcome.report is not None
-    if as_json:
+    if args.json:
         print(json.dumps(outcome.envelope, indent=2))
     else:
         print(render_summary(outcome.report, outcome.path))
-    print(f"report written: {outcome.path}", file=sys.stderr)
-    return 0
+    info(args, f"report written: {outcome.path}")
+    return ExitCode.OK
 
 
 def _print_rows(outcomes: list[Outcome], as_json: bool) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from agent.errors import UsageError
+from agent.errors import ExitCode, UsageError
 
 CONTROL_HELP = """\
 control (type a line, then Enter):
@@ -47,7 +47,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                     break
         except KeyboardInterrupt:
             pass
-    return 0
+    return ExitCode.OK
 
 
 def _control(bench, ids: list[str], words: list[str]) -> bool:  # type: ignore[no-untyped-def]

@@ -7,11 +7,12 @@ commands never pull it in. ``run_tui`` is also what the bare ``phonebench`` and 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from agent.errors import UsageError
+from agent.cli.common import port_number
+from agent.errors import ExitCode, UsageError
 
 MakeSupervisor = Callable[[Any], Any]  # (agent.session.engine.Station) -> agent.session.supervisor.Supervisor
 
@@ -20,18 +21,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tui", help="the bench on screen: phones, checks, questions, grades")
     p.add_argument("--profile", default=None, metavar="NAME|FILE", help="grading profile (default: the station config's, else default)")
     p.add_argument("--replay", type=Path, metavar="DIR", help="recorded phones (fixtures) instead of real ones")
+    p.add_argument("--adb-port", type=port_number, default=None, metavar="N",
+                   help="the adb server's port (default: $ANDROID_ADB_SERVER_PORT, else 5037)")
     p.set_defaults(func=cmd_tui)
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
     if args.replay is not None:
+        if args.adb_port is not None:
+            raise UsageError("tui: --adb-port is for the live bench, not --replay")
         make_supervisor = replay_supervisor(args.replay)
     else:
         from agent.config import load_config
-        from agent.session.hub import Hub
 
-        make_supervisor = Hub(slot_map=load_config().slots).supervisor
+        make_supervisor = live_supervisor(load_config().slots, args.adb_port)
     return run_tui(make_supervisor, args.profile)
+
+
+def live_supervisor(slots: Mapping[str, int], adb_port: int | None = None) -> MakeSupervisor:
+    """This station's phones: through the adb server on ``adb_port``, else the one the
+    environment names as adb would (ANDROID_ADB_SERVER_PORT...), started there if none runs;
+    usbmuxd; the USB bus. The address is read now, so a bad variable stops us before the screen."""
+    from agent.session.hub import Hub
+
+    return Hub(adb_port=adb_port, slot_map=slots).supervisor
 
 
 def replay_supervisor(folder: Path) -> MakeSupervisor:
@@ -69,4 +82,4 @@ def run_tui(make_supervisor: MakeSupervisor, profile: str | None, *, out_dir: Pa
         app.run()
     finally:
         worker.stop()
-    return app.return_code or 0
+    return app.return_code or ExitCode.OK

@@ -34,7 +34,6 @@ import httpx
 from agent.config import StationConfig
 from agent.errors import ConfigError, PhonebenchError
 from agent.delivery.outbox import Outbox, OutboxEntry
-from agent.report.chain import StoredReport
 from agent.text import printable
 
 log = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator
 
 from agent.discovery import Sighting
+from agent.links.adb_address import adb_address
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +37,15 @@ def adb_state(word: str) -> str:
 
 
 class AdbSource:
-    """Watches one adb server; yields a Sighting for every change."""
+    """Watches one adb server (the environment's, as adb would, unless ``host``/``port``
+    name one); yields a Sighting for every change."""
 
     name = "adb"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 5037, retry_s: float = 1.0, start_server: bool = False) -> None:
-        self.host, self.port, self.retry_s = host, port, retry_s
+    def __init__(self, host: str | None = None, port: int | None = None, retry_s: float = 1.0,
+                 start_server: bool = False) -> None:
+        address = adb_address(port, host)
+        self.host, self.port, self.retry_s = address.host, address.port, retry_s
         self.start_server = start_server
         self._server: object | None = None
         self._stop = threading.Event()
@@ -90,12 +94,12 @@ class AdbSource:
         from agent.links.adb import ensure_adb_server
 
         try:
-            server = ensure_adb_server(self.port)
+            server = ensure_adb_server(self.port, host=self.host)
         except Exception as e:
-            log.warning("cannot start an adb server on port %s: %s; Android phones will not be seen", self.port, e)
+            log.warning("cannot start an adb server on %s:%s: %s; Android phones will not be seen", self.host, self.port, e)
             return
         if server.started_here:
-            log.info("started the adb server on port %s (stopped again at exit)", self.port)
+            log.info("started the adb server on %s:%s (stopped again at exit)", self.host, self.port)
             self._server = server
 
     def _sighting(self, client: object, event: object) -> Sighting:

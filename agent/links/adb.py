@@ -9,6 +9,8 @@ Two liberties with adbutils, both to keep a bench from doing things behind our b
 its connections never start an adb server on their own (adbutils would run
 ``adb start-server`` on the default port when the server is unreachable), and no socket
 waits longer than the call's timeout (adbutils waits up to 10 minutes while opening).
+Which server is asked follows adb's own conventions (``ANDROID_ADB_SERVER_PORT`` and
+friends, see adb_address.py) unless a caller names one.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ import socket
 import subprocess
 from dataclasses import dataclass
 
-from adbutils import AdbClient, AdbConnection, AdbDevice
-from adbutils._utils import adb_path
-from adbutils.errors import AdbConnectionError, AdbError, AdbTimeout
-
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout
-from agent.links.base import AndroidLink, DEFAULT_TIMEOUT_S, Provenance, ShellResult
+from agent.links.adb_address import DEFAULT_HOST as DEFAULT_ADB_HOST
+from agent.links.adb_address import DEFAULT_PORT as DEFAULT_ADB_PORT
+from agent.links.adb_address import ENV_ADDRESS, ENV_HOST, ENV_PORT, AdbAddress, adb_address, fit_for_adbutils
+from agent.links.base import DEFAULT_TIMEOUT_S, AndroidLink, Provenance, ShellResult
 
-DEFAULT_ADB_PORT = 5037
+with fit_for_adbutils():  # adbutils reads ANDROID_ADB_SERVER_PORT as it loads
+    from adbutils import AdbClient, AdbConnection, AdbDevice
+    from adbutils._utils import adb_path
+    from adbutils.errors import AdbConnectionError, AdbError, AdbTimeout
+
 SERVER_TIMEOUT_S = 20.0
 CONNECT_TIMEOUT_S = 3.0
 #: what the adb server answers when the serial's transport is gone or not usable
@@ -96,12 +101,14 @@ def _blocking_pool() -> concurrent.futures.ThreadPoolExecutor:
 
 
 class AdbAndroidLink(AndroidLink):
-    """One phone (or simulator) as the adb server lists it."""
+    """One phone (or simulator) as the adb server lists it; the server is the environment's
+    (adb_address.py) unless ``host``/``port`` name one."""
 
-    def __init__(self, serial: str, host: str = "127.0.0.1", port: int = DEFAULT_ADB_PORT, *, simulated: bool = False) -> None:
+    def __init__(self, serial: str, host: str | None = None, port: int | None = None, *, simulated: bool = False) -> None:
+        address = adb_address(port, host)
         self.device_id = serial
-        self.host = host
-        self.port = port
+        self.host = address.host
+        self.port = address.port
         self.simulated = simulated
         self.describe = f"adb:{serial}"
         self._features: frozenset[str] | None = None
@@ -210,12 +217,13 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def adb_client(port: int = DEFAULT_ADB_PORT, host: str = "127.0.0.1",
+def adb_client(port: int | None = None, host: str | None = None,
                timeout: float | None = DEFAULT_TIMEOUT_S) -> AdbClient:
     """An adbutils client that never starts an adb server behind our back: plain adbutils
     runs ``adb start-server`` on the default port whenever the server is unreachable.
     ``timeout=None`` leaves its sockets blocking, for ``track_devices``."""
-    return _BoundedClient(host, port, timeout)
+    address = adb_address(port, host)
+    return _BoundedClient(address.host, address.port, timeout)
 
 
 @dataclass(frozen=True)
@@ -223,7 +231,7 @@ class AdbServer:
     """The adb server a bench talks to, and whether we are the ones who started it."""
 
     port: int = DEFAULT_ADB_PORT
-    host: str = "127.0.0.1"
+    host: str = DEFAULT_ADB_HOST
     started_here: bool = False
 
     def client(self, timeout: float | None = DEFAULT_TIMEOUT_S) -> AdbClient:
@@ -235,20 +243,34 @@ class AdbServer:
             _run_adb(self.port, "kill-server", timeout=timeout)
 
 
-def ensure_adb_server(port: int = DEFAULT_ADB_PORT, timeout: float = SERVER_TIMEOUT_S) -> AdbServer:
-    """The adb server on 127.0.0.1:port, started with adbutils' bundled adb if none runs."""
-    if _answers(port):
-        return AdbServer(port)
-    _run_adb(port, "start-server", timeout=timeout)
-    if not _answers(port):
-        raise LinkError(f"adb server on 127.0.0.1:{port} did not come up")
-    return AdbServer(port, started_here=True)
+def ensure_adb_server(port: int | None = None, timeout: float = SERVER_TIMEOUT_S, *, host: str | None = None) -> AdbServer:
+    """The adb server at host:port (default: the environment's), started with adbutils'
+    bundled adb if none runs there and the address is on this machine (as adb does)."""
+    address = adb_address(port, host)
+    if _answers(address):
+        return AdbServer(address.port, address.host)
+    if not address.local:
+        raise LinkError(f"no adb server on {address} (adb starts servers on this machine only)")
+    _run_adb(address.port, "start-server", timeout=timeout)
+    if not _answers(address):
+        raise LinkError(f"adb server on {address} did not come up")
+    return AdbServer(address.port, address.host, started_here=True)
 
 
-def _answers(port: int) -> bool:
-    client = _BoundedClient("127.0.0.1", port, 2.0)
+def running_adb_server(port: int | None = None, *, host: str | None = None) -> AdbServer:
+    """The adb server at host:port (default: the environment's), which must already run:
+    for commands that act on one phone, where a new server would not know it yet anyway."""
+    address = adb_address(port, host)
+    if not _answers(address):
+        raise LinkError(f"no adb server on {address} (start one with `adb start-server`, or set {ENV_PORT})")
+    return AdbServer(address.port, address.host)
+
+
+def _answers(address: AdbAddress) -> bool:
+    """Asks the server now: the per-process version cache would vouch for one that has since stopped."""
+    client = _BoundedClient(address.host, address.port, 2.0)
     try:
-        client.server_version()
+        AdbClient.server_version(client)
     except (AdbError, OSError):
         return False
     finally:
@@ -257,7 +279,9 @@ def _answers(port: int) -> bool:
 
 
 def _run_adb(port: int, action: str, timeout: float) -> None:
-    env = dict(os.environ, ANDROID_ADB_SERVER_PORT=str(port))
+    """The bundled adb, on the local server at ``port`` whatever the environment says."""
+    env = {k: v for k, v in os.environ.items() if k not in (ENV_ADDRESS, ENV_HOST)}
+    env[ENV_PORT] = str(port)
     try:
         done = subprocess.run([adb_path(), "-P", str(port), action], env=env, stdin=subprocess.DEVNULL,
                               capture_output=True, timeout=timeout, check=False)

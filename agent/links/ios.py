@@ -7,7 +7,7 @@ its own. Pairing never waits for the technician: a pending Trust dialog is an er
 the guidance to show, and the next call simply tries again.
 
 Every call is bounded by its timeout. pymobiledevice3 exceptions stop here and come out as
-LinkError subclasses, one line each:
+LinkError subclasses (agent/errors.py), one line each:
 
     LinkError
     ├── LinkTimeout         the phone did not answer in time
@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from agent import paths
-from agent.errors import LinkDisconnected, LinkError, LinkTimeout
+from agent.errors import LinkDisconnected, LinkError, LinkTimeout, NotPaired, PhoneLocked, TrustDenied, TrustPending
 from agent.links.base import DEFAULT_TIMEOUT_S, IosLink, Provenance, ioregistry_read_key, lockdown_read_key
 from agent.text import inert
 
@@ -42,22 +42,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 CLOSE_TIMEOUT_S = 2.0
-
-
-class TrustPending(LinkError):
-    """The phone shows the Trust dialog; the technician has not answered it yet."""
-
-
-class TrustDenied(LinkError):
-    """The technician refused to trust this station on the phone."""
-
-
-class PhoneLocked(LinkError):
-    """The phone has a passcode and must be unlocked first."""
-
-
-class NotPaired(LinkError):
-    """The station and the phone could not pair (or the phone forgot the pairing)."""
 
 
 def pair_records_dir() -> Path:

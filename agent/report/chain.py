@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.errors import OutboxError, PhonebenchError, SigningError
+from agent.errors import PhonebenchError, ReportStoreError, SigningError
 from agent.files import write_atomic
 from agent.jsonfile import load_json
 from agent.report.schema import validate_report
@@ -119,7 +119,7 @@ class ReportStore:
                 lock_path.parent.mkdir(parents=True, exist_ok=True)
                 fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError as e:
-                raise OutboxError(f"{lock_path}: cannot open the chain lock ({e.strerror or e})") from e
+                raise ReportStoreError(f"{lock_path}: cannot open the chain lock ({e.strerror or e})") from e
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 yield
@@ -131,7 +131,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     try:
         write_atomic(path, data)
     except OSError as e:
-        raise OutboxError(f"{path}: cannot write ({e.strerror or e})") from e
+        raise ReportStoreError(f"{path}: cannot write ({e.strerror or e})") from e
 
 
 def _is_digest(value: object) -> bool:

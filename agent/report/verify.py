@@ -104,6 +104,19 @@ def format_summary(result: VerifyResult) -> str:
     return "\n".join(lines)
 
 
+def result_json(result: VerifyResult) -> dict:
+    """The result as data for scripts: every verified report (its payload as signed) and the chain."""
+    return {
+        "ok": result.chain_ok is not False,
+        "chain": {"checked": result.chain_ok is not None, "ok": result.chain_ok, "problems": list(result.problems)},
+        "reports": [
+            {"path": str(r.path), "keyid": r.keyid, "sequence": _sequence(r), "report_id": r.report["report_id"],
+             "report": r.report}
+            for r in result.reports
+        ],
+    }
+
+
 def _trusted_key(pubkey_pem: bytes | None, station_key: StationKey | None) -> Ed25519PublicKey:
     if pubkey_pem is not None:
         return load_public_key(pubkey_pem, "the given public key")

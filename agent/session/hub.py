@@ -10,15 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.discovery import Sighting
+from agent.discovery import GUIDANCE, Sighting
 from agent.discovery.adb import AdbSource
 from agent.discovery.usb import UsbSource
 from agent.discovery.usbmux import UsbmuxSource
 from agent.session.engine import Station
-from agent.errors import LinkError
+from agent.errors import LinkError, NotReady, PhoneLocked, TrustDenied, TrustPending
+from agent.links.adb_address import adb_address
 from agent.links.base import Link
 from agent.session.slots import SlotMap
-from agent.session.supervisor import NotReady, Supervisor
+from agent.session.supervisor import Supervisor
 
 #: pairing makes RSA keys on the station: allow it more than a read
 CONNECT_TIMEOUT_S = 20.0
@@ -26,7 +27,11 @@ CONNECT_TIMEOUT_S = 20.0
 
 @dataclass
 class Hub:
-    adb_port: int = 5037
+    """``adb_port``/``adb_host`` None: the adb server the environment names
+    (``ANDROID_ADB_SERVER_PORT``...), as adb itself would pick it; resolved once, at creation."""
+
+    adb_port: int | None = None
+    adb_host: str | None = None
     usbmux_address: str | None = None
     usb: bool = True
     slot_map: Mapping[str, int] = field(default_factory=dict)
@@ -36,8 +41,13 @@ class Hub:
     #: the phones are the protocol simulators': their reports say ``simulated``
     simulated: bool = False
 
+    def __post_init__(self) -> None:
+        address = adb_address(self.adb_port, self.adb_host)
+        self.adb_host, self.adb_port = address.host, address.port
+
     def sources(self) -> list[Any]:
-        out: list[Any] = [AdbSource(port=self.adb_port, start_server=self.start_adb), UsbmuxSource(self.usbmux_address)]
+        adb = AdbSource(self.adb_host, self.adb_port, start_server=self.start_adb)
+        out: list[Any] = [adb, UsbmuxSource(self.usbmux_address)]
         if self.usb:
             out.append(UsbSource())
         return out
@@ -45,14 +55,14 @@ class Hub:
     async def open_link(self, sighting: Sighting) -> Link:
         if sighting.platform == "android":
             if sighting.state != "ready":
-                raise NotReady(sighting.state)
+                raise _not_ready(sighting.state)
             from agent.links.adb import AdbAndroidLink
 
-            return AdbAndroidLink(sighting.key, port=self.adb_port, simulated=self.simulated)
+            return AdbAndroidLink(sighting.key, self.adb_host, self.adb_port, simulated=self.simulated)
         return await self._open_ios(sighting.key)
 
     async def _open_ios(self, udid: str) -> Link:
-        from agent.links.ios import PhoneLocked, PmdIosLink, TrustDenied, TrustPending
+        from agent.links.ios import PmdIosLink
 
         link = PmdIosLink(udid, usbmux_address=self.usbmux_address, simulated=self.simulated)
         try:
@@ -61,9 +71,14 @@ class Hub:
             await link.close()
             for kind, state in ((TrustPending, "trust_pending"), (TrustDenied, "denied"), (PhoneLocked, "locked")):
                 if isinstance(e, kind):
-                    raise NotReady(state) from e
+                    raise _not_ready(state) from e
             raise
         return link
 
     def supervisor(self, bench: Station) -> Supervisor:
         return Supervisor(bench, self.sources(), self.open_link, SlotMap(self.slot_map), rejoin_s=self.rejoin_s)
+
+
+def _not_ready(state: str) -> NotReady:
+    """The technician's next step, for the phone's card."""
+    return NotReady(state, GUIDANCE.get(state, state))

@@ -16,9 +16,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequ
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.discovery import GUIDANCE, Sighting
+from agent.discovery import Sighting
 from agent.session.engine import Station, carry_over, run_session
-from agent.errors import LinkError
+from agent.errors import LinkError, NotReady
 from agent.session.events import BenchEvent, PhoneGone, PhoneRef, PhoneSeen, ReportSaved, SessionFailed, SlotEvent
 from agent.links.base import Link
 from agent.session.slots import SlotMap
@@ -26,14 +26,6 @@ from agent.session.slots import SlotMap
 log = logging.getLogger(__name__)
 
 LinkOpener = Callable[[Sighting], Awaitable[Link]]
-
-
-class NotReady(LinkError):
-    """Opening a link found the phone not ready: ``state`` says why (trust_pending, denied...)."""
-
-    def __init__(self, state: str, message: str | None = None) -> None:
-        super().__init__(message or GUIDANCE.get(state, state))
-        self.state = state
 
 
 def canonical(key: str) -> str:

@@ -5,6 +5,7 @@ the benchmarks go through the real adb server (and, for iPhones, pymobiledevice3
 a phone on the bench.
 """
 
-from agent.simulator.adbd import AdbdSimulator, SimulatorError
+from agent.errors import SimulatorError
+from agent.simulator.adbd import AdbdSimulator
 
 __all__ = ["AdbdSimulator", "SimulatorError"]

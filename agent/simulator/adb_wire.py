@@ -10,6 +10,8 @@ import struct
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from agent.errors import WireError
+
 A_SYNC = 0x434E5953
 A_CNXN = 0x4E584E43
 A_AUTH = 0x48545541
@@ -48,10 +50,6 @@ UNSUPPORTED_FEATURES = frozenset({"delayed_ack"})
 
 _NAMES = {A_SYNC: "SYNC", A_CNXN: "CNXN", A_AUTH: "AUTH", A_OPEN: "OPEN",
           A_OKAY: "OKAY", A_CLSE: "CLSE", A_WRTE: "WRTE", A_STLS: "STLS"}
-
-
-class WireError(Exception):
-    """The peer sent bytes that are not an ADB message; the connection must close."""
 
 
 @dataclass(frozen=True)

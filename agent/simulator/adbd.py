@@ -48,7 +48,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from agent.errors import PhonebenchError
+from agent.errors import SimulatorError
 from agent.fixtures.format import Fixture
 from agent.simulator.adb_transport import AdbdConnection
 
@@ -56,10 +56,6 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 ADB_EMULATOR_PORTS = range(5555, 5586)
 CONTROL_TIMEOUT_S = 5.0
-
-
-class SimulatorError(PhonebenchError):
-    """A simulator could not be started or driven."""
 
 
 class AdbdSimulator:

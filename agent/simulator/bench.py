@@ -69,6 +69,7 @@ class SimulatedHub:
     def __init__(self, fixtures: Sequence[Fixture], latency_ms: int = 0, adb_port: int | None = None) -> None:
         self.fixtures = [with_latency(f, latency_ms) for f in fixtures]
         self.adb_port = adb_port or free_port()
+        self.adb_host = "127.0.0.1"  # simulated phones are on this machine, whatever ANDROID_ADB_SERVER_ADDRESS says
         self.adb_server = None
         self.adbds: dict[str, AdbdSimulator] = {}
         self.usbmuxd = None
@@ -88,7 +89,7 @@ class SimulatedHub:
             android = [f for f in self.fixtures if f.android is not None]
             ios = [f for f in self.fixtures if f.ios is not None]
             if android:
-                self.adb_server = ensure_adb_server(self.adb_port)
+                self.adb_server = ensure_adb_server(self.adb_port, host=self.adb_host)
                 for fixture in android:
                     sim = AdbdSimulator(fixture, adb_server_port=self.adb_port).start()
                     self.adbds[sim.serial] = sim

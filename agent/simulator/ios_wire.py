@@ -23,6 +23,8 @@ import plistlib
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from agent.errors import WireError
 from typing import Any
 
 MUX_VERSION_PLIST = 1
@@ -31,10 +33,6 @@ MUX_HEADER = struct.Struct("<IIII")
 SERVICE_LENGTH = struct.Struct(">I")
 #: the most we read in one message; a client sending more is broken or hostile
 MAX_MESSAGE = 4 * 1024 * 1024
-
-
-class WireError(Exception):
-    """A peer sent bytes that are not the protocol; the connection is dropped."""
 
 
 @dataclass(frozen=True)

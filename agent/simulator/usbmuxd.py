@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from agent.errors import UsageError
+from agent.errors import SimulatorError, UsageError
 from agent.fixtures.format import Fixture
 from agent.simulator.ios_certs import device_public_key_pem, server_context
 from agent.simulator.ios_diagnostics import serve_diagnostics
@@ -72,7 +72,7 @@ class UsbmuxdSimulator:
     def socket_address(self) -> str:
         """What to put in USBMUXD_SOCKET_ADDRESS."""
         if self._dir is None:
-            raise UsageError("the usbmuxd simulator is not started")
+            raise SimulatorError("the usbmuxd simulator is not started")
         return str(self._dir / "usbmuxd.sock")
 
     def start(self) -> UsbmuxdSimulator:
@@ -86,7 +86,7 @@ class UsbmuxdSimulator:
         self._thread.start()
         if not ready.wait(10) or not os.path.exists(self.socket_address):
             self.stop()
-            raise UsageError(f"the usbmuxd simulator did not start at {self._dir}")
+            raise SimulatorError(f"the usbmuxd simulator did not start at {self._dir}")
         return self
 
     def stop(self) -> None:
@@ -138,7 +138,7 @@ class UsbmuxdSimulator:
 
     def _in_loop(self, action: Callable[..., T], *args: Any) -> T:
         if self._loop is None:
-            raise UsageError("the usbmuxd simulator is not started")
+            raise SimulatorError("the usbmuxd simulator is not started")
 
         async def run() -> T:
             return action(*args)

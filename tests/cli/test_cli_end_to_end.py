@@ -22,7 +22,8 @@ ALL_FIXTURES = sorted(p for d in READY_DIRS for p in d.glob("*.yaml"))
 
 
 def phonebench(*args: str, cwd: Path = ROOT, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
+    # this checkout's agent, whatever the cwd and site-packages hold
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))))
     if home is not None:  # module-scoped runs start before the per-test HOME exists
         env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_DATA_HOME=str(home / ".data"))
     return subprocess.run(
@@ -159,7 +160,7 @@ def test_answers_file_feeds_the_questions(tmp_path: Path) -> None:
     ("args", "code", "needle"),
     [
         (["run"], 2, "--fixture"),
-        (["run", "--fixture", "nowhere.yaml"], 2, "nowhere.yaml"),
+        (["run", "--fixture", "nowhere.yaml"], 3, "nowhere.yaml"),
         (["run", "--fixture", "{bad}", "--profile", "no-such-profile"], 4, "no-such-profile"),
         (["run", "--fixture", "{bad}"], 3, "line"),
         (["verify", "nowhere.dsse.json"], 2, "nowhere"),

@@ -18,7 +18,7 @@ def adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdbServer]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOME", str(home))  # the daemon keeps its key under the HOME it starts with
         mp.delenv("ANDROID_ADB_SERVER_PORT", raising=False)
-        server = ensure_adb_server(free_port())
+        server = ensure_adb_server(free_port(), host="127.0.0.1")
     yield server
     server.stop()
 

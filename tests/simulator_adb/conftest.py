@@ -82,7 +82,7 @@ def adb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdbServer]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HOME", str(home))  # the daemon keeps the HOME it was started with
         mp.delenv("ANDROID_ADB_SERVER_PORT", raising=False)
-        server = ensure_adb_server(free_port())
+        server = ensure_adb_server(free_port(), host="127.0.0.1")
     assert server.started_here
     yield server
     server.stop()
