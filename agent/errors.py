@@ -20,7 +20,8 @@
     │       └── UnknownKeyError     signed by a key the verifier does not know
     └── StorageError                a signed report cannot be kept (8 STORAGE)
         ├── ReportStoreError        the report folder or the chain lock cannot be written
-        └── OutboxError             the outbox cannot be read or written
+        ├── OutboxError             the outbox cannot be read or written
+        └── NotARealPhoneError      a simulated or replayed phone's report offered to the station's record
 
 A failed check ("the battery is worn") is never an exception: it is a metric that a
 profile grades. These exceptions mean "we could not tell" or "you asked for something
@@ -148,3 +149,7 @@ class ReportStoreError(StorageError):
 
 class OutboxError(StorageError):
     """The outbox cannot be read or written, or has no such report."""
+
+
+class NotARealPhoneError(StorageError):
+    """A report from a simulator or a replay was handed to the station's own record."""

@@ -41,3 +41,9 @@ def chain_state_path() -> Path:
 
 def outbox_path() -> Path:
     return data_dir() / "outbox.sqlite3"
+
+
+def side_records_dir(kind: str) -> Path:
+    """Where reports of phones that are not real (``replays``, ``demo``) are kept: a folder,
+    chain and outbox of their own, never the station's."""
+    return data_dir() / kind

@@ -19,8 +19,8 @@ from agent.errors import OutboxError
 class WalDatabase:
     """``what`` names the database in errors: "the outbox", "the backend database"."""
 
-    def __init__(self, path: Path, what: str, busy_timeout_s: float = 30.0) -> None:
-        self.path, self.what, self.busy_timeout_s = path, what, busy_timeout_s
+    def __init__(self, path: Path, what: str, busy_timeout_s: float = 30.0, *, read_only: bool = False) -> None:
+        self.path, self.what, self.busy_timeout_s, self.read_only = path, what, busy_timeout_s, read_only
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -64,6 +64,12 @@ class WalDatabase:
 
     def _connect(self) -> sqlite3.Connection:
         try:
+            if self.read_only:  # a listing on a data folder this user cannot write: create nothing
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout_s, isolation_level=None,
+                                       check_same_thread=False)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode = WAL")

@@ -79,11 +79,12 @@ def bare_adbutils(port: int, serial: str, commands: list[str]) -> float:
 
 
 async def one_session(port: int, serial: str) -> float:
-    from agent.session.engine import run_session
+    from agent.delivery.ledger import SideRecord
     from agent.links.adb import AdbAndroidLink
+    from agent.session.engine import run_session
     from agent.session.station import open_station
 
-    bench = open_station("default", outbox=None)
+    bench = open_station("default", record=SideRecord(Path(tempfile.mkdtemp())))
     started = time.perf_counter()
     async for _ in run_session(AdbAndroidLink(serial, port=port, simulated=True), bench):
         pass
@@ -91,12 +92,13 @@ async def one_session(port: int, serial: str) -> float:
 
 
 async def whole_bench(sim: Simulated, n: int) -> float:
+    from agent.delivery.ledger import SideRecord
     from agent.session.events import ReportSaved, SessionFailed, SlotEvent
     from agent.session.hub import Hub
     from agent.session.station import open_station
 
     live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux, usb=False, simulated=True)
-    stream = live.supervisor(open_station("default", outbox=None)).events()
+    stream = live.supervisor(open_station("default", record=SideRecord(Path(tempfile.mkdtemp())))).events()
     done = 0
     started = time.perf_counter()
     try:

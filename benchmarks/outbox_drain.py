@@ -27,9 +27,9 @@ def main() -> int:
 
     from agent.config import StationConfig
     from agent.delivery.outbox import Outbox
-    from agent.report.signing import StationKey
-    from agent.report.chain import ReportStore
     from agent.delivery.uploader import Uploader
+    from agent.report.chain import ReportStore
+    from agent.report.signing import StationKey
     from tests.signing.signing_helpers import sample_report  # the signing tests' full report
 
     with tempfile.TemporaryDirectory(prefix="phonebench-bench-") as tmp:

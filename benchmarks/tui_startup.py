@@ -36,6 +36,7 @@ PHONES = 32
 def _child_first_frame(stamp: str) -> None:
     """In the child: start the TUI as ``phonebench tui --replay`` would, note the first frame, quit."""
     from agent.cli.tui import replay_supervisor
+    from agent.delivery.ledger import SideRecord
     from agent.session.station import open_station
     from agent.tui.app import BenchApp
     from agent.tui.question_queue import TuiOperator
@@ -50,7 +51,7 @@ def _child_first_frame(stamp: str) -> None:
             self.exit()
 
     operator = TuiOperator()
-    bench = open_station("default", outbox=None, out_dir=Path(tempfile.mkdtemp()), operator=operator)
+    bench = open_station("default", record=SideRecord(Path(tempfile.mkdtemp())), operator=operator)
     FirstFrame(replay_supervisor(ROOT / "fixtures" / "android")(bench), operator, "default").run()
 
 
@@ -93,6 +94,7 @@ def _thirty_two_phones() -> list:
 
 async def busy_bench() -> dict[str, list[float]]:
     """32 phones at once in a headless 120x40 app; what the technician would feel."""
+    from agent.delivery.ledger import SideRecord
     from agent.discovery.replay import ReplaySource
     from agent.session.station import open_station
     from agent.session.supervisor import Supervisor
@@ -109,7 +111,7 @@ async def busy_bench() -> dict[str, list[float]]:
             ticks.append(time.perf_counter() - t0)
 
     operator = TuiOperator()
-    bench = open_station("default", outbox=None, out_dir=Path(tempfile.mkdtemp()), operator=operator)
+    bench = open_station("default", record=SideRecord(Path(tempfile.mkdtemp())), operator=operator)
     source = ReplaySource(_thirty_two_phones())
     app = Timed(Supervisor(bench, [source], source.open_link), operator, "default")
     lag: list[float] = []

@@ -25,7 +25,9 @@ from agent.text import printable
 def add_parser(sub: argparse._SubParsersAction) -> None:
     d = sub.add_parser("demo", help="the bench agent on simulated phones (the bundled recordings)")
     d.add_argument("--headless", action="store_true", help="no TUI: run every phone to its report and exit")
-    d.add_argument("--out", type=Path, metavar="DIR", help="write reports here")
+    d.add_argument("--out", type=Path, metavar="DIR", help="also write a copy of each signed report here")
+    d.add_argument("--upload", action="store_true",
+                   help="send the (simulated) reports to the backend at the end (headless; a backend may refuse them)")
     d.add_argument("--profile", default=None, metavar="NAME|FILE", help="grading profile (default: the station config's, else default)")
     d.add_argument("--fixtures", type=Path, metavar="DIR", help="simulate these recordings instead of the bundled ones")
     d.add_argument("--latency-ms", type=int, default=0, metavar="N")
@@ -34,9 +36,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.upload and not args.headless:
+        raise UsageError("--upload goes with --headless")
     fixtures = demo_fixtures(args.fixtures, include_waiting=not args.headless)
     return run_demo(fixtures, headless=args.headless, out=args.out, profile=args.profile,
-                    latency_ms=args.latency_ms, timeout_s=args.timeout, quiet=is_quiet(args))
+                    latency_ms=args.latency_ms, timeout_s=args.timeout, quiet=is_quiet(args), upload=args.upload)
 
 
 def demo_fixtures(folder: Path | None, include_waiting: bool) -> list[Fixture]:
@@ -79,6 +83,7 @@ def run_demo(
     latency_ms: int = 0,
     timeout_s: float = 180.0,
     quiet: bool = False,
+    upload: bool = False,
 ) -> int:
     from agent.simulator.bench import SimulatedHub, stop_on_signals
     from agent.session.station import open_station
@@ -90,11 +95,17 @@ def run_demo(
             from agent.cli.tui import run_tui
 
             sim.answer_dialogs_after(5.0)  # a simulated technician taps Allow / Trust
-            return run_tui(live.supervisor, profile, out_dir=out)
-        from agent.delivery.outbox import Outbox
+            return run_tui(live.supervisor, profile, side="demo", out_dir=out)
+        from agent import paths
+        from agent.delivery.ledger import SideRecord
 
-        bench = open_station(profile, outbox=Outbox(), out_dir=out)
-        return asyncio.run(_headless(live, bench, sim.names, timeout_s, quiet))
+        bench = open_station(profile, record=SideRecord(paths.side_records_dir("demo"), copy_to=out))
+        code = asyncio.run(_headless(live, bench, sim.names, timeout_s, quiet))
+    if upload:
+        from agent.cli.run import upload_side_record
+
+        upload_side_record(bench)
+    return code
 
 
 async def _headless(live: Hub, bench: Station, names: dict[str, str], timeout_s: float, quiet: bool) -> int:

@@ -125,9 +125,10 @@ def _profile_json(profile: Profile, with_rules: bool = False) -> dict[str, Any]:
                            "path": str(profile.path) if profile.path else None,
                            "checks": list(profile.checks), "questions": list(profile.questions)}
     if with_rules and profile.path is not None:
-        from agent.yamlfile import read_yaml
+        from agent.errors import ProfileError
+        from agent.yamlfile import plain, read_yaml
 
-        doc["document"] = read_yaml(profile.path)[1]
+        doc["document"] = plain(read_yaml(profile.path, ProfileError)[1])
     return doc
 
 

@@ -25,7 +25,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fixture", required=True, type=Path, metavar="PATH", help="a fixture file or a folder of them")
     p.add_argument("--profile", default=None, metavar="NAME|FILE", help="grading profile (default: the station config's, else default)")
     p.add_argument("--answers", type=Path, metavar="FILE", help="the technician's answers (YAML)")
-    p.add_argument("--out", type=Path, metavar="DIR", help="write reports here instead of the station's report folder (the station's chain continues across folders)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="also write a copy of each signed report here")
+    p.add_argument("--upload", action="store_true",
+                   help="send the reports to the backend too (replays are kept apart from the station's record "
+                        "and are uploaded only when asked)")
     p.add_argument("--json", action="store_true", help="print the signed envelope(s) on stdout")
     p.set_defaults(func=cmd_run)
 
@@ -43,16 +46,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     from agent.session.operator import load_answers
     from agent.session.station import open_station
 
+    from agent import paths
+    from agent.delivery.ledger import SideRecord
+
     files = _fixture_files(args.fixture)
     operator = load_answers(args.answers) if args.answers else None
-    from agent.delivery.outbox import Outbox
-
-    bench = open_station(args.profile, outbox=Outbox(), out_dir=args.out, operator=operator)
+    record = SideRecord(paths.side_records_dir("replays"), copy_to=args.out)
+    bench = open_station(args.profile, record=record, operator=operator)
     progress = None if is_quiet(args) else _progress
     outcomes = asyncio.run(_run_all(files, bench, progress))
-    if args.fixture.is_dir():
-        return _print_rows(outcomes, args.json)
-    return _print_one(outcomes[0], args)
+    code = _print_rows(outcomes, args.json) if args.fixture.is_dir() else _print_one(outcomes[0], args)
+    if args.upload:
+        upload_side_record(bench)
+    return code
+
+
+def upload_side_record(station: Station) -> None:
+    """Drain a side record's outbox to the configured backend once (``--upload``); what is
+    not delivered stays queued there for the next ``--upload``."""
+    from agent.config import load_config
+    from agent.delivery.ledger import Ledger
+    from agent.delivery.uploader import Uploader
+
+    assert isinstance(station.sink, Ledger)
+    uploader = Uploader(station.sink.outbox, load_config())
+    try:
+        result = uploader.drain()
+    finally:
+        uploader.close()
+    if result.message:
+        info(f"upload: {result.message}")
+    else:
+        info(f"upload: delivered {result.delivered}, rejected {result.rejected}, still pending {result.pending}")
 
 
 def _fixture_files(path: Path) -> list[Path]:

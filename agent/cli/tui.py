@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.cli.common import port_number
 from agent.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from agent.delivery.ledger import Record
 
 MakeSupervisor = Callable[[Any], Any]  # (agent.session.engine.Station) -> agent.session.supervisor.Supervisor
 
@@ -35,7 +38,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
         from agent.config import load_config
 
         make_supervisor = live_supervisor(load_config().slots, args.adb_port)
-    return run_tui(make_supervisor, args.profile)
+    return run_tui(make_supervisor, args.profile, side="replays" if args.replay is not None else None)
 
 
 def live_supervisor(slots: Mapping[str, int], adb_port: int | None = None) -> MakeSupervisor:
@@ -62,24 +65,37 @@ def replay_supervisor(folder: Path) -> MakeSupervisor:
     return lambda bench: Supervisor(bench, [source], source.open_link)
 
 
-def run_tui(make_supervisor: MakeSupervisor, profile: str | None, *, out_dir: Path | None = None) -> int:
-    """Build the bench (errors surface before the screen takes over), then run the app."""
+def run_tui(make_supervisor: MakeSupervisor, profile: str | None, *, side: str | None = None,
+            out_dir: Path | None = None) -> int:
+    """Build the bench (errors surface before the screen takes over), then run the app.
+
+    ``side`` None is a live station: reports enter the station's record and an upload
+    worker delivers them. ``side`` "replays" or "demo" keeps them in a record of their own
+    (never uploaded from here). ``out_dir`` gets a copy of each signed report."""
+    from agent import paths
+    from agent.config import load_config
+    from agent.delivery.ledger import SideRecord, StationRecord
+    from agent.delivery.outbox import Outbox
+    from agent.delivery.uploader import Uploader, UploadWorker
     from agent.session.station import open_station
     from agent.tui.app import BenchApp
     from agent.tui.question_queue import TuiOperator
 
-    from agent.config import load_config
-    from agent.delivery.outbox import Outbox
-    from agent.delivery.uploader import Uploader, UploadWorker
-
     operator = TuiOperator()
-    outbox = Outbox()
-    worker = UploadWorker(Uploader(outbox, load_config()))
-    bench = open_station(profile, outbox=outbox, out_dir=out_dir, operator=operator, after_save=worker.wake)
-    worker.start()
+    worker = None
+    if side is None:
+        outbox = Outbox()
+        worker = UploadWorker(Uploader(outbox, load_config()))
+        record: Record = StationRecord(outbox, copy_to=out_dir, after_save=worker.wake)
+    else:
+        record = SideRecord(paths.side_records_dir(side), copy_to=out_dir)
+    bench = open_station(profile, record=record, operator=operator)
+    if worker is not None:
+        worker.start()
     try:
         app = BenchApp(make_supervisor(bench), operator, bench.profile.name)
         app.run()
     finally:
-        worker.stop()
+        if worker is not None:
+            worker.stop()
     return app.return_code or ExitCode.OK

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # agent.report.chain pulls in signing and jsonschema, which t
     from agent.report.chain import StoredReport
 
 STATES = ("pending", "delivered", "rejected")
+REBUILD_HINT = "`phonebench outbox rebuild` rebuilds it from the report folder"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
@@ -69,14 +70,38 @@ class OutboxEntry:
 
 
 class Outbox:
-    def __init__(self, path: Path | None = None, busy_timeout_s: float = 30.0) -> None:
+    def __init__(self, path: Path | None = None, busy_timeout_s: float = 30.0, *, read_only: bool = False) -> None:
+        """Open (or, when there is no file yet, create) the outbox. A file that is there but
+        empty or not a database is an OutboxError naming the command that rebuilds it: a
+        fresh outbox would silently drop every pending report. ``read_only`` opens for
+        listings on a data folder this user may not write (nothing is created)."""
         self.path = path or paths.outbox_path()
-        self._db = WalDatabase(self.path, "the outbox", busy_timeout_s)
+        self._refuse_truncated()
+        self._db = WalDatabase(self.path, "the outbox", busy_timeout_s, read_only=read_only)
         self._read, self._write = self._db.read, self._db.write
-        with self._write() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        if read_only:
+            return
+        try:
+            with self._write() as db:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+        except OutboxError as e:
+            raise OutboxError(f"{e}; {REBUILD_HINT}") from e
+
+    def _refuse_truncated(self) -> None:
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise OutboxError(f"{self.path}: cannot read the outbox ({e.strerror or e})") from e
+        if size == 0:
+            raise OutboxError(f"{self.path}: the outbox is empty (truncated?); nothing was replaced; {REBUILD_HINT}")
+
+    def report_ids(self) -> set[str]:
+        """Every report the outbox holds, whatever its state."""
+        return {row[0] for row in self._read("SELECT report_id FROM reports")}
 
     def add(self, stored: StoredReport) -> bool:
         """Queue a StoredReport; committed when this returns. False if it was already queued."""

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from agent.cli.main import main
+from agent.delivery.ledger import SideRecord
 from agent.errors import ExitCode
 from agent.fixtures.format import load_fixture
 from agent.session.events import ReportSaved, SlotEvent
@@ -60,7 +61,7 @@ def bench_of(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> Hub:
 
 
 async def first_report(hub: Hub, out: Path) -> dict[str, Any]:
-    stream = hub.supervisor(open_station("default", out_dir=out)).events()
+    stream = hub.supervisor(open_station("default", record=SideRecord(out))).events()
     try:
         async with asyncio.timeout(120):
             async for event in stream:

@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
-from agent.session.engine import run_session
-from agent.session.events import BenchEvent, CheckStarted, PhoneSeen, ReportSaved, SlotEvent
+from agent.delivery.ledger import SideRecord
 from agent.fixtures.format import Fixture, load_fixture
 from agent.links.replay import replay_link
+from agent.session.engine import run_session
+from agent.session.events import BenchEvent, CheckStarted, PhoneSeen, ReportSaved, SlotEvent
 from agent.session.hub import Hub
-from agent.simulator.bench import SimulatedHub
 from agent.session.station import open_station
+from agent.simulator.bench import SimulatedHub
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures"
 READY = sorted([*ROOT.glob("android/*.yaml"), *ROOT.glob("ios/*.yaml")])
@@ -44,7 +45,7 @@ class Driver:
 
     def __init__(self, sim: SimulatedHub, tmp: Path, rejoin_s: float = 0.5) -> None:
         self.sim = sim
-        self.bench = open_station("default", outbox=None, out_dir=tmp / "reports")
+        self.bench = open_station("default", record=SideRecord(tmp / "reports"))
         self.live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=rejoin_s,
                        simulated=True)
         self.events: list[BenchEvent] = []
@@ -75,7 +76,7 @@ def test_every_bundled_phone_is_detected_and_measured_as_in_replay(tmp_path: Pat
     live = {r["session"]["link"]: r for r in driver.reports()}
     assert len(live) == len(fixtures)
     by_id = {sim_id: name for sim_id, name in sim.names.items()}
-    replay_bench = open_station("default", outbox=None, out_dir=tmp_path / "replay")
+    replay_bench = open_station("default", record=SideRecord(tmp_path / "replay"))
     for link, report in live.items():
         device_id = link.split(":", 1)[1]
         fixture = next(f for f in fixtures if (f.path and f.path.name) == by_id[device_id])

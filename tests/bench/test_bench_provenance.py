@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from agent.delivery.ledger import SideRecord
 from agent.fixtures.format import load_fixture
 from agent.links.adb import AdbAndroidLink
 from agent.links.ios import PmdIosLink
@@ -18,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def _report(link, tmp_path: Path) -> dict:  # type: ignore[no-untyped-def]
-    station = open_station("default", outbox=None, out_dir=tmp_path / "reports")
+    station = open_station("default", record=SideRecord(tmp_path / "reports"))
 
     async def go() -> list:
         return [e async for e in run_session(link, station)]

@@ -90,14 +90,17 @@ def test_a_folder_of_reports_verifies_with_an_unbroken_chain(folder_run) -> None
     assert "chain" in result.stdout.lower()
 
 
-def test_one_fixture_prints_a_summary_and_writes_to_the_station_folder(isolated_home: Path) -> None:
+def test_one_fixture_prints_a_summary_and_writes_to_the_replay_folder_not_the_station_record(isolated_home: Path) -> None:
     result = phonebench("run", "--fixture", str(FIXTURES / "android" / "pixel-7.yaml"))
     assert result.returncode == 0, result.stderr
     assert "Pixel 7" in result.stdout
     assert "battery" in result.stdout and "grade" in result.stdout
-    written = list((isolated_home / ".local" / "share" / "phonebench" / "reports").glob("*.dsse.json"))
+    data = isolated_home / ".local" / "share" / "phonebench"
+    written = list((data / "replays").glob("*.dsse.json"))
     assert len(written) == 1
     assert str(written[0]) in result.stdout + result.stderr
+    assert not list((data / "reports").glob("*.dsse.json"))  # the station's own record holds real phones only
+    assert not (data / "outbox.sqlite3").exists()
 
 
 def test_json_envelope_verifies_against_the_exported_public_key(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.delivery.ledger import SideRecord
 from agent.session.engine import run_session
 from agent.session.events import ReportSaved
 from agent.session.station import open_station
@@ -44,7 +45,7 @@ def _iphone_udid() -> str | None:
 
 
 def _session(link, tmp_path: Path) -> dict:  # type: ignore[no-untyped-def]
-    bench = open_station("default", outbox=None, out_dir=tmp_path)
+    bench = open_station("default", record=SideRecord(tmp_path))
 
     async def run() -> list:
         return [e async for e in run_session(link, bench)]

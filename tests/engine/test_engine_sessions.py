@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from agent.check import Check, CheckContext, CheckResult, Metric, known
-from agent.session.engine import run_session
-from agent.session.events import CheckFinished, QuestionAsked, ReportSaved, SessionGraded, SessionStarted
+from agent.delivery.ledger import SideRecord
 from agent.fixtures.format import parse_fixture
 from agent.links.replay import replay_link
+from agent.session.engine import run_session
+from agent.session.events import CheckFinished, QuestionAsked, ReportSaved, SessionGraded, SessionStarted
 from agent.session.operator import AnswersOperator
 from agent.session.station import open_station
 
@@ -71,7 +72,7 @@ class ReturnsNonsense(Check):
 
 
 def _bench(tmp_path: Path, checks: list[Check], **kw: Any):
-    bench = open_station("default", outbox=None, out_dir=tmp_path / "reports", **kw)
+    bench = open_station("default", record=SideRecord(tmp_path / "reports"), **kw)
     identity = [c for c in bench.checks if c.name == "identity"]
     bench.checks = identity + checks
     return bench
@@ -144,7 +145,7 @@ def test_a_check_for_another_platform_is_unsupported(tmp_path: Path) -> None:
 
 def test_questions_go_to_the_operator_and_answers_land_in_the_report(tmp_path: Path) -> None:
     operator = AnswersOperator({"cosmetic_grade": "B", "screen.visual": []}, {"TINY0001": {"cosmetic_grade": "C"}})
-    bench = open_station("default", outbox=None, out_dir=tmp_path / "r", operator=operator)
+    bench = open_station("default", record=SideRecord(tmp_path / "r"), operator=operator)
     events = _run(FIXTURE, bench)
     asked = [e.question.key for e in events if isinstance(e, QuestionAsked)]
     assert "cosmetic_grade" in asked
@@ -153,7 +154,7 @@ def test_questions_go_to_the_operator_and_answers_land_in_the_report(tmp_path: P
 
 
 def test_unanswered_questions_are_not_a_pass(tmp_path: Path) -> None:
-    events = _run(FIXTURE, open_station("default", outbox=None, out_dir=tmp_path / "r"))
+    events = _run(FIXTURE, open_station("default", record=SideRecord(tmp_path / "r")))
     report = events[-1].report
     assert "cosmetic_grade" not in report["answers"]
     screen = next(c for c in report["checks"] if c["name"] == "screen")
@@ -194,7 +195,7 @@ def test_rerunning_one_check_carries_the_others_over_and_says_from_where(tmp_pat
 
 
 def test_answers_given_before_are_not_asked_again(tmp_path: Path) -> None:
-    bench = open_station("default", outbox=None, out_dir=tmp_path / "r")
+    bench = open_station("default", record=SideRecord(tmp_path / "r"))
     link = replay_link(parse_fixture(FIXTURE))
 
     async def run() -> list:

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agent.check import OUTCOMES, CheckResult, Metric
-from agent.grading.rules import grade
 from agent.grading.profile import VERDICTS, Profile, load_profile
+from agent.grading.rules import grade
 
 GOOD_METRICS: dict[str, dict[str, Any]] = {
     "identity": {"emulator": False, "model": "Pixel 7"},

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from agent.session.engine import run_session
+from agent.delivery.ledger import SideRecord
 from agent.fixtures.format import load_fixture
 from agent.links.replay import replay_link
 from agent.plugins import declared_metrics
+from agent.session.engine import run_session
 from agent.session.station import open_station
 
 BUILTIN_METRICS = declared_metrics()
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def test_profiles_know_every_metric_the_built_in_checks_report(tmp_path: Path) -> None:
-    bench = open_station("default", outbox=None, out_dir=tmp_path)
+    bench = open_station("default", record=SideRecord(tmp_path))
     reported: dict[str, set[str]] = {}
     for path in sorted([*ROOT.glob("android/*.yaml"), *ROOT.glob("ios/*.yaml")]):
         async def run() -> list:

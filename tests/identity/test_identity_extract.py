@@ -12,9 +12,9 @@ from conftest import CAPTURES, read_capture
 from hypothesis import given
 from hypothesis import strategies as st
 
+from agent.formats.getprop import parse_getprop
 from checks.identity import DEVICE_METRICS, android_identity, ios_identity
 from checks.ios_models import APPLE_MODELS, apple_marketing_name, device_family
-from agent.formats.getprop import parse_getprop
 
 DATA = Path(__file__).parent / "data"
 GETPROP_CAPTURES = sorted(p.name for p in CAPTURES.glob("android_getprop_*"))

@@ -20,9 +20,9 @@ import pytest
 
 from agent.config import StationConfig
 from agent.delivery.outbox import Outbox
-from agent.report.signing import StationKey
-from agent.report.chain import ReportStore, StoredReport
 from agent.delivery.uploader import RetryPolicy
+from agent.report.chain import ReportStore, StoredReport
+from agent.report.signing import StationKey
 from tests.signing.signing_helpers import sample_report
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
-
-import warnings
 
 import jsonschema
 import pytest
@@ -17,11 +16,16 @@ with warnings.catch_warnings():  # starlette nudges towards httpx2; httpx is wha
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from outbox_helpers import (
+    ROOT,
+    Station,
+    sample_report,
+    station,  # noqa: F401  (fixture)
+)
+
 from agent.backend.app import MAX_BODY_BYTES, create_app
 from agent.backend.db import BackendDB
 from agent.report.signing import StationKey, canonical_json, payload_digest
-from outbox_helpers import ROOT, Station, sample_report
-from outbox_helpers import station  # noqa: F401  (fixture)
 
 
 @pytest.fixture

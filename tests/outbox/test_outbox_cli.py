@@ -6,12 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from outbox_helpers import (
+    ReceiverProcess,
+    Station,
+    receiver,  # noqa: F401  (fixture)
+    run_backend_cli,
+)
 
 from agent import paths
 from agent.cli import main as cli
 from agent.delivery.outbox import Outbox
-from outbox_helpers import ReceiverProcess, Station, run_backend_cli
-from outbox_helpers import receiver  # noqa: F401  (fixture)
 
 MINE = ("agent.cli.outbox", "agent.cli.config", "agent.cli.backend")
 

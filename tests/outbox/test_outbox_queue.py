@@ -11,12 +11,16 @@ import uuid
 from pathlib import Path
 
 import pytest
+from outbox_helpers import (
+    ROOT,
+    Station,
+    child_env,
+    station,  # noqa: F401  (fixture)
+)
 
-from agent.errors import OutboxError
 from agent.delivery.outbox import Outbox
+from agent.errors import OutboxError
 from agent.report.verify import verify_path
-from outbox_helpers import ROOT, Station, child_env
-from outbox_helpers import station  # noqa: F401  (fixture)
 
 
 def fake(station_key: str, sequence: int) -> tuple[dict, dict]:

@@ -19,14 +19,24 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-
-from agent.simulator.bench import free_port
-from agent.delivery.ledger import Ledger
-from agent.delivery.uploader import UploadWorker, Uploader
-from outbox_helpers import (
-    FAST, ROOT, ReceiverProcess, Reply, Station, StubBackend, child_env, config, run_backend_cli, sample_report,
+from outbox_helpers import (  # noqa: F401  (fixtures)
+    FAST,
+    ROOT,
+    ReceiverProcess,
+    Reply,
+    Station,
+    StubBackend,
+    child_env,
+    config,
+    receiver,
+    run_backend_cli,
+    sample_report,
+    station,
 )
-from outbox_helpers import receiver, station  # noqa: F401  (fixtures)
+
+from agent.delivery.ledger import Ledger
+from agent.delivery.uploader import Uploader, UploadWorker
+from agent.simulator.bench import free_port
 
 NOW = 1_000_000.0
 TOKEN = "tok-do-not-print-42"

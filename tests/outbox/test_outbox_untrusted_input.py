@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from agent.config import load_config
-from agent.errors import ConfigError
 from agent.delivery.uploader import RetryPolicy, classify, parse_retry_after
+from agent.errors import ConfigError
 
 NOW = 1_000_000.0
 

@@ -11,10 +11,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from outbox_helpers import (
+    FAST,
+    Station,
+    config,
+    station,  # noqa: F401  (fixture)
+)
 
 from agent.delivery.uploader import RetryPolicy, Uploader, parse_retry_after
-from outbox_helpers import FAST, Station, config
-from outbox_helpers import station  # noqa: F401  (fixture)
 
 NOW = 1_000_000.0
 TOKEN = "tok-very-secret-123"

@@ -6,10 +6,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from agent.grading.catalog import load_catalog
 from agent.fixtures.format import Fixture, load_fixture
-from agent.links.base import Link
 from agent.fixtures.record import fixture_document, write_fixture
+from agent.grading.catalog import load_catalog
+from agent.links.base import Link
 from agent.links.recording import recording_link
 from agent.links.replay import replay_link
 from agent.plugins import load_checks

@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 
 from agent.fixtures.format import load_fixture
 from agent.fixtures.record import dump_fixture
-from agent.links.replay import replay_link
 from agent.fixtures.redact import redact_fixture, replace_in_parcel
-from checks.commands import GETPROP, IMEI
 from agent.formats.getprop import parse_getprop
 from agent.formats.imei import luhn_ok
 from agent.formats.parcel import parse_string_reply
+from agent.links.replay import replay_link
+from checks.commands import GETPROP, IMEI
 
 from .helpers import ROOT, record_doc
 

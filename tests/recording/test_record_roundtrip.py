@@ -13,8 +13,8 @@ from agent.errors import LinkDisconnected
 from agent.fixtures.format import load_fixture, parse_fixture
 from agent.fixtures.gaps import fixture_gaps, lacks_detail
 from agent.fixtures.record import write_fixture
-from agent.links.replay import replay_link
 from agent.fixtures.redact import redact_fixture
+from agent.links.replay import replay_link
 from checks.battery import BatteryCheck
 from checks.commands import DUMPSYS_BATTERY, IOREG_BATTERY, SYS_CYCLE_COUNT
 

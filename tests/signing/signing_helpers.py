@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from agent.report.signing import StationKey, canonical_json
 from agent.report.chain import ReportStore
+from agent.report.signing import StationKey, canonical_json
 
 _BASE: dict[str, Any] = {
     "schema": "phonebench.report/2",

@@ -8,11 +8,12 @@ import hashlib
 import json
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from signing_helpers import chained, key, other_key, sample_report, signed  # noqa: F401  (fixtures)
 
 from agent.errors import SigningError, UnknownKeyError, VerificationError
 from agent.report.signing import (
@@ -26,8 +27,6 @@ from agent.report.signing import (
     payload_digest,
     verify_envelope,
 )
-from signing_helpers import chained, sample_report, signed
-from signing_helpers import key, other_key  # noqa: F401  (fixtures)
 
 
 def _keys(key: StationKey) -> dict:

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from signing_helpers import sample_report
 
 from agent.errors import VerificationError
 from agent.report.schema import SCHEMA_ID, load_schema, validate_report
-from signing_helpers import sample_report
 
 KEY_ID = "sha256:" + "cd" * 32
 DIGEST = "sha256:" + "ef" * 32

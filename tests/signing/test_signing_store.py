@@ -9,13 +9,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from signing_helpers import key, other_key, sample_report, store  # noqa: F401  (fixtures)
 
 from agent.errors import SigningError, VerificationError
-from agent.report.signing import StationKey, payload_digest
 from agent.report.chain import ReportStore
+from agent.report.signing import StationKey, payload_digest
 from agent.report.verify import verify_path
-from signing_helpers import sample_report
-from signing_helpers import key, other_key, store  # noqa: F401  (fixtures)
 
 
 def _commit_many(store: ReportStore, key: StationKey, count: int) -> list:

@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from signing_helpers import chained, key, other_key, sample_report, signed, store, write_envelope  # noqa: F401  (fixtures)
 
 from agent import paths
 from agent.errors import SigningError, UnknownKeyError, VerificationError
-from agent.report.signing import StationKey, canonical_json, payload_digest
 from agent.report.chain import ReportStore, StoredReport
+from agent.report.signing import StationKey, canonical_json, payload_digest
 from agent.report.verify import format_summary, verify_path
-from signing_helpers import chained, sample_report, signed, write_envelope
-from signing_helpers import key, other_key, store  # noqa: F401  (fixtures)
 
 
 def _forgery(original: StoredReport) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from agent.delivery.ledger import SideRecord
 from agent.fixtures.format import load_fixture
 from agent.links.adb import AdbAndroidLink
 from agent.links.base import AndroidLink, ShellResult
@@ -24,7 +25,7 @@ def test_fifty_phones_unplugged_mid_check_under_load_give_no_complete_and_no_gra
 ) -> None:
     fixture = with_latency(load_fixture(ROOT / "fixtures" / "android" / "disconnect-mid-battery.yaml"), 5)
     sims = [simulate(fixture) for _ in range(PHONES)]
-    station = open_station("default", outbox=None, out_dir=tmp_path / "reports")
+    station = open_station("default", record=SideRecord(tmp_path / "reports"))
 
     async def session(serial: str) -> dict:
         events = [e async for e in run_session(AdbAndroidLink(serial, port=adb_server.port), station)]
@@ -55,7 +56,7 @@ class _LeavesQuietly(AndroidLink):
 
 
 def test_a_phone_its_transport_no_longer_lists_is_incomplete_even_without_a_link_error(tmp_path: Path) -> None:
-    station = open_station("default", outbox=None, out_dir=tmp_path / "reports")
+    station = open_station("default", record=SideRecord(tmp_path / "reports"))
 
     async def go() -> list:
         return [e async for e in run_session(_LeavesQuietly(), station)]

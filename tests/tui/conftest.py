@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
+from agent.delivery.ledger import SideRecord
 from agent.discovery.replay import ReplaySource
+from agent.fixtures.format import load_fixture
+from agent.links.replay import replay_link
 from agent.session.engine import run_session
 from agent.session.events import (
     BenchEvent,
@@ -26,8 +29,6 @@ from agent.session.events import (
     SessionStarted,
     SlotEvent,
 )
-from agent.fixtures.format import load_fixture
-from agent.links.replay import replay_link
 from agent.session.operator import AnswersOperator
 from agent.session.station import open_station
 from agent.session.supervisor import Supervisor
@@ -47,7 +48,7 @@ def replay_app(tmp_path: Path, names: Iterable[str]) -> tuple[BenchApp, Path]:
     """The real app over ReplaySource: supervisor, engine, grading, signing; reports in tmp."""
     out = tmp_path / "out"
     operator = TuiOperator()
-    bench = open_station("default", outbox=None, out_dir=out, operator=operator)
+    bench = open_station("default", record=SideRecord(out), operator=operator)
     source = ReplaySource([load_fixture(fixture_path(n)) for n in names])
     supervisor = Supervisor(bench, [source], source.open_link, rejoin_s=0.2, retry_s=0.05)
     return BenchApp(supervisor, operator, "default"), out
@@ -79,7 +80,7 @@ class ScriptedSupervisor:
 
 async def recorded_session(name: str, slot: int, out: Path, answers: dict[str, Any] = ANSWERS) -> list[BenchEvent]:
     """One real session over a fixture, answered from ``answers``, with ids and paths fixed."""
-    bench = open_station("default", outbox=None, out_dir=out, operator=AnswersOperator(answers, {}))
+    bench = open_station("default", record=SideRecord(out), operator=AnswersOperator(answers, {}))
     link = replay_link(load_fixture(fixture_path(name)))
     events: list[Event] = [e async for e in run_session(link, bench, slot)]
     seen = PhoneSeen(slot, PhoneRef(link.device_id, link.platform, slot), "checking")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
+from agent.delivery.ledger import SideRecord
 from agent.discovery.replay import ReplaySource
 from agent.errors import OutboxError
 from agent.fixtures.format import load_fixture
@@ -55,7 +56,7 @@ def _hostile_app(tmp_path: Path) -> BenchApp:
     (tmp_path / "fixture").mkdir()
     (path := tmp_path / "fixture" / "hostile.yaml").write_text(text)
     operator = TuiOperator()
-    bench = open_station("default", outbox=None, out_dir=tmp_path / "out", operator=operator)
+    bench = open_station("default", record=SideRecord(tmp_path / "out"), operator=operator)
     source = ReplaySource([load_fixture(path)])
     return BenchApp(Supervisor(bench, [source], source.open_link, rejoin_s=0.2, retry_s=0.05), operator, "default")
 

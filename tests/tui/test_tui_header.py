@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from agent.session.events import PhoneRef, PhoneSeen, QuestionAsked, SessionStarted, SlotEvent
 from agent.questions import ALL
+from agent.session.events import PhoneRef, PhoneSeen, QuestionAsked, SessionStarted, SlotEvent
 from tests.tui.conftest import scripted_app, wait_for
 
 pytestmark = pytest.mark.anyio

@@ -6,17 +6,16 @@ import asyncio
 from typing import Any
 
 import pytest
+from textual.widgets import Label
 
 from agent.check import CheckResult, Metric
 from agent.errors import LinkError
-from agent.session.events import CheckFinished, DeviceIdentified, PhoneRef, PhoneSeen, SessionStarted, SlotEvent
 from agent.questions import SCREEN_VISUAL
+from agent.session.events import CheckFinished, DeviceIdentified, PhoneRef, PhoneSeen, SessionStarted, SlotEvent
 from agent.tui.app import BenchApp
 from agent.tui.question_queue import TuiOperator
-from agent.tui.widgets.question_panel import QuestionPanel
-from textual.widgets import Label
-
 from agent.tui.widgets.bench_card import BenchCard
+from agent.tui.widgets.question_panel import QuestionPanel
 from tests.tui.conftest import scripted_app, wait_for
 
 pytestmark = pytest.mark.anyio

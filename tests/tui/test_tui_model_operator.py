@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from agent.check import CheckResult, Metric
-from agent.session.events import CheckFinished, PhoneGone, PhoneRef, PhoneSeen, QuestionAsked, SessionStarted, SlotEvent
 from agent.questions import COSMETIC_GRADE, SCREEN_VISUAL
+from agent.session.events import CheckFinished, PhoneGone, PhoneRef, PhoneSeen, QuestionAsked, SessionStarted, SlotEvent
 from agent.tui.model import BenchModel
 from agent.tui.question_queue import TuiOperator
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from textual.containers import VerticalScroll
 
-from agent.session.events import PhoneRef
 from agent.questions import SCREEN_VISUAL
+from agent.session.events import PhoneRef
 from tests.tui.conftest import mixed_bench, scripted_app, wait_for
 
 

@@ -14,9 +14,9 @@ from textual.widgets import Static
 
 from agent import paths
 from agent.config import StationConfig
+from agent.delivery.outbox import Outbox
 from agent.errors import ConfigError
 from agent.session.events import ReportSaved, SlotEvent
-from agent.delivery.outbox import Outbox
 from agent.tui.app import BenchApp
 from agent.tui.question_queue import TuiOperator
 from agent.tui.uploads import UploadReader, UploadState

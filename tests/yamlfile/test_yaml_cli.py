@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from yaml_cases import AREAS, HOWS, check_message, text_of
 
 ROOT = Path(__file__).resolve().parents[2]

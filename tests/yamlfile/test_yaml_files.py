@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from yaml_cases import AREAS, HEADS, HOWS, check_message, text_of
 
 from agent.config import load_config
 from agent.errors import ConfigError, FixtureError, PhonebenchError, ProfileError, UsageError
@@ -16,7 +17,6 @@ from agent.fixtures.format import load_fixture
 from agent.grading.catalog import load_catalog
 from agent.grading.profile import load_profile
 from agent.session.operator import load_answers
-from yaml_cases import AREAS, HOWS, HEADS, check_message, text_of
 
 LOADERS: dict[str, tuple[Callable[[Path], Any], type[PhonebenchError]]] = {
     "fixture": (load_fixture, FixtureError),
