@@ -39,11 +39,35 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--all", action="store_true", help="delivered ones too")
     export.set_defaults(func=cmd_export)
 
+    rebuild = actions.add_parser("rebuild", help="a broken or truncated outbox: set it aside and queue every report again")
+    rebuild.set_defaults(func=cmd_rebuild)
+
+
+def station_outbox(*, listing: bool = False):  # type: ignore[no-untyped-def]
+    """The station's outbox, reconciled with its report folder (a report file it lacks is
+    queued, a row whose file is gone is written again). ``listing``: a data folder this user
+    cannot write still lists, read-only and unreconciled."""
+    from agent import paths
+    from agent.delivery.ledger import station_ledger
+    from agent.delivery.outbox import Outbox
+    from agent.report.signing import StationKey
+
+    if listing and _read_only(paths.outbox_path()):
+        return Outbox(read_only=True)
+    outbox = Outbox()
+    if paths.key_path().exists():  # no key: this station has signed nothing to reconcile
+        station_ledger(StationKey.load(paths.key_path()), outbox)
+    return outbox
+
+
+def _read_only(path: Path) -> bool:
+    import os
+
+    return path.exists() and not os.access(path.parent, os.W_OK)
+
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from agent.delivery.outbox import Outbox
-
-    outbox = Outbox()
+    outbox = station_outbox(listing=True)
     entries = outbox.entries()
     if args.json:
         print(json.dumps({"counts": outbox.counts(), "reports": [e.to_json() for e in entries]}, indent=2))
@@ -57,10 +81,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_drain(args: argparse.Namespace) -> int:
     from agent.config import load_config
-    from agent.delivery.outbox import Outbox
     from agent.delivery.uploader import Uploader
 
-    uploader = Uploader(Outbox(), load_config())
+    uploader = Uploader(station_outbox(), load_config())
     try:
         result = uploader.drain(budget_s=max(0.0, args.wait))
     finally:
@@ -75,18 +98,39 @@ def cmd_drain(args: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    from agent.delivery.outbox import Outbox
 
-    count = Outbox().retry(None if args.all else args.report_id)
+    count = station_outbox().retry(None if args.all else args.report_id)
     print(f"{count} report(s) due now; `phonebench outbox drain` sends them")
     return ExitCode.OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from agent.delivery.outbox import Outbox
 
-    written = Outbox().export(args.folder, include_delivered=args.all)
+    written = station_outbox(listing=True).export(args.folder, include_delivered=args.all)
     print(f"wrote {len(written)} envelope(s) to {args.folder}")
+    return ExitCode.OK
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Set the outbox file aside (never deleted: it may still be read by hand) and build a
+    new one from the station's report folder; the backend answers 409 to what it already has."""
+    from agent import paths
+
+    broken = paths.outbox_path()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = []
+    for suffix in ("", "-wal", "-shm"):
+        part = broken.with_name(broken.name + suffix)
+        if part.exists():
+            aside = part.with_name(f"{broken.name}.broken-{stamp}{suffix}")
+            try:
+                part.rename(aside)
+            except OSError as e:
+                raise OutboxError(f"{part}: cannot set the outbox aside ({e.strerror or e})") from e
+            kept.append(aside)
+    outbox = station_outbox() if paths.key_path().exists() else None
+    counts = outbox.counts() if outbox is not None else {"pending": 0}
+    print(f"rebuilt {broken}: {counts['pending']} report(s) queued" + (f"; the old file is {kept[0]}" if kept else ""))
     return ExitCode.OK
 
 

@@ -53,6 +53,14 @@ CREATE INDEX IF NOT EXISTS reports_queue ON reports (state, station_key, sequenc
 """
 
 
+def _advice(error: OutboxError) -> str:
+    """A broken file wants a rebuild; a full or read-only disk wants room, not a rebuild."""
+    cause = str(error.__cause__ or "")
+    if "not a database" in cause or "malformed" in cause:
+        return REBUILD_HINT
+    return "is the disk full or read-only? nothing was written"
+
+
 @dataclass(frozen=True)
 class OutboxEntry:
     report_id: str
@@ -87,7 +95,7 @@ class Outbox:
                     if statement.strip():
                         db.execute(statement)
         except OutboxError as e:
-            raise OutboxError(f"{e}; {REBUILD_HINT}") from e
+            raise OutboxError(f"{e}; {_advice(e)}") from e
 
     def _refuse_truncated(self) -> None:
         try:

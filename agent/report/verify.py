@@ -35,7 +35,10 @@ class VerifyResult:
 
 
 def verify_path(path: Path, pubkey_pem: bytes | None = None, station_key: StationKey | None = None) -> VerifyResult:
-    """Verify a ``.dsse.json`` file, or every one in a folder and the chain they form."""
+    """Verify a ``.dsse.json`` file, or every one in a folder and the chain they form. A
+    folder whose chain head is known (the station's report folder: the station's chain
+    state; any other: its own ``chain.json``) is anchored: its newest report must be the
+    one the head names, so deleting the newest reports shows."""
     key = _trusted_key(pubkey_pem, station_key)
     if path.is_file():
         return VerifyResult((verify_file(path, key),), None, ())
@@ -45,8 +48,36 @@ def verify_path(path: Path, pubkey_pem: bytes | None = None, station_key: Statio
     if not files:
         raise VerificationError(f"{path}: no *.dsse.json reports in this folder")
     reports = tuple(sorted((verify_file(f, key) for f in files), key=_sequence))
-    problems = tuple(chain_problems(reports))
+    problems = tuple(chain_problems(reports)) + tuple(head_problems(reports, _head_file(path)))
     return VerifyResult(reports, not problems, problems)
+
+
+def head_problems(reports: tuple[VerifiedReport, ...], head_file: Path | None) -> list[str]:
+    """The newest report against the chain head the station stored (none known: nothing to say)."""
+    if head_file is None or not head_file.exists():
+        return []
+    try:
+        head = load_json(head_file.read_bytes())
+        sequence, digest = head["sequence"], head["digest"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return [f"head: {head_file} cannot be read as a chain head"]
+    newest = reports[-1]
+    if type(sequence) is not int or _sequence(newest) < sequence:
+        return [f"head: {head_file.name} is at sequence {sequence} but the newest report is "
+                f"{_sequence(newest)} ({newest.path.name}): {_missing(_sequence(newest) + 1, sequence)} missing"]
+    if _sequence(newest) == sequence and payload_digest(canonical_json(newest.report)) != digest:
+        return [f"head: {newest.path.name} is not the report {head_file.name} names at sequence {sequence}"]
+    return []  # a head behind the newest report: the station died between the two writes
+
+
+def _head_file(folder: Path) -> Path | None:
+    try:
+        if folder.resolve() == paths.reports_dir().resolve():
+            return paths.chain_state_path()
+    except OSError:
+        return None
+    own = folder / "chain.json"
+    return own if own.exists() else None
 
 
 def verify_file(path: Path, key: Ed25519PublicKey) -> VerifiedReport:
