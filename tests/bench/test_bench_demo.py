@@ -40,6 +40,9 @@ def test_demo_runs_every_bundled_phone_to_a_report_and_stops_everything(isolated
     assert len(list(out.glob("*.dsse.json"))) == READY
     assert "INCOMPLETE" in next(r for r in rows if "disconnect-mid-battery" in r)
     assert processes_with_home(isolated_home) == []
+    data = isolated_home / ".local" / "share" / "phonebench"
+    assert len(list((data / "demo").glob("*.dsse.json"))) == READY  # the demo's own record
+    assert not list((data / "reports").glob("*.dsse.json")) and not (data / "outbox.sqlite3").exists()
 
 
 def test_demo_stopped_by_sigterm_leaves_no_adb_server(isolated_home: Path, tmp_path: Path) -> None:
