@@ -30,7 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     _leaf(profiles, "show", "a profile's rules", cmd_profiles_show).add_argument("name", metavar="NAME|FILE")
 
     checks = _actions(sub, "checks", "installed checks")
-    _leaf(checks, "list", "every check registered under phonebench.checks", cmd_checks_list)
+    listing = _leaf(checks, "list", "every check registered under phonebench.checks", cmd_checks_list)
+    listing.add_argument("--metrics", action="store_true", help="each check's metrics, with their units and meaning")
 
 
 def _actions(sub: argparse._SubParsersAction, name: str, help: str) -> argparse._SubParsersAction:
@@ -136,6 +137,8 @@ def cmd_checks_list(args: argparse.Namespace) -> int:
     from agent.plugins import list_checks
 
     entries = list_checks()
+    if args.metrics:
+        return _print_metrics(args.json)
     if args.json:
         print_json({"checks": [{"name": e.name, "target": e.target, "builtin": e.builtin,
                                 "distribution": e.distribution} for e in entries]})
@@ -143,4 +146,20 @@ def cmd_checks_list(args: argparse.Namespace) -> int:
     for entry in entries:
         origin = "built-in" if entry.builtin else f"plugin {entry.distribution or '?'}"
         print(f"{entry.name:<12} {entry.target:<36} {origin}")
+    return ExitCode.OK
+
+
+def _print_metrics(as_json: bool) -> int:
+    """What each installed check declares it reports (``Check.metrics``): the same table as docs/metrics.md."""
+    from agent.plugins import load_checks
+
+    checks = load_checks()
+    if as_json:
+        print_json({"checks": {c.name: {name: {"unit": spec.unit, "description": spec.description, "device": spec.device}
+                                        for name, spec in c.metrics.items()} for c in checks}})
+        return ExitCode.OK
+    for check in checks:
+        print(f"{check.name}:" + ("" if check.metrics else " (declares no metrics)"))
+        for name, spec in check.metrics.items():
+            print(f"  {name:<28} {spec.unit or '':<5} {spec.description}")
     return ExitCode.OK

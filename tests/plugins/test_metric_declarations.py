@@ -33,3 +33,17 @@ def test_a_profile_naming_an_undeclared_metric_fails_at_load(tmp_path: Path) -> 
     path.write_text(text.replace("metric: state_of_health_percent", "metric: voltage_volts", 1), encoding="utf-8")
     with pytest.raises(ProfileError, match="voltage_volts"):
         load_profile(str(path))
+
+
+def test_checks_list_metrics_prints_every_declared_metric_with_its_unit(isolated_home: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "agent", "checks", "list", "--metrics", "--json"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(result.stdout)["checks"]
+    for check in _builtin():
+        assert set(listed[check.name]) == set(check.metrics)
+    assert listed["battery"]["voltage_mv"]["unit"] == "mV"
