@@ -49,11 +49,13 @@ class AdbSource:
         self.start_server = start_server
         self._server: object | None = None
         self._stop = threading.Event()
+        self._server_lock = threading.Lock()
 
     def stop(self) -> None:
         """Stop tracking, and stop the adb server if this source started it."""
         self._stop.set()
-        server, self._server = self._server, None
+        with self._server_lock:
+            server, self._server = self._server, None
         if server is not None:
             server.stop()  # type: ignore[attr-defined]
 
@@ -98,9 +100,14 @@ class AdbSource:
         except Exception as e:
             log.warning("cannot start an adb server on %s:%s: %s; Android phones will not be seen", self.host, self.port, e)
             return
-        if server.started_here:
-            log.info("started the adb server on %s:%s (stopped again at exit)", self.host, self.port)
-            self._server = server
+        if not server.started_here:
+            return
+        with self._server_lock:  # stop() may have run while the server was starting: it saw none
+            if not self._stop.is_set():
+                log.info("started the adb server on %s:%s (stopped again at exit)", self.host, self.port)
+                self._server = server
+                return
+        server.stop()  # type: ignore[attr-defined]
 
     def _sighting(self, client: object, event: object) -> Sighting:
         serial, status, present = event.serial, event.status, event.present  # type: ignore[attr-defined]

@@ -41,3 +41,15 @@ def test_adb_source_leaves_a_server_it_did_not_start_alone() -> None:
         assert _answers(port)
     finally:
         theirs.stop()
+
+
+def test_a_server_that_comes_up_after_the_bench_stopped_is_stopped_too() -> None:
+    """A bench quit while the bundled adb was still starting must not leave it running."""
+    port = free_port()
+    source = AdbSource(port=port, start_server=True)
+    source.stop()  # the bench ends first...
+    source._ensure_server()  # ...then the start it had begun completes
+    deadline = time.monotonic() + 10  # kill-server returns before the socket closes
+    while _answers(port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _answers(port)
