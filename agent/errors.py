@@ -153,3 +153,24 @@ class OutboxError(StorageError):
 
 class NotARealPhoneError(StorageError):
     """A report from a simulator or a replay was handed to the station's own record."""
+
+
+# -- internal signals: raised and caught inside one module, never shown as they are ---------
+
+
+class DataRefused(ValueError):
+    """Text that parses (JSON, YAML) but is past what phonebench reads: nesting, whole-number
+    digits, non-finite numbers, aliases. ``line`` and ``path`` say where, when known; the
+    reader turns it into its area's one-line error."""
+
+    def __init__(self, what: str, line: int | None = None, path: str = "") -> None:
+        super().__init__(what)
+        self.what, self.line, self.path = what, line, path
+
+
+class HttpRefused(Exception):
+    """The reference receiver's one-line answer to a client: ``status`` and the reason."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status

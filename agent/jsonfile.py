@@ -15,15 +15,12 @@ import math
 import re
 from typing import Any, NoReturn
 
+from agent.errors import DataRefused
 from agent.yamlfile import MAX_DEPTH, MAX_DIGITS
 
 #: a whole string (skipped: brackets inside it do not nest), a bracket, or a quote that
 #: opens a string never closed (the text is not JSON; json.loads will say where)
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|"', re.DOTALL)
-
-
-class JsonRefused(ValueError):
-    """Text that is JSON but past what phonebench reads."""
 
 
 def load_json(data: bytes | bytearray | str) -> Any:
@@ -41,7 +38,7 @@ def _check_depth(text: str) -> None:
         if token in ("[", "{"):
             depth += 1
             if depth > MAX_DEPTH:
-                raise JsonRefused(f"nested more than {MAX_DEPTH} levels deep")
+                raise DataRefused(f"nested more than {MAX_DEPTH} levels deep")
         elif token in ("]", "}"):
             depth -= 1
         elif token == '"':
@@ -50,7 +47,7 @@ def _check_depth(text: str) -> None:
 
 def _int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_DIGITS:
-        raise JsonRefused(f"a whole number of more than {MAX_DIGITS} digits")
+        raise DataRefused(f"a whole number of more than {MAX_DIGITS} digits")
     return int(text)
 
 
@@ -62,4 +59,4 @@ def _float(text: str) -> float:
 
 
 def _constant(text: str) -> NoReturn:
-    raise JsonRefused(f"{text[:40]} is not a finite number")
+    raise DataRefused(f"{text[:40]} is not a finite number")

@@ -91,8 +91,7 @@ def make_test_bench(home: Path, profile: str = "default", answers: Mapping[str, 
     from agent.plugins import load_checks
     from agent.grading.profile import load_profile
     from agent.report.signing import StationKey
-    from agent.report.chain import ReportStore
-    from agent.delivery.ledger import Ledger
+    from agent.delivery.ledger import side_ledger
 
     checked = validate_answers("answers", answers or {})
     checks = load_checks()
@@ -102,7 +101,7 @@ def make_test_bench(home: Path, profile: str = "default", answers: Mapping[str, 
         checks=checks,
         catalog=load_catalog(),
         station_id=key.default_station_id(),
-        sink=Ledger(key, ReportStore(home / "reports", home / "chain.json")),
+        sink=side_ledger(key, home / "reports"),
         operator=AnswersOperator(checked, {}),
     )
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from agent.errors import PhonebenchError
+from agent.errors import DataRefused, PhonebenchError
 from agent.text import inert
 
 #: collections inside collections (the top mapping is level 1); the bundled files reach 6
@@ -52,12 +52,9 @@ class _Seq(list):
     lines: list[int]
 
 
-class _Refused(yaml.YAMLError):
+def _refused(what: str, mark: yaml.Mark, path: str) -> DataRefused:
     """Valid YAML that we still do not read, with where it is."""
-
-    def __init__(self, what: str, mark: yaml.Mark, path: str) -> None:
-        super().__init__(what)
-        self.what, self.line, self.path = what, mark.line + 1, path
+    return DataRefused(what, mark.line + 1, path)
 
 
 class _Loader(yaml.SafeLoader):
@@ -74,10 +71,10 @@ class _Loader(yaml.SafeLoader):
         self.path = _step(outer, parent, index)
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            raise _Refused("aliases are not allowed", event.start_mark, self.path)
+            raise _refused("aliases are not allowed", event.start_mark, self.path)
         nests = isinstance(event, yaml.CollectionStartEvent)
         if nests and self.depth >= MAX_DEPTH:
-            raise _Refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark, self.path)
+            raise _refused(f"nested more than {MAX_DEPTH} levels deep", event.start_mark, self.path)
         self.depth += nests
         node = super().compose_node(parent, index)
         self.depth -= nests
@@ -89,8 +86,10 @@ class _Loader(yaml.SafeLoader):
         PyYAML's constructors then fail with plain Python errors: those get a line too."""
         try:
             return super().construct_object(node, deep)
+        except DataRefused:
+            raise  # already says what and where
         except _CONSTRUCTOR_ERRORS as e:
-            raise _Refused(f"cannot read {_show(node.value)} as {_tag(node)}", node.start_mark, self.path) from e
+            raise _refused(f"cannot read {_show(node.value)} as {_tag(node)}", node.start_mark, self.path) from e
 
 
 def _step(outer: str, parent: yaml.Node | None, index: Any) -> str:
@@ -112,10 +111,10 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, Hashable):
-            raise _Refused("a key must be plain text", key_node.start_mark, outer)
+            raise _refused("a key must be plain text", key_node.start_mark, outer)
         first = key if key in out else names.get(str(key), _MISSING)
         if first is not _MISSING:
-            raise _Refused(_duplicate(key, first, out.lines[first]), key_node.start_mark, _child(outer, key))
+            raise _refused(_duplicate(key, first, out.lines[first]), key_node.start_mark, _child(outer, key))
         names[str(key)] = key
         loader.path = _child(outer, key)
         out[key] = loader.construct_object(value_node, deep=True)
@@ -144,14 +143,14 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
 def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     """Counted before ``int()`` runs: the point is never to start the slow conversion."""
     if sum(ch.isalnum() for ch in node.value) > MAX_DIGITS:
-        raise _Refused(f"a whole number of more than {MAX_DIGITS} digits", node.start_mark, loader.path)
+        raise _refused(f"a whole number of more than {MAX_DIGITS} digits", node.start_mark, loader.path)
     return loader.construct_yaml_int(node)
 
 
 def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
     value = loader.construct_yaml_float(node)
     if not math.isfinite(value):
-        raise _Refused(f"{_show(node.value)} is not a finite number", node.start_mark, loader.path)
+        raise _refused(f"{_show(node.value)} is not a finite number", node.start_mark, loader.path)
     return value
 
 
@@ -167,7 +166,7 @@ def parse_yaml(data: bytes | str, file: str, raises: type[PhonebenchError]) -> A
     text = data if isinstance(data, str) else _decode(data, file, raises)
     try:
         return _load(text)
-    except yaml.YAMLError as e:
+    except (DataRefused, yaml.YAMLError) as e:
         line, path, what = _where(e, text)
         raise raises(_message(file, line, path, what)) from e
 
@@ -224,10 +223,10 @@ def _load(text: str) -> Any:
         loader.dispose()
 
 
-def _where(e: yaml.YAMLError, text: str) -> tuple[int, str, str]:
+def _where(e: DataRefused | yaml.YAMLError, text: str) -> tuple[int, str, str]:
     """(line, key path, what) of a YAML error: ours carry a path, PyYAML's a mark."""
-    if isinstance(e, _Refused):
-        return e.line, e.path, e.what
+    if isinstance(e, DataRefused):
+        return e.line or 1, e.path, e.what
     if isinstance(e, yaml.reader.ReaderError):  # a character YAML refuses, before any mark exists
         return text.count("\n", 0, e.position) + 1, "", f"not valid YAML: {str(e).splitlines()[0]}"
     if isinstance(e, yaml.MarkedYAMLError):

@@ -28,8 +28,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from agent.backend.db import MAX_SEQUENCE, BackendDB, Stored, provenance_of
-from agent.errors import SigningError, UnknownKeyError, VerificationError
-from agent.jsonfile import JsonRefused, load_json
+from agent.errors import DataRefused, HttpRefused, SigningError, UnknownKeyError, VerificationError
+from agent.jsonfile import load_json
 from agent.report.signing import canonical_json, payload_digest, verify_envelope
 
 MAX_BODY_BYTES = 1 << 20  # a report is a few kB; anything near this is not one
@@ -37,14 +37,6 @@ PROVENANCES = ("usb", "network", "simulated", "replay")
 ALWAYS_ACCEPTED = frozenset({"usb", "network"})
 #: a string (its closing quote optional, so an unterminated one never makes the scan quadratic), or a bracket
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-class Refused(Exception):
-    """A one-line answer to the client: ``status`` and the reason."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
 
 
 class Receiver:
@@ -62,10 +54,10 @@ class Receiver:
             envelope = _parse(await _read_body(request))
             report = await run_in_threadpool(self._verify_report, envelope)
             if key is not None and key != report["report_id"]:
-                raise Refused(400, "Idempotency-Key is not the report's report_id")
+                raise HttpRefused(400, "Idempotency-Key is not the report's report_id")
             digest = payload_digest(canonical_json(report))
             await run_in_threadpool(self._check_policy, report, digest)
-        except Refused as e:
+        except HttpRefused as e:
             return _error(e.status, str(e))
         stored = await run_in_threadpool(self.db.store, report, envelope, digest)
         return _answer(report["report_id"], stored)
@@ -77,12 +69,12 @@ class Receiver:
         try:
             report = self._verify(envelope)
         except UnknownKeyError as e:
-            raise Refused(403, str(e)) from e
+            raise HttpRefused(403, str(e)) from e
         except (VerificationError, SigningError, ValueError, RecursionError) as e:  # e.g. a lone surrogate
-            raise Refused(400, _one_line(e)) from e
+            raise HttpRefused(400, _one_line(e)) from e
         sequence = report["chain"]["sequence"]
         if not 1 <= sequence <= MAX_SEQUENCE:
-            raise Refused(400, f"report: chain.sequence {sequence} is out of range (1 to 2^63-1)")
+            raise HttpRefused(400, f"report: chain.sequence {sequence} is out of range (1 to 2^63-1)")
         return report
 
     def _check_policy(self, report: dict, digest: str) -> None:
@@ -94,7 +86,7 @@ class Receiver:
             status, line = reason
             bound = self.db.station_for(report["station"]["key_id"]) or report["station"]["id"]
             self.db.reject(report, digest, line, bound)
-            raise Refused(status, line)
+            raise HttpRefused(status, line)
 
     def _refusal(self, report: dict) -> tuple[int, str] | None:
         claimed, bound = report["station"]["id"], self.db.station_for(report["station"]["key_id"])
@@ -139,7 +131,7 @@ def check_provenances(kinds: Iterable[str]) -> frozenset[str]:
 def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("idempotency-key")
     if key is not None and not _UUID.match(key):
-        raise Refused(400, "Idempotency-Key is not a UUID")
+        raise HttpRefused(400, "Idempotency-Key is not a UUID")
     return key
 
 
@@ -148,7 +140,7 @@ async def _read_body(request: Request) -> bytes:
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise Refused(413, f"body larger than {MAX_BODY_BYTES} bytes")
+            raise HttpRefused(413, f"body larger than {MAX_BODY_BYTES} bytes")
     return bytes(body)
 
 
@@ -157,10 +149,10 @@ def _parse(body: bytes) -> Any:
     whole-number digits, no NaN): past them, or not JSON at all, is the client's 400."""
     try:
         return load_json(body)
-    except JsonRefused as e:
-        raise Refused(400, f"the body is not JSON ({e})") from e
+    except DataRefused as e:
+        raise HttpRefused(400, f"the body is not JSON ({e})") from e
     except (ValueError, RecursionError) as e:
-        raise Refused(400, "the body is not JSON") from e
+        raise HttpRefused(400, "the body is not JSON") from e
 
 
 def _shown(text: str) -> str:

@@ -103,7 +103,7 @@ class Outbox:
         except FileNotFoundError:
             return
         except OSError as e:
-            raise OutboxError(f"{self.path}: cannot read the outbox ({e.strerror or e})") from e
+            raise OutboxError(f"{self.path}: cannot open the outbox ({e.strerror or e})") from e
         if size == 0:
             raise OutboxError(f"{self.path}: the outbox is empty (truncated?); nothing was replaced; {REBUILD_HINT}")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from agent import paths
-from agent.errors import VerificationError
-from agent.jsonfile import JsonRefused, load_json
+from agent.errors import DataRefused, VerificationError
+from agent.jsonfile import load_json
 from agent.report.signing import StationKey, canonical_json, keyid_for, load_public_key, payload_digest, verify_envelope
 from agent.text import inert
 
@@ -86,7 +86,7 @@ def verify_file(path: Path, key: Ed25519PublicKey) -> VerifiedReport:
         envelope = load_json(path.read_bytes())
     except OSError as e:
         raise VerificationError(f"{path}: cannot read ({e.strerror or e})") from e
-    except JsonRefused as e:
+    except DataRefused as e:
         raise VerificationError(f"{path}: not a JSON envelope ({e})") from e
     except ValueError as e:
         raise VerificationError(f"{path}: not a JSON envelope") from e

@@ -5,7 +5,6 @@ Both front ends build their Station here, so the CLI and the TUI grade and sign 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent import paths

@@ -10,7 +10,8 @@ import pytest
 from signing_helpers import key  # noqa: F401  (fixture)
 
 from agent.errors import VerificationError
-from agent.jsonfile import JsonRefused, load_json
+from agent.errors import DataRefused as JsonRefused
+from agent.jsonfile import load_json
 from agent.report.signing import StationKey, verify_envelope
 from agent.report.verify import verify_path
 from agent.yamlfile import MAX_DEPTH, MAX_DIGITS
