@@ -100,8 +100,8 @@ class TextLine:
 @dataclass(frozen=True)
 class Layout:
     """A label laid out in dots at ``DPI``: the QR code's top-left corner, its module size in
-    dots and its width in modules (no quiet zone: the margin and the white around it are one),
-    then the text lines."""
+    dots (``module``) and its width in modules (``modules``, no quiet zone: the margin and the
+    white around it are one), then the text lines."""
 
     size: LabelSize
     qr: segno.QRCode
@@ -109,11 +109,12 @@ class Layout:
     qr_x: int
     qr_y: int
     module: int
+    modules: int
     lines: tuple[TextLine, ...]
 
     @property
     def qr_side(self) -> int:
-        return self.module * self.qr.symbol_size(border=0)[0]
+        return self.module * self.modules
 
 
 def label_fields(report: dict[str, Any]) -> LabelFields:
@@ -135,7 +136,7 @@ def layout(fields: LabelFields, size: LabelSize) -> Layout:
     """Where everything goes: on a wide label the QR code on the left and the text beside it,
     on a tall one the QR code on top and the text under it."""
     qr = segno.make(fields.qr_data, error=size.qr_error, mode="byte", micro=False, boost_error=False)
-    modules = qr.symbol_size(border=0)[0]
+    modules = int(qr.symbol_size(border=0)[0])
     m = size.margin
     if size.width > size.height:
         module = min(10, (size.height - 2 * m) // modules)
@@ -146,7 +147,7 @@ def layout(fields: LabelFields, size: LabelSize) -> Layout:
         qr_x, qr_y = (size.width - module * modules) // 2, m
         text_x, text_y = m, qr_y + module * modules + m
     lines = _text_lines(fields, size, text_x, text_y, size.width - m - text_x)
-    return Layout(size, qr, fields.qr_data, qr_x, qr_y, module, lines)
+    return Layout(size, qr, fields.qr_data, qr_x, qr_y, module, modules, lines)
 
 
 def _text_lines(fields: LabelFields, size: LabelSize, x: int, y: int, width: int) -> tuple[TextLine, ...]:
