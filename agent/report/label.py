@@ -152,9 +152,10 @@ def layout(fields: LabelFields, size: LabelSize) -> Layout:
 
 def _text_lines(fields: LabelFields, size: LabelSize, x: int, y: int, width: int) -> tuple[TextLine, ...]:
     """The lines in the order a person reads a tray: what it is, how good, which one."""
-    state = "  ".join(filter(None, (fields.battery, fields.storage or "? GB", fields.colour)))
     wanted = [(size.title_h, fields.model), (size.title_h, fields.grade),
-              (size.body_h, state), (size.body_h, fields.identifier)]
+              (size.body_h, f"{fields.battery}  {fields.storage or '? GB'}")]
+    wanted += [(size.body_h, fields.colour)] if fields.colour else []
+    wanted += [(size.body_h, fields.identifier)]
     wanted += [(size.small_h, part) for part in _wrap(fields.report_id, _chars(width, size.small_h))]
     lines = []
     for height, text in wanted:
