@@ -12,6 +12,8 @@ One YAML file (``paths.config_path()``), every key optional::
     slots:                         # USB port path -> slot number on the bench
       "1-1.2": 1
       "1-1.3": 2
+    printer: {tcp: "10.0.0.7:9100"}   # the label printer: raw TCP (ZPL on port 9100),
+                                   # or {cups: QUEUE} through ``lp -d QUEUE``
 
 A station with no file works offline: reports stay in the outbox. A file that is there
 but wrong stops the station with the file, the line and what is wrong, because guessing
@@ -22,6 +24,7 @@ kept out of ``repr`` and shown masked.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +38,25 @@ from agent.yamlfile import Spot, kind_of, read_document
 
 ENV_URL = "PHONEBENCH_BACKEND_URL"
 ENV_TOKEN = "PHONEBENCH_BACKEND_TOKEN"
-_TOP_KEYS = ("station_id", "profile", "backend", "slots")
+_TOP_KEYS = ("station_id", "profile", "backend", "slots", "printer")
 _BACKEND_KEYS = ("url", "token", "ca_bundle", "timeout_s")
+_PRINTER_KEYS = ("tcp", "cups")
+#: a CUPS queue name as ``lp -d`` takes it; never starting with "-", so it cannot read as an option
+_QUEUE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,126}")
+
+
+@dataclass(frozen=True)
+class Printer:
+    """Where ``phonebench label --print`` sends ZPL: ``tcp`` (host, port: a raw socket,
+    as Zebra printers listen on 9100) or ``cups`` (queue: ``lp -d QUEUE -o raw``)."""
+
+    kind: str
+    host: str | None = None
+    port: int | None = None
+    queue: str | None = None
+
+    def show(self) -> str:
+        return f"tcp {self.host}:{self.port}" if self.kind == "tcp" else f"cups queue {self.queue}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,7 @@ class StationConfig:
     station_id: str | None = None
     profile: str = "default"
     slots: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    printer: Printer | None = None
     #: where the url and token came from: "file", "env" or None
     url_from: str | None = None
     token_from: str | None = None
@@ -67,6 +88,7 @@ class StationConfig:
             f"token:       {token}",
             f"ca bundle:   {self.ca_bundle or '- (system CAs)'}",
             f"timeout:     {self.timeout_s:g} s",
+            f"printer:     {self.printer.show() if self.printer else '-'}",
             f"slots:       {'-' if not self.slots else ''}",
         ]
         lines += [f"  {port} -> {slot}" for port, slot in sorted(self.slots.items(), key=lambda kv: kv[1])]
@@ -88,6 +110,8 @@ class StationConfig:
                 "timeout_s": self.timeout_s,
             },
             "slots": dict(self.slots),
+            "printer": None if self.printer is None else
+            {"kind": self.printer.kind, "host": self.printer.host, "port": self.printer.port, "queue": self.printer.queue},
         }
 
     def _origin(self, origin: str | None, env: str) -> str:
@@ -135,7 +159,24 @@ class _Reader:
             out.update(self.backend(top["backend"]))
         if top.get("slots") is not None:
             out["slots"] = self.slots(top["slots"])
+        if top.get("printer") is not None:
+            out["printer"] = self.printer(top["printer"])
         return out
+
+    def printer(self, node: Any) -> Printer:
+        """Exactly one of ``tcp: "host:port"`` or ``cups: QUEUE``."""
+        printer = self.mapping(node, ("printer",), _PRINTER_KEYS)
+        given = [key for key in _PRINTER_KEYS if printer.get(key) is not None]
+        if len(given) != 1:
+            raise self.fail(("printer",), "expected one of tcp: \"host:9100\" or cups: QUEUE")
+        keys = ("printer", given[0])
+        value = self.text(printer[given[0]], keys)
+        if given[0] == "cups":
+            if not _QUEUE.fullmatch(value):
+                raise self.fail(keys, f"expected a CUPS queue name (letters, digits, _ . @ -), got {value!r}")
+            return Printer("cups", queue=value)
+        host, port = _host_port(value, lambda what: self.fail(keys, what))
+        return Printer("tcp", host=host, port=port)
 
     def backend(self, node: Any) -> dict[str, Any]:
         backend = self.mapping(node, ("backend",), _BACKEND_KEYS)
@@ -210,3 +251,15 @@ def _url(value: str, where: str, fail: Callable[[str], PhonebenchError] | None =
         raise fail("expected a base URL without ?query or #fragment")
     return value.strip().rstrip("/")
 
+
+
+def _host_port(value: str, fail: Callable[[str], PhonebenchError]) -> tuple[str, int]:
+    """``host:port`` (``[v6]:port`` for IPv6) as the pair a socket connects to."""
+    try:
+        parts = urlsplit(f"//{value}")
+        host, port = parts.hostname, parts.port
+    except ValueError as e:
+        raise fail(f"expected host:port, got {value!r} ({e})") from e
+    if not host or not port or parts.path or parts.query or parts.fragment or parts.username or " " in value:
+        raise fail(f"expected host:port (e.g. 10.0.0.7:9100), got {value!r}")
+    return host, port

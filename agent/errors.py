@@ -18,10 +18,11 @@
     ├── SigningError                the station key cannot be used, or the chain state is corrupt (6 KEY)
     │   └── VerificationError       an envelope, a report or a chain does not verify (7 VERIFY)
     │       └── UnknownKeyError     signed by a key the verifier does not know
-    └── StorageError                a signed report cannot be kept (8 STORAGE)
-        ├── ReportStoreError        the report folder or the chain lock cannot be written
-        ├── OutboxError             the outbox cannot be read or written
-        └── NotARealPhoneError      a simulated or replayed phone's report offered to the station's record
+    ├── StorageError                a signed report cannot be kept (8 STORAGE)
+    │   ├── ReportStoreError        the report folder or the chain lock cannot be written
+    │   ├── OutboxError             the outbox cannot be read or written
+    │   └── NotARealPhoneError      a simulated or replayed phone's report offered to the station's record
+    └── PrinterError                the label printer cannot be reached or refused the label (9 PRINTER)
 
 A failed check ("the battery is worn") is never an exception: it is a metric that a
 profile grades. These exceptions mean "we could not tell" or "you asked for something
@@ -53,6 +54,8 @@ class ExitCode(IntEnum):
     VERIFY = 7
     #: a signed report that could not be stored, or reports still undelivered after ``outbox drain``
     STORAGE = 8
+    #: the label printer (raw TCP or a CUPS queue) cannot be reached or refused the label
+    PRINTER = 9
     INTERRUPTED = 130
 
 
@@ -153,6 +156,12 @@ class OutboxError(StorageError):
 
 class NotARealPhoneError(StorageError):
     """A report from a simulator or a replay was handed to the station's own record."""
+
+
+class PrinterError(PhonebenchError):
+    """The label printer the station config names cannot be reached, or ``lp`` refused the job."""
+
+    exit_code = ExitCode.PRINTER
 
 
 # -- internal signals: raised and caught inside one module, never shown as they are ---------

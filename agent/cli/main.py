@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "agent.cli.backend",
     "agent.cli.tui",
     "agent.cli.inspect",
+    "agent.cli.label",
 )
 
 

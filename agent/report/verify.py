@@ -39,7 +39,7 @@ def verify_path(path: Path, pubkey_pem: bytes | None = None, station_key: Statio
     folder whose chain head is known (the station's report folder: the station's chain
     state; any other: its own ``chain.json``) is anchored: its newest report must be the
     one the head names, so deleting the newest reports shows."""
-    key = _trusted_key(pubkey_pem, station_key)
+    key = trusted_key(pubkey_pem, station_key)
     if path.is_file():
         return VerifyResult((verify_file(path, key),), None, ())
     if not path.is_dir():
@@ -148,7 +148,8 @@ def result_json(result: VerifyResult) -> dict:
     }
 
 
-def _trusted_key(pubkey_pem: bytes | None, station_key: StationKey | None) -> Ed25519PublicKey:
+def trusted_key(pubkey_pem: bytes | None, station_key: StationKey | None = None) -> Ed25519PublicKey:
+    """The key reports must be signed with: ``pubkey_pem`` (PEM), else the station's own."""
     if pubkey_pem is not None:
         return load_public_key(pubkey_pem, "the given public key")
     if station_key is not None:
