@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import threading
 from pathlib import Path
@@ -114,3 +115,27 @@ def test_an_unreadable_key_file_is_an_error_not_a_new_key(tmp_path: Path, monkey
         StationKey.load_or_create(path)
     monkeypatch.undo()
     assert path.read_bytes() == content
+
+
+@pytest.mark.skipif(os.name == "nt", reason="no POSIX mode bits")
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644, 0o660, 0o620, 0o601])
+def test_a_key_others_can_read_is_refused_with_the_chmod_to_run(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "Application Support" / "station_ed25519.pem"
+    StationKey.load_or_create(path)
+    content = path.read_bytes()
+    path.chmod(mode)
+    with pytest.raises(SigningError) as caught:
+        StationKey.load(path)
+    message = str(caught.value)
+    assert message == (f"{path}: the station key is open to others (mode {mode:04o}); "
+                       f"run `chmod 600 '{path}'` if it is yours")
+    assert path.read_bytes() == content and _mode(path) == mode  # left as it was
+
+
+@pytest.mark.skipif(os.name == "nt", reason="no POSIX mode bits")
+@pytest.mark.parametrize("mode", [0o600, 0o400])
+def test_a_key_only_its_owner_can_read_is_used(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "station_ed25519.pem"
+    keyid = StationKey.load_or_create(path).keyid
+    path.chmod(mode)
+    assert StationKey.load(path).keyid == keyid
