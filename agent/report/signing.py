@@ -4,8 +4,9 @@ A station has one Ed25519 key for its whole life: it names the station (``keyid`
 links its reports into one chain. Losing it silently would start a new, unlinked chain
 that looks like a different station, so an unreadable key file is an error, never a reason
 to make a new key. A key others on the machine can read is refused too, as ssh refuses
-one: anyone who can read it can sign reports in this station's name. Envelopes follow DSSE v1: the signature covers PAE(type, payload), so a
-payload cannot be replayed under another type.
+one: anyone who can read it can sign reports in this station's name. Envelopes follow
+DSSE v1: the signature covers PAE(type, payload), so a payload cannot be replayed under
+another type.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class StationKey:
             raise SigningError(f"{path}: not a readable PEM private key, corrupt or truncated ({_first_line(e)})") from e
         if not isinstance(key, Ed25519PrivateKey):
             raise SigningError(f"{path}: holds a {_kind(key)} private key, expected Ed25519")
-        _check_private(path)
+        _check_private(path)  # after parsing: a file that is no key at all says that first
         return cls(key, path)
 
     def public_pem(self) -> str:

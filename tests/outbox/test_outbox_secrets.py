@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from outbox_helpers import Station, config
 
 from agent import paths
 from agent.cli import main as cli
@@ -20,7 +21,6 @@ from agent.config import load_config
 from agent.delivery.scrub import MASK, Scrubber, ScrubFilter
 from agent.delivery.uploader import Uploader, _one_line
 from agent.errors import ConfigError
-from outbox_helpers import Station, config
 
 TOKEN = "pb-tok-7f3a9c0e-SENTINEL-d41d8cd9"
 #: a piece of the token: a cut or an escape must not leave this behind either
