@@ -139,3 +139,19 @@ def test_a_key_only_its_owner_can_read_is_used(tmp_path: Path, mode: int) -> Non
     keyid = StationKey.load_or_create(path).keyid
     path.chmod(mode)
     assert StationKey.load(path).keyid == keyid
+
+
+@pytest.mark.skipif(os.name == "nt", reason="no POSIX mode bits")
+def test_the_cli_answers_a_key_open_to_others_with_one_line_and_the_key_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from agent import paths
+    from agent.cli import main as cli
+
+    StationKey.load_or_create(paths.key_path())
+    paths.key_path().chmod(0o644)
+    code = cli.main(["keys", "export"])
+    err = capsys.readouterr().err
+    assert code == 6 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"phonebench: {paths.key_path()}: the station key is open to others (mode 0644)")
+    assert "chmod 600" in err
