@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from agent.links.base import Link
+from agent.text import capped, capped_json
 
 Outcome = Literal["measured", "unsupported", "error", "interrupted"]
 OUTCOMES: tuple[str, ...] = ("measured", "unsupported", "error", "interrupted")
@@ -31,12 +32,18 @@ class Metric:
     method: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"value": self.value, "source": self.source}
+        """The metric as the report holds it: every string in it capped (``agent.text.capped``),
+        since a value, and a source or reason that quotes one, may come from the phone."""
+        out: dict[str, Any] = {"value": capped_json(self.value), "source": _capped(self.source)}
         if self.value is None:
-            out["reason"] = self.reason or "not determined"
+            out["reason"] = capped(self.reason or "not determined")
         if self.method:
-            out["method"] = self.method
+            out["method"] = capped(self.method)
         return out
+
+
+def _capped(text: str | None) -> str | None:
+    return None if text is None else capped(text)
 
 
 @dataclass(frozen=True)

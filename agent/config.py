@@ -18,7 +18,10 @@ One YAML file (``paths.config_path()``), every key optional::
 A station with no file works offline: reports stay in the outbox. A file that is there
 but wrong stops the station with the file, the line and what is wrong, because guessing
 would send reports to the wrong place or mislabel slots. The token is a secret: it is
-kept out of ``repr`` and shown masked.
+kept out of ``repr`` and shown masked, and a token that could not go into an HTTP header
+as it is (a CR left by a Windows editor, a space, a non-ASCII letter) is refused at load,
+naming where it came from but never quoting it: sent anyway, it would fail in the HTTP
+library with an error that quotes the header, token and all.
 """
 
 from __future__ import annotations
@@ -128,7 +131,9 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     if env.get(ENV_URL):
         values.update(backend_url=_url(env[ENV_URL], f"${ENV_URL}"), url_from="env")
     if env.get(ENV_TOKEN):
-        values.update(token=env[ENV_TOKEN], token_from="env")
+        token = env[ENV_TOKEN]
+        _check_token(token, lambda what: ConfigError(f"${ENV_TOKEN}: {what}"))
+        values.update(token=token, token_from="env")
     return StationConfig(**values)
 
 
@@ -186,7 +191,7 @@ class _Reader:
             out["backend_url"] = _url(self.text(backend["url"], keys), "", lambda what: self.fail(keys, what))
             out["url_from"] = "file"
         if backend.get("token") is not None:
-            out["token"], out["token_from"] = self.text(backend["token"], ("backend", "token")), "file"
+            out["token"], out["token_from"] = self.token(backend["token"]), "file"
         if backend.get("ca_bundle") is not None:
             out["ca_bundle"] = self.ca_bundle(backend["ca_bundle"])
         if backend.get("timeout_s") is not None:
@@ -195,6 +200,14 @@ class _Reader:
                 raise self.fail(("backend", "timeout_s"), f"expected seconds between 0 and 600, got {timeout!r}")
             out["timeout_s"] = float(timeout)
         return out
+
+    def token(self, value: Any) -> str:
+        """The token as written: unlike other text it is not stripped, and it is never quoted."""
+        fail = lambda what: self.fail(("backend", "token"), what)  # noqa: E731
+        if not isinstance(value, str):
+            raise fail(f"expected text, got {kind_of(value)}")
+        _check_token(value, fail)
+        return value
 
     def ca_bundle(self, node: Any) -> Path:
         keys = ("backend", "ca_bundle")
@@ -232,6 +245,35 @@ class _Reader:
         if not value.isprintable():
             raise self.fail(keys, f"control characters in {value!r}")
         return value.strip()
+
+
+def check_token(token: str, where: str) -> str:
+    """``token`` if it can go into ``Authorization: Bearer`` as it is; ConfigError naming ``where`` otherwise."""
+    _check_token(token, lambda what: ConfigError(f"{where}: {what}"))
+    return token
+
+
+def _check_token(token: str, fail: Callable[[str], PhonebenchError]) -> None:
+    """Printable ASCII only. The error says which character is wrong, never what the token is."""
+    if not token:
+        raise fail("the token is empty")
+    for position, char in enumerate(token, 1):
+        if not "!" <= char <= "~":
+            raise fail(f"the token's character {position} of {len(token)} is {_char_kind(char)}; "
+                       "expected printable ASCII without spaces")
+
+
+def _char_kind(char: str) -> str:
+    """A character named without showing it: the token's other characters stay secret too."""
+    names = {"\r": "a carriage return (CR: a file saved on Windows?)", "\n": "a line break",
+             "\t": "a tab", " ": "a space"}
+    if char in names:
+        return names[char]
+    if char.isspace():
+        return f"white space (U+{ord(char):04X})"
+    if not char.isprintable():
+        return f"a control character (U+{ord(char):04X})"
+    return "not ASCII"
 
 
 def _url(value: str, where: str, fail: Callable[[str], PhonebenchError] | None = None) -> str:

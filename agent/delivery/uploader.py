@@ -12,7 +12,9 @@ died between the backend's answer and the outbox update) is harmless: the backen
 
 A station's reports go in sequence order: while its oldest pending report waits, the
 later ones wait too, so the backend sees the chain in order. The token is sent only in
-the Authorization header and never appears in a log line or a stored error.
+the Authorization header and never appears in a log line or a stored error: every text
+that could quote it (an exception, the backend's answer) is scrubbed before it is cut to
+length, stored or logged (``agent.delivery.scrub``).
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from typing import Literal
 
 import httpx
 
-from agent.config import StationConfig
-from agent.errors import ConfigError, PhonebenchError
+from agent.config import StationConfig, check_token
 from agent.delivery.outbox import Outbox, OutboxEntry
+from agent.delivery.scrub import Scrubber, ScrubFilter
+from agent.errors import ConfigError, PhonebenchError
 from agent.text import printable
 
 log = logging.getLogger(__name__)
@@ -100,7 +103,12 @@ class Uploader:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """``transport`` replaces the network (tests); it brings its own TLS settings."""
+        if config.token is not None:  # load_config checked it; a config built in code may not be
+            check_token(config.token, "backend.token")
         self.outbox, self.config = outbox, config
+        self._scrub = Scrubber(config.token)
+        self._log_filter = ScrubFilter(self._scrub)
+        log.addFilter(self._log_filter)
         self.policy = policy or RetryPolicy()
         self._clock, self._sleep, self._rng = clock, sleep, random.Random()
         self._hold_until = 0.0  # the backend as a whole is not tried before this
@@ -165,12 +173,14 @@ class Uploader:
         except httpx.TimeoutException as e:
             return Attempt("retry", f"the backend did not answer in time ({type(e).__name__})", "backend")
         except httpx.HTTPError as e:
-            return Attempt("retry", f"cannot reach the backend: {_one_line(str(e) or type(e).__name__)}", "backend")
-        return classify(response, self._clock())
+            reason = _one_line(str(e) or type(e).__name__, self._scrub)
+            return Attempt("retry", f"cannot reach the backend: {reason}", "backend")
+        return classify(response, self._clock(), self._scrub)
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+        log.removeFilter(self._log_filter)
 
     def _record(self, entry: OutboxEntry, attempt: Attempt) -> None:
         if attempt.kind == "delivered":
@@ -205,8 +215,9 @@ class Uploader:
         return DrainResult(pending=pending, message=message)
 
 
-def classify(response: httpx.Response, now: float) -> Attempt:
-    """What the backend's answer means for the report (see the module docstring)."""
+def classify(response: httpx.Response, now: float, scrub: Scrubber = Scrubber()) -> Attempt:
+    """What the backend's answer means for the report (see the module docstring); ``scrub``
+    takes the token out of the backend's reason, which may echo our request."""
     status = response.status_code
     if 200 <= status < 300:
         return Attempt("delivered")
@@ -218,9 +229,9 @@ def classify(response: httpx.Response, now: float) -> Attempt:
     if status == 401:
         return Attempt("retry", "the backend refused the token (401): check backend.token")
     if status in _STATION_WAITS or status >= 500:
-        return Attempt("retry", f"the backend answered {status}: {_reason(response)}")
+        return Attempt("retry", f"the backend answered {status}: {_reason(response, scrub)}")
     if 400 <= status < 500:
-        return Attempt("rejected", f"{status}: {_reason(response)}")
+        return Attempt("rejected", f"{status}: {_reason(response, scrub)}")
     return Attempt("retry", f"unexpected answer {status} from the backend (redirects are not followed)")
 
 
@@ -238,7 +249,7 @@ def parse_retry_after(value: str | None, now: float, cap_s: float = RetryPolicy.
     return min(max(0.0, when - now), cap_s)
 
 
-def _reason(response: httpx.Response) -> str:
+def _reason(response: httpx.Response, scrub: Scrubber) -> str:
     """The backend's reason, short and safe to show on one terminal line."""
     text = response.text
     try:
@@ -247,11 +258,13 @@ def _reason(response: httpx.Response) -> str:
         body = None
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         text = body["error"]
-    return _one_line(text) or "no reason given"
+    return _one_line(text, scrub) or "no reason given"
 
 
-def _one_line(text: str) -> str:
-    text = printable(" ".join(text.split()))
+def _one_line(text: str, scrub: Scrubber = Scrubber()) -> str:
+    """``text`` scrubbed first, so that neither escaping nor the cut can split the token
+    into pieces the scrubber would no longer see."""
+    text = printable(" ".join(scrub(text).split()))
     return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 3] + "..."
 
 

@@ -103,9 +103,11 @@ def _value(rule: Rule, metrics: Mapping[str, Any], answers: Mapping[str, Any]) -
 
 
 def _test(op: str, value: Any, limit: Any) -> bool | None:
-    """Whether the condition holds; None when the value cannot be compared."""
+    """Whether the condition holds; None when the value cannot be compared. A limit that
+    is not a finite number (a profile built in code, past the YAML reader) cannot be
+    compared either: with NaN every comparison is false, so no failing rule would fire."""
     if op in NUMBER_OPS:
-        if not _is_number(value):
+        if not _is_number(value) or not _is_number(limit):
             return None
         return {"below": value < limit, "at_most": value <= limit,
                 "above": value > limit, "at_least": value >= limit}[op]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from agent import __version__
-
+from agent.text import capped_json
 
 
 def utc_now() -> str:
@@ -19,10 +19,12 @@ def utc_now() -> str:
 
 def build_report(*, session: Any, started_at: str, grading: Any, complete: bool, key_id: str) -> dict[str, Any]:
     """The report for a finished (or interrupted) session, without its chain link. Its
-    ``device`` block holds ``session.device_fields`` (what the identity check declares)."""
+    ``device`` block holds ``session.device_fields`` (what the identity check declares).
+    Every string that may come from the phone is capped where it enters (``agent.text``),
+    so one phone's endless model name cannot make a report the backend refuses for ever."""
     bench = session.bench
-    device = {name: session.device.get(name) for name in session.device_fields}
-    device["catalog_key"] = session.device.get("catalog_key")
+    device = {name: capped_json(session.device.get(name)) for name in session.device_fields}
+    device["catalog_key"] = capped_json(session.device.get("catalog_key"))
     checks = []
     for check in bench.checks:
         result = session.results.get(check.name)
@@ -34,10 +36,10 @@ def build_report(*, session: Any, started_at: str, grading: Any, complete: bool,
                 "name": check.name,
                 "title": check.title,
                 "outcome": result.outcome,
-                "detail": result.detail,
+                "detail": capped_json(result.detail),
                 "metrics": {name: metric.to_json() for name, metric in result.metrics.items()},
                 "verdict": verdict.verdict if verdict else "not_assessed",
-                "reasons": list(verdict.reasons) if verdict else ["the profile has no rules for this check"],
+                "reasons": capped_json(list(verdict.reasons)) if verdict else ["the profile has no rules for this check"],
             }
         )
     grade = grading.grade
@@ -50,15 +52,15 @@ def build_report(*, session: Any, started_at: str, grading: Any, complete: bool,
         "agent": {"name": "phonebench", "version": __version__},
         "profile": {"name": bench.profile.name, "digest": bench.profile.digest},
         "session": {
-            "link": session.link.describe or None,
+            "link": capped_json(session.link.describe or None),
             "provenance": session.provenance.kind,
             "transport_id": session.provenance.transport_id,
             "slot": session.phone.slot,
             "complete": complete,
-            "incomplete_reason": None if complete else session.gone,
+            "incomplete_reason": None if complete else capped_json(session.gone),
         },
         "device": device,
         "checks": checks,
-        "answers": dict(session.answers),
-        "grade": {"value": grade.value, "reasons": list(grade.reasons)} if complete and grade else None,
+        "answers": capped_json(dict(session.answers)),
+        "grade": {"value": grade.value, "reasons": capped_json(list(grade.reasons))} if complete and grade else None,
     }

@@ -3,8 +3,10 @@
 A station has one Ed25519 key for its whole life: it names the station (``keyid``) and
 links its reports into one chain. Losing it silently would start a new, unlinked chain
 that looks like a different station, so an unreadable key file is an error, never a reason
-to make a new key. Envelopes follow DSSE v1: the signature covers PAE(type, payload), so a
-payload cannot be replayed under another type.
+to make a new key. A key others on the machine can read is refused too, as ssh refuses
+one: anyone who can read it can sign reports in this station's name. Envelopes follow
+DSSE v1: the signature covers PAE(type, payload), so a payload cannot be replayed under
+another type.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import binascii
 import hashlib
 import json
 import os
+import shlex
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -95,6 +99,7 @@ class StationKey:
             raise SigningError(f"{path}: not a readable PEM private key, corrupt or truncated ({_first_line(e)})") from e
         if not isinstance(key, Ed25519PrivateKey):
             raise SigningError(f"{path}: holds a {_kind(key)} private key, expected Ed25519")
+        _check_private(path)  # after parsing: a file that is no key at all says that first
         return cls(key, path)
 
     def public_pem(self) -> str:
@@ -163,6 +168,20 @@ def _create_key_file(path: Path) -> None:
         write_atomic(path, pem, keep_existing=True)  # mode 0600; a key another process made first stays
     except OSError as e:
         raise SigningError(f"{path}: cannot create the station key ({e.strerror or e})") from e
+
+
+def _check_private(path: Path) -> None:
+    """Refuse a key file that its group or others may read, write or run (ssh's rule);
+    Windows has no such mode bits, so there the folder's ACL is what protects the key."""
+    if os.name == "nt":
+        return
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError as e:
+        raise SigningError(f"{path}: cannot read the station key ({e.strerror or e})") from e
+    if mode & 0o077:
+        raise SigningError(f"{path}: the station key is open to others (mode {mode:04o}); "
+                           f"run `chmod 600 {shlex.quote(str(path))}` if it is yours")
 
 
 def _make_private_dirs(folder: Path) -> None:

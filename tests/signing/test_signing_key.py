@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import threading
 from pathlib import Path
@@ -114,3 +115,43 @@ def test_an_unreadable_key_file_is_an_error_not_a_new_key(tmp_path: Path, monkey
         StationKey.load_or_create(path)
     monkeypatch.undo()
     assert path.read_bytes() == content
+
+
+@pytest.mark.skipif(os.name == "nt", reason="no POSIX mode bits")
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644, 0o660, 0o620, 0o601])
+def test_a_key_others_can_read_is_refused_with_the_chmod_to_run(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "Application Support" / "station_ed25519.pem"
+    StationKey.load_or_create(path)
+    content = path.read_bytes()
+    path.chmod(mode)
+    with pytest.raises(SigningError) as caught:
+        StationKey.load(path)
+    message = str(caught.value)
+    assert message == (f"{path}: the station key is open to others (mode {mode:04o}); "
+                       f"run `chmod 600 '{path}'` if it is yours")
+    assert path.read_bytes() == content and _mode(path) == mode  # left as it was
+
+
+@pytest.mark.skipif(os.name == "nt", reason="no POSIX mode bits")
+@pytest.mark.parametrize("mode", [0o600, 0o400])
+def test_a_key_only_its_owner_can_read_is_used(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "station_ed25519.pem"
+    keyid = StationKey.load_or_create(path).keyid
+    path.chmod(mode)
+    assert StationKey.load(path).keyid == keyid
+
+
+@pytest.mark.skipif(os.name == "nt", reason="no POSIX mode bits")
+def test_the_cli_answers_a_key_open_to_others_with_one_line_and_the_key_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from agent import paths
+    from agent.cli import main as cli
+
+    StationKey.load_or_create(paths.key_path())
+    paths.key_path().chmod(0o644)
+    code = cli.main(["keys", "export"])
+    err = capsys.readouterr().err
+    assert code == 6 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"phonebench: {paths.key_path()}: the station key is open to others (mode 0644)")
+    assert "chmod 600" in err
