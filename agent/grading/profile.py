@@ -47,6 +47,12 @@ BUILTIN_METRICS: Mapping[str, frozenset[str]] = {
                         "override_density_dpi scale_factor supported_refresh_hz".split()),
     "storage": frozenset("total_bytes free_bytes used_bytes advertised_gb model_storage_tiers_gb "
                          "storage_matches_model life_used_percent pre_eol".split()),
+    "locks": frozenset("locks_found locks_unread tamper_signs tamper_unread activation_state find_my_enabled "
+                       "supervised mdm_cloud_configuration mdm_enrollment_mandatory mdm_profile_removable "
+                       "configuration_profiles_count configuration_profiles_locked passcode_set sim_status "
+                       "google_accounts vendor_lock_accounts accounts_by_type frp_active device_owner profile_owner "
+                       "bootloader_locked verified_boot_state vbmeta_device_state root_detected boot_state_trusted "
+                       "knox_warranty_void knox_guard_state sim_state".split()),
 }
 
 
