@@ -18,7 +18,7 @@ from agent.check import Check
 
 GROUP = "phonebench.checks"
 #: the order built-in checks run and appear in; third-party checks follow by name
-BUILTIN_ORDER = ("identity", "battery", "screen", "storage")
+BUILTIN_ORDER = ("identity", "battery", "screen", "storage", "locks")
 
 log = logging.getLogger(__name__)
 

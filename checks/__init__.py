@@ -1,1 +1,1 @@
-"""The built-in checks: identity, battery, screen and storage."""
+"""The built-in checks: identity, battery, screen, storage and locks."""

@@ -6,8 +6,8 @@ re-recording (or editing) every fixture that answers it.
 
 # Android shell commands (sent as is through `adb shell`); getprop and the IMEI parcel call
 # are the agent's own, since recording and redaction read their outputs too
-from agent.formats.getprop import GETPROP
-from agent.formats.parcel import IMEI
+from agent.formats.getprop import GETPROP as GETPROP
+from agent.formats.parcel import IMEI as IMEI
 
 DUMPSYS_BATTERY = "dumpsys battery"
 SYS_BATTERY = "/sys/class/power_supply/battery"
@@ -42,3 +42,26 @@ def lockdown_source(domain: str, key: str) -> str:
 
 def ioreg_source(entry: str, key: str) -> str:
     return f"ioregistry:{entry}/{key}"
+
+
+# -- locks: what holds the phone to someone, and signs of tampering ---------------------
+# Android shell commands (the accounts dump prints account names: parsers keep counts only)
+DUMPSYS_ACCOUNT = "dumpsys account"
+SETTINGS_FRP_MODE = "settings get global secure_frp_mode"
+SETTINGS_SETUP_COMPLETE = "settings get secure user_setup_complete"
+DPM_LIST_OWNERS = "dpm list-owners"
+#: only sent where `dpm list-owners` does not exist (Android 10 and older)
+DUMPSYS_DEVICE_POLICY = "dumpsys device_policy"
+#: where su binaries live when a phone is rooted; `ls` answers each path on its own line
+SU_PATHS = ("/system/bin/su", "/system/xbin/su", "/sbin/su", "/system/sbin/su", "/vendor/bin/su", "/su/bin/su")
+LS_SU = "ls -l " + " ".join(SU_PATHS)
+#: root managers' package names contain one of these words (grep exits 1 when none does)
+ROOT_APP_WORDS = ("magisk", "kernelsu", "apatch", "supersu", "superuser")
+PM_ROOT_APPS = "pm list packages | grep -iE '" + "|".join(ROOT_APP_WORDS) + "'"
+
+# iOS lockdown domains and the mobile-config service (lockdown StartService)
+LOCKDOWN_FMIP = "com.apple.fmip"
+LOCKDOWN_CHAPERONE = "com.apple.mobile.chaperone"
+MCINSTALL = "com.apple.mobile.MCInstall"  # agent.links.base.MCINSTALL, the links' spelling
+MC_CLOUD_CONFIGURATION = "GetCloudConfiguration"
+MC_PROFILE_LIST = "GetProfileList"

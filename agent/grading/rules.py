@@ -5,8 +5,9 @@ is the worst its rules give; a rule whose figure is unknown gives the rule's ``u
 verdict, so a missing figure can send a phone to review but never lets it pass unseen.
 
 The grade starts from the base answer (the technician's cosmetic grade) and each grade
-rule that applies caps it. "review" means a person must decide, unless a cap already put
-the phone at the bottom of the scale: then no decision could change the grade.
+rule that applies caps it. "review" means a person must decide, unless no decision could
+lower the capped grade: a cap at the bottom of the scale, or one below which only caps on
+checks not under review remain (an F above "locked" stands when the locks check passed).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agent import questions
 from agent.check import CheckResult
 from agent.grading.profile import NUMBER_OPS, REVIEW, CheckRules, GradeRule, GradeSpec, Profile, Rule
 
@@ -155,7 +157,9 @@ def _grade(spec: GradeSpec, verdicts: Mapping[str, Verdict], answers: Mapping[st
             reasons.append(f"{label} {answer}")
         else:
             review.append(f"no {label} answered" if answer is None else f"{label} {_show(answer)} is not on the scale")
+    base_open = bool(review)  # the base answer is missing or off the scale
     cap_reasons: list[str] = []
+    reviewed: set[str] = set()
     for rule in spec.rules:
         matched = [v for v in verdicts.values() if (not rule.checks or v.check in rule.checks) and v.verdict in rule.verdicts]
         if not matched:
@@ -163,15 +167,33 @@ def _grade(spec: GradeSpec, verdicts: Mapping[str, Verdict], answers: Mapping[st
         text = _grade_reason(rule, matched)
         if rule.at_most == REVIEW:
             review.append(text)
+            reviewed.update(v.check for v in matched)
         else:
             level = max(level, spec.scale.index(rule.at_most))
             cap_reasons.append(text)
-    bottom = len(spec.scale) - 1
-    if cap_reasons and level == bottom:
-        return Grade(spec.scale[bottom], tuple(cap_reasons))
+    settled = level == len(spec.scale) - 1 or (bool(review) and not _could_lower(spec, level, reviewed, base_open))
+    if cap_reasons and settled:
+        return Grade(spec.scale[level], tuple(cap_reasons))
     if review:
         return Grade(REVIEW, tuple(review))
     return Grade(spec.scale[level], tuple(reasons + (cap_reasons or [_summary(verdicts)])))
+
+
+def _could_lower(spec: GradeSpec, level: int, reviewed: set[str], base_open: bool) -> bool:
+    """Whether a person's decision could still lower a capped grade: some cap below it may
+    apply to a check under review, or the missing base answer may be worse. When none can (a
+    cap at the bottom of the scale, or a functional fail above a grade only a lock reaches),
+    the cap stands without a person."""
+    if base_open and spec.base is not None and _worst_answer(spec) > level:
+        return True
+    return bool(reviewed) and any(rule.at_most != REVIEW and spec.scale.index(rule.at_most) > level
+                                  and (not rule.checks or reviewed.intersection(rule.checks)) for rule in spec.rules)
+
+
+def _worst_answer(spec: GradeSpec) -> int:
+    question = questions.ALL.get(spec.base or "")
+    values = [c.value for c in question.choices] if question is not None else list(spec.scale)
+    return max(spec.scale.index(v) for v in values if v in spec.scale)
 
 
 def _grade_reason(rule: GradeRule, matched: list[Verdict]) -> str:

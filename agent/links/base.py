@@ -1,8 +1,9 @@
 """The small interface every check talks through.
 
 A link is the only code that talks to a phone. Android links run shell commands; iOS
-links read lockdown values and IORegistry entries. Every call takes a timeout and raises
-LinkTimeout rather than hang, or LinkDisconnected once the phone has gone away.
+links read lockdown values and IORegistry entries and ask the mobile-config service. Every
+call takes a timeout and raises LinkTimeout rather than hang, or LinkDisconnected once the
+phone has gone away.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from agent.errors import LinkError
+
 DEFAULT_TIMEOUT_S = 10.0
+#: the lockdown service behind ``IosLink.mobile_config`` (pymobiledevice3's MobileConfigService)
+MCINSTALL = "com.apple.mobile.MCInstall"
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,14 @@ class IosLink(Link):
         """The properties of the IORegistry entry ``name`` through the diagnostics
         relay, or None when the phone has no such entry."""
 
+    async def mobile_config(self, request: str, timeout: float = DEFAULT_TIMEOUT_S) -> Mapping[str, Any]:
+        """The reply of the com.apple.mobile.MCInstall service to ``{RequestType: request}``
+        (``GetCloudConfiguration``: ``{CloudConfiguration: {...}}``, or ``{}`` when the phone
+        has none; ``GetProfileList``: ``{OrderedIdentifiers, ProfileManifest, ProfileMetadata}``),
+        without its ``Status``. A refused request is a LinkError; so is a link that cannot
+        reach the service, which is this default."""
+        raise LinkError(f"{self.device_id}: `{service_read_key(MCINSTALL, request)}` cannot be read over this link")
+
 
 def lockdown_read_key(domain: str) -> str:
     """The name a lockdown read goes by in fixtures, faults and sources."""
@@ -106,3 +119,8 @@ def lockdown_read_key(domain: str) -> str:
 
 def ioregistry_read_key(name: str) -> str:
     return f"ioregistry:{name}"
+
+
+def service_read_key(service: str, request: str) -> str:
+    """A request to a lockdown service (``service:com.apple.mobile.MCInstall/GetProfileList``)."""
+    return f"service:{service}/{request}"

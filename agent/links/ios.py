@@ -1,4 +1,5 @@
-"""The live iOS link: lockdown values and IORegistry entries through usbmuxd, by pymobiledevice3.
+"""The live iOS link: lockdown values, IORegistry entries and the mobile-config service's
+read-only replies (GetCloudConfiguration, GetProfileList) through usbmuxd, by pymobiledevice3.
 
 The link connects on first use (or on ``connect()``), pairing if the station has no pair
 record for the phone yet. Pair records live in the station's own folder
@@ -33,7 +34,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from agent import paths
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout, NotPaired, PhoneLocked, TrustDenied, TrustPending
-from agent.links.base import DEFAULT_TIMEOUT_S, IosLink, Provenance, ioregistry_read_key, lockdown_read_key
+from agent.links.base import (
+    DEFAULT_TIMEOUT_S,
+    MCINSTALL,
+    IosLink,
+    Provenance,
+    ioregistry_read_key,
+    lockdown_read_key,
+    service_read_key,
+)
 from agent.text import inert
 
 if TYPE_CHECKING:
@@ -42,6 +51,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 CLOSE_TIMEOUT_S = 2.0
+#: the MCInstall requests that only read (never SetCloudConfiguration, InstallProfile, ...)
+_MOBILE_CONFIG_READS = ("GetCloudConfiguration", "GetProfileList")
 
 
 def pair_records_dir() -> Path:
@@ -120,6 +131,23 @@ class PmdIosLink(IosLink):
         except Exception:  # usbmuxd itself is unreachable or said something odd: cannot tell
             return None
         return any(d.serial == self.device_id for d in devices)
+    async def mobile_config(self, request: str, timeout: float = DEFAULT_TIMEOUT_S) -> Mapping[str, Any]:
+        """Through pymobiledevice3's MobileConfigService, one service connection per request."""
+        what = service_read_key(MCINSTALL, request)
+        if request not in _MOBILE_CONFIG_READS:
+            raise LinkError(f"{self.device_id}: `{what}` is not a read this link makes")
+
+        async def read() -> Mapping[str, Any]:
+            from pymobiledevice3.services.mobile_config import MobileConfigService
+
+            async with MobileConfigService(await self._client()) as service:
+                if request == "GetCloudConfiguration":
+                    config = await service.get_cloud_configuration()
+                    return {} if config is None else {"CloudConfiguration": config}
+                reply = await service.get_profile_list()
+                return {k: v for k, v in reply.items() if k != "Status"}
+
+        return await self._bounded(what, timeout, read)
 
     async def close(self) -> None:
         await self._drop()

@@ -15,6 +15,7 @@ from agent.errors import LinkDisconnected, LinkError, LinkTimeout
 from agent.fixtures.format import Fixture, garbage_for
 from agent.links.base import (
     DEFAULT_TIMEOUT_S,
+    MCINSTALL,
     AndroidLink,
     IosLink,
     Link,
@@ -22,6 +23,7 @@ from agent.links.base import (
     ShellResult,
     ioregistry_read_key,
     lockdown_read_key,
+    service_read_key,
 )
 
 MISSING_EXIT = 127
@@ -107,6 +109,23 @@ class ReplayIosLink(_Replayed, IosLink):
             return {"?": garbage_for(read)}
         entry = self.fixture.ios.ioregistry.get(name)
         return dict(entry) if entry is not None else None
+
+    async def mobile_config(self, request: str, timeout: float = DEFAULT_TIMEOUT_S) -> Mapping[str, Any]:
+        """The fixture's reply, as pymobiledevice3 hands it over: without ``Status``, and a
+        reply whose Status is not Acknowledged refused, as MobileConfigService refuses it."""
+        assert self.fixture.ios is not None
+        read = service_read_key(MCINSTALL, request)
+        if await self._faults.before(read, self.fixture.ios.delay_ms, timeout):
+            return {"CloudConfiguration" if request == "GetCloudConfiguration" else "?": garbage_for(read)}
+        reply = self.fixture.ios.services.get(MCINSTALL, {}).get(request)
+        if reply is None:
+            raise LinkError(f"fixture lacks `{read}`")
+        if reply.get("Status") != "Acknowledged":
+            raise LinkError(f"{self.device_id}: `{read}` was refused: {reply.get('Status')!r}")
+        if request == "GetCloudConfiguration":
+            config = reply.get("CloudConfiguration")
+            return {} if config is None else {"CloudConfiguration": config}
+        return {k: v for k, v in reply.items() if k != "Status"}
 
 
 def replay_link(fixture: Fixture) -> Link:

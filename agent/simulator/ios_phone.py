@@ -3,8 +3,9 @@
 The usbmuxd simulator owns the phones; lockdownd and the diagnostics relay read and
 change their state. Everything here runs on the simulator's event loop thread.
 
-Faults follow the fixture (``lockdown:<domain>``, ``ioregistry:<entry>``, ``*``), checked
-at each read made inside a lockdown session or on a service, in this order:
+Faults follow the fixture (``lockdown:<domain>``, ``ioregistry:<entry>``,
+``service:<service>/<request>``, ``*``), checked at each read made inside a lockdown session
+or on a service, in this order:
 
 - ``disconnect``: the phone is unplugged at that read: every connection to it closes and
   usbmuxd announces ``Detached``; it stays gone until plugged in again.

@@ -43,9 +43,10 @@ from agent.errors import SimulatorError, UsageError
 from agent.fixtures.format import Fixture
 from agent.simulator.ios_certs import device_public_key_pem, server_context
 from agent.simulator.ios_diagnostics import serve_diagnostics
+from agent.simulator.ios_mcinstall import serve_mcinstall
 from agent.simulator.ios_phone import Conn, Pairing, SimPhone
 from agent.simulator.ios_wire import MUX_MESSAGE_PLIST, MUX_VERSION_PLIST, WireError, mux_packet, read_mux_packet
-from agent.simulator.lockdownd import LOCKDOWN_PORT, Lockdownd
+from agent.simulator.lockdownd import DIAGNOSTICS_RELAY, LOCKDOWN_PORT, Lockdownd
 
 BUID = "5E1F0A3C-7B2D-4C8E-9A61-0D3F2B7C4E15"
 RESULT_OK, RESULT_BADCOMMAND, RESULT_BADDEV, RESULT_CONNREFUSED, RESULT_BADVERSION = 0, 1, 2, 3, 6
@@ -264,9 +265,10 @@ class UsbmuxdSimulator:
                 return
             service = phone.service_at(port)
             assert service is not None
-            _name, pairing = service
+            name, pairing = service
+            serve = serve_diagnostics if name == DIAGNOSTICS_RELAY else serve_mcinstall
             if await conn.start_tls(server_context(pairing.device_certificate, pairing.host_certificate), pairing):
-                await serve_diagnostics(phone, conn)
+                await serve(phone, conn)
         finally:
             phone.untrack(conn)
 

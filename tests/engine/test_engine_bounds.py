@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from agent.check import Check, CheckContext, CheckResult, Metric
+from agent.delivery.ledger import SideRecord
 from agent.fixtures.format import parse_fixture
 from agent.links.replay import replay_link
 from agent.report.schema import validate_report
@@ -76,7 +77,7 @@ class LongDetail(Check):
 
 
 def _report(tmp_path: Path) -> ReportSaved:
-    bench = open_station("default", outbox=None, out_dir=tmp_path / "reports")
+    bench = open_station("default", record=SideRecord(tmp_path / "reports"))
     bench.checks = [*bench.checks, LongDetail()]
 
     async def collect() -> list:

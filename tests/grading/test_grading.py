@@ -20,6 +20,7 @@ GOOD_METRICS: dict[str, dict[str, Any]] = {
     "battery": {"state_of_health_percent": 91.2, "cycle_count": 312},
     "screen": {"visual_ok": True, "screen_defects": [], "resolution_matches_model": True},
     "storage": {"storage_matches_model": True, "total_bytes": 128_000_000_000},
+    "locks": {"locks_found": [], "locks_unread": [], "tamper_signs": [], "tamper_unread": []},
 }
 
 

@@ -13,7 +13,7 @@ from agent.errors import ProfileError
 from agent.grading.profile import list_profiles, load_profile
 from agent.resources import data_dir
 
-BUILTIN_CHECKS = {"identity", "battery", "screen", "storage"}
+BUILTIN_CHECKS = {"identity", "battery", "screen", "storage", "locks"}
 
 GOOD = """\
 format: phonebench-profile/1

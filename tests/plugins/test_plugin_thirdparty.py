@@ -89,7 +89,7 @@ def test_a_plugin_that_fails_to_import_is_skipped_with_a_warning(tmp_path: Path)
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
     loaded = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout.strip() == "identity,battery,screen,storage"
+    assert loaded.stdout.strip() == "identity,battery,screen,storage,locks"
     assert "skipping check 'broken'" in loaded.stderr and "this plugin is broken" in loaded.stderr
 
 
