@@ -71,6 +71,7 @@ def run_tui(make_supervisor: MakeSupervisor, profile: str | None, *, out_dir: Pa
     from agent.config import load_config
     from agent.delivery.outbox import Outbox
     from agent.delivery.uploader import Uploader, UploadWorker
+    from agent.shutdown import stop_on_signals
 
     operator = TuiOperator()
     outbox = Outbox()
@@ -79,7 +80,8 @@ def run_tui(make_supervisor: MakeSupervisor, profile: str | None, *, out_dir: Pa
     worker.start()
     try:
         app = BenchApp(make_supervisor(bench), operator, bench.profile.name)
-        app.run()
+        with stop_on_signals(app.stop_from_outside):  # SIGTERM, SIGHUP: quit as if asked
+            app.run()
     finally:
         worker.stop()
     return app.return_code or ExitCode.OK

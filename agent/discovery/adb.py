@@ -49,11 +49,13 @@ class AdbSource:
         self.start_server = start_server
         self._server: object | None = None
         self._stop = threading.Event()
+        self._lock = threading.Lock()
 
     def stop(self) -> None:
         """Stop tracking, and stop the adb server if this source started it."""
-        self._stop.set()
-        server, self._server = self._server, None
+        with self._lock:
+            self._stop.set()
+            server, self._server = self._server, None
         if server is not None:
             server.stop()  # type: ignore[attr-defined]
 
@@ -71,7 +73,7 @@ class AdbSource:
     def _track(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Sighting]) -> None:
         from agent.links.adb import adb_client
 
-        if self.start_server:
+        if self.start_server and not self._stop.is_set():
             self._ensure_server()
         # never plain adbutils.AdbClient: it would start a server on the default port
         client = adb_client(self.port, self.host, timeout=None)
@@ -98,9 +100,14 @@ class AdbSource:
         except Exception as e:
             log.warning("cannot start an adb server on %s:%s: %s; Android phones will not be seen", self.host, self.port, e)
             return
-        if server.started_here:
-            log.info("started the adb server on %s:%s (stopped again at exit)", self.host, self.port)
-            self._server = server
+        if not server.started_here:
+            return
+        log.info("started the adb server on %s:%s (stopped again at exit)", self.host, self.port)
+        with self._lock:
+            if not self._stop.is_set():
+                self._server = server
+                return
+        server.stop()  # stop() came while adb was starting: it had no server to stop then
 
     def _sighting(self, client: object, event: object) -> Sighting:
         serial, status, present = event.serial, event.status, event.present  # type: ignore[attr-defined]
