@@ -116,10 +116,10 @@ class SimulatedHub:
         """Name what a SIGKILL would leave behind: the adb server we started, the socket folder."""
         port = self.adb_port if self.adb_server is not None and self.adb_server.started_here else None
         folder = str(Path(self.usbmuxd.socket_address).parent) if self.usbmuxd is not None else None
-        if self.trace is not None:
-            self.trace.remove()
-        self.trace = leftovers.Trace(os.getpid(), port, folder)
+        old, self.trace = self.trace, leftovers.Trace(os.getpid(), port, folder)
         self.trace.write()
+        if old is not None and old.path != self.trace.path:
+            old.remove()
 
     def answer_dialogs_after(self, seconds: float) -> threading.Timer:
         """After ``seconds``, allow USB debugging and tap Trust on every phone that waits

@@ -42,8 +42,11 @@ class Trace:
         return traces_dir() / f"{self.pid}-{self.adb_port or 0}.json"
 
     def write(self) -> None:
+        """Whole or not at all (a reader never sees half a trace)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps({"pid": self.pid, "adb_port": self.adb_port, "socket_dir": self.socket_dir}))
+        partial = self.path.with_suffix(".part")
+        partial.write_text(json.dumps({"pid": self.pid, "adb_port": self.adb_port, "socket_dir": self.socket_dir}))
+        os.replace(partial, self.path)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -87,7 +90,8 @@ def _read(path: Path) -> Trace | None:
 
 
 def _alive(pid: int) -> bool:
-    """A pid that is ours now (pids come round again, in containers often) is a dead owner."""
+    """A pid that is ours now (pids come round again, in containers often) is a dead owner,
+    and so is a zombie: killed, its parent has yet to notice."""
     if pid == os.getpid():
         return False
     try:
@@ -96,7 +100,14 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False  # no /proc (macOS): a live pid is taken at its word
 
 
 def _ours(folder: Path) -> bool:
