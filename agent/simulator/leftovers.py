@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.paths import state_dir
@@ -22,6 +22,8 @@ from agent.paths import state_dir
 log = logging.getLogger(__name__)
 
 SOCKET_DIR_PREFIX = "phonebench-usbmuxd-"
+#: the traces this process wrote: its own benches are alive, whatever their pid says
+_MINE: set[Path] = set()
 
 
 def traces_dir() -> Path:
@@ -36,10 +38,12 @@ class Trace:
     pid: int
     adb_port: int | None
     socket_dir: str | None
+    #: fixed when made: HOME may change while the bench runs (tests give each test its own)
+    path: Path = field(init=False, compare=False)
 
-    @property
-    def path(self) -> Path:
-        return traces_dir() / f"{self.pid}-{self.adb_port or 0}.json"
+    def __post_init__(self) -> None:
+        folder = Path(self.socket_dir).name if self.socket_dir else "-"
+        object.__setattr__(self, "path", traces_dir() / f"{self.pid}-{self.adb_port or 0}-{folder}.json")
 
     def write(self) -> None:
         """Whole or not at all (a reader never sees half a trace)."""
@@ -47,9 +51,11 @@ class Trace:
         partial = self.path.with_suffix(".part")
         partial.write_text(json.dumps({"pid": self.pid, "adb_port": self.adb_port, "socket_dir": self.socket_dir}))
         os.replace(partial, self.path)
+        _MINE.add(self.path)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
+        _MINE.discard(self.path)
 
     def clean(self) -> None:
         """Stop the adb server and remove the socket folder, for a dead owner."""
@@ -65,7 +71,7 @@ class Trace:
 def sweep() -> list[Trace]:
     """Clean what dead simulated benches left; returns their traces."""
     swept = []
-    for path in sorted(traces_dir().glob("*.json")):
+    for path in sorted(set(traces_dir().glob("*.json")) - _MINE):
         trace = _read(path)
         if trace is not None and _alive(trace.pid):
             continue
@@ -90,8 +96,8 @@ def _read(path: Path) -> Trace | None:
 
 
 def _alive(pid: int) -> bool:
-    """A pid that is ours now (pids come round again, in containers often) is a dead owner,
-    and so is a zombie: killed, its parent has yet to notice."""
+    """A pid that is ours now, on a trace we did not write, is a dead owner (pids come round
+    again, in containers often); so is a zombie: killed, its parent has yet to notice."""
     if pid == os.getpid():
         return False
     try:
