@@ -2,6 +2,7 @@
 
 config dir: the station key and the station config
 data dir:   signed reports, the chain state and the outbox
+state dir:  what running processes leave to be cleaned up should they be killed
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ def config_dir() -> Path:
 
 def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP))
+
+
+def state_dir() -> Path:
+    return Path(platformdirs.user_state_dir(APP))
 
 
 def key_path() -> Path:

@@ -1,27 +1,97 @@
 """Every test runs in an isolated machine: its own HOME and XDG folders, so the station
-key, reports, pair records (pymobiledevice3) and ~/.android (adb) never touch the real ones."""
+key, reports, pair records (pymobiledevice3) and ~/.android (adb) never touch the real ones.
+
+The machine is isolated from ``pytest_configure`` on, before any fixture of any scope runs
+(a module-scoped fixture runs before a test's autouse ones), and each test then gets a HOME
+of its own. At the end of the run the real HOME must be as it was, and no adb server or
+usbmuxd simulator a test started may still be running: either fails the run."""
 
 from __future__ import annotations
 
 import os
+import pwd
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CAPTURES = Path(__file__).resolve().parent / "data" / "captures"
+ENV_CLEARED = ("PHONEBENCH_BACKEND_URL", "PHONEBENCH_BACKEND_TOKEN", "ANDROID_ADB_SERVER_PORT", "USBMUXD_SOCKET_ADDRESS",
+               "ANDROID_ADB_SERVER_ADDRESS", "ANDROID_ADB_SERVER_HOST", "ANDROID_SERIAL")
+#: what a phonebench run, adb or pymobiledevice3 would write under a HOME
+WATCHED = (".config/phonebench", ".local/share/phonebench", ".local/state/phonebench", ".android", ".pymobiledevice3")
+_real_homes: list[Path] = []
+_snapshot: dict[Path, tuple[int, int] | None] = {}
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    return {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+    }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before collection and every fixture: remember the real HOMEs, then leave them."""
+    homes = {Path(os.environ.get("HOME", "~")).expanduser(), Path(pwd.getpwuid(os.getuid()).pw_dir)}
+    _real_homes[:] = sorted(homes)
+    _snapshot.update(_listing())
+    session_home = Path(tempfile.mkdtemp(prefix="phonebench-tests-home-"))
+    config.add_cleanup(lambda: shutil.rmtree(session_home, ignore_errors=True))
+    os.environ.update(isolated_env(session_home))
+    for var in ENV_CLEARED:
+        os.environ.pop(var, None)
+
+
+def _listing() -> dict[Path, tuple[int, int] | None]:
+    """Every file and folder under the watched places of the real HOMEs, with mtime and size."""
+    found: dict[Path, tuple[int, int] | None] = {}
+    for home in _real_homes:
+        for name in WATCHED:
+            top = home / name
+            found[top] = _stamp(top)
+            if top.is_dir():
+                for path in top.rglob("*"):
+                    found[path] = _stamp(path)
+    return found
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+@pytest.fixture(scope="session", autouse=True)
+def machine_left_as_found() -> Iterator[None]:
+    """Fails the run if a test wrote under a real HOME, or left an adb server or a usbmuxd
+    simulator it started running (each is a leak a user would find on their bench)."""
+    yield
+    from agent.links.adb import answers, started_servers
+    from agent.simulator.usbmuxd import live_socket_dirs
+
+    changed = sorted(str(p) for p, stamp in _listing().items() if _snapshot.get(p) != stamp)
+    assert not changed, f"the test run wrote under the real HOME: {changed[:20]}"
+    servers = [port for port in started_servers() if answers(port)]
+    assert not servers, f"adb servers started by tests still answer on ports {servers}"
+    folders = [str(f) for f in live_socket_dirs() if f.exists()]
+    assert not folders, f"usbmuxd simulators started by tests were never stopped: {folders}"
 
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    for var in ("PHONEBENCH_BACKEND_URL", "PHONEBENCH_BACKEND_TOKEN", "ANDROID_ADB_SERVER_PORT", "USBMUXD_SOCKET_ADDRESS",
-                "ANDROID_ADB_SERVER_ADDRESS", "ANDROID_ADB_SERVER_HOST", "ANDROID_SERIAL"):
+    for var, value in isolated_env(home).items():
+        monkeypatch.setenv(var, value)
+    for var in ENV_CLEARED:
         monkeypatch.delenv(var, raising=False)
     return home
 

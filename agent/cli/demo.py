@@ -85,7 +85,8 @@ def run_demo(
     quiet: bool = False,
     upload: bool = False,
 ) -> int:
-    from agent.simulator.bench import SimulatedHub, stop_on_signals
+    from agent.shutdown import stop_on_signals
+    from agent.simulator.bench import SimulatedHub
     from agent.session.station import open_station
 
     with stop_on_signals(), SimulatedHub(fixtures, latency_ms=latency_ms) as sim:

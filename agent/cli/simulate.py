@@ -30,7 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from agent.fixtures.format import load_fixture
-    from agent.simulator.bench import SimulatedHub, stop_on_signals
+    from agent.shutdown import stop_on_signals
+    from agent.simulator.bench import SimulatedHub
 
     fixtures = [load_fixture(f) for f in args.fixtures]
     with stop_on_signals(), SimulatedHub(fixtures, latency_ms=args.latency_ms) as bench:

@@ -79,6 +79,7 @@ def run_tui(make_supervisor: MakeSupervisor, profile: str | None, *, side: str |
     from agent.delivery.uploader import Uploader, UploadWorker
     from agent.session.station import open_station
     from agent.tui.app import BenchApp
+    from agent.shutdown import stop_on_signals
     from agent.tui.question_queue import TuiOperator
 
     operator = TuiOperator()
@@ -94,7 +95,8 @@ def run_tui(make_supervisor: MakeSupervisor, profile: str | None, *, side: str |
         worker.start()
     try:
         app = BenchApp(make_supervisor(bench), operator, bench.profile.name)
-        app.run()
+        with stop_on_signals(app.stop_from_outside):  # SIGTERM, SIGHUP: quit as if asked
+            app.run()
     finally:
         if worker is not None:
             worker.stop()

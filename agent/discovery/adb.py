@@ -73,7 +73,7 @@ class AdbSource:
     def _track(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Sighting]) -> None:
         from agent.links.adb import adb_client
 
-        if self.start_server:
+        if self.start_server and not self._stop.is_set():
             self._ensure_server()
         # never plain adbutils.AdbClient: it would start a server on the default port
         client = adb_client(self.port, self.host, timeout=None)

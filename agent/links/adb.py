@@ -20,6 +20,7 @@ import concurrent.futures
 import os
 import socket
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout
@@ -27,6 +28,7 @@ from agent.links.adb_address import DEFAULT_HOST as DEFAULT_ADB_HOST
 from agent.links.adb_address import DEFAULT_PORT as DEFAULT_ADB_PORT
 from agent.links.adb_address import ENV_ADDRESS, ENV_HOST, ENV_PORT, AdbAddress, adb_address, fit_for_adbutils
 from agent.links.base import DEFAULT_TIMEOUT_S, AndroidLink, Provenance, ShellResult
+from agent.shutdown import on_forced_exit
 
 with fit_for_adbutils():  # adbutils reads ANDROID_ADB_SERVER_PORT as it loads
     from adbutils import AdbClient, AdbConnection, AdbDevice
@@ -38,6 +40,9 @@ CONNECT_TIMEOUT_S = 3.0
 #: what the adb server answers when the serial's transport is gone or not usable
 #: (host, port) -> that adb server's protocol version, asked once per process
 _SERVER_VERSIONS: dict[tuple[str, int], int] = {}
+#: port -> withdraws its last-resort stop, for the adb servers this process started and
+#: has not stopped yet: a forced exit stops them too, and the test run checks none is left
+_STARTED: dict[int, Callable[[], None]] = {}
 
 
 class _NoSpawnConnection(AdbConnection):
@@ -240,7 +245,26 @@ class AdbServer:
     def stop(self, timeout: float = SERVER_TIMEOUT_S) -> None:
         """``adb kill-server``, only for a server this process started."""
         if self.started_here:
-            _run_adb(self.port, "kill-server", timeout=timeout)
+            stop_adb_server(self.port, timeout)
+
+
+def stop_adb_server(port: int, timeout: float = SERVER_TIMEOUT_S) -> None:
+    """``adb -P port kill-server`` through the bundled adb, on this machine: for servers we
+    started, or that a simulated bench killed with SIGKILL left behind."""
+    withdraw = _STARTED.pop(port, None)
+    if withdraw is not None:
+        withdraw()
+    _run_adb(port, "kill-server", timeout=timeout)
+
+
+def started_servers() -> list[int]:
+    """The ports of the adb servers this process started and has not stopped."""
+    return sorted(_STARTED)
+
+
+def answers(port: int, host: str = DEFAULT_ADB_HOST) -> bool:
+    """Whether an adb server answers at host:port now."""
+    return _answers(AdbAddress(host, port))
 
 
 def ensure_adb_server(port: int | None = None, timeout: float = SERVER_TIMEOUT_S, *, host: str | None = None) -> AdbServer:
@@ -254,6 +278,8 @@ def ensure_adb_server(port: int | None = None, timeout: float = SERVER_TIMEOUT_S
     _run_adb(address.port, "start-server", timeout=timeout)
     if not _answers(address):
         raise LinkError(f"adb server on {address} did not come up")
+    port = address.port
+    _STARTED[port] = on_forced_exit(lambda: _run_adb(port, "kill-server", timeout=1.0))
     return AdbServer(address.port, address.host, started_here=True)
 
 

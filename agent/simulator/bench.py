@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import signal
+import os
 import socket
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from pathlib import Path
 
 from agent.fixtures.format import Fixture
+from agent.simulator import leftovers
 from agent.simulator.adbd import AdbdSimulator
 
 log = logging.getLogger(__name__)
@@ -45,26 +46,13 @@ def with_latency(fixture: Fixture, latency_ms: int) -> Fixture:
     return dataclasses.replace(fixture, ios=dataclasses.replace(fixture.ios, delay_ms=fixture.ios.delay_ms + latency_ms))
 
 
-@contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP (a closed terminal) into SystemExit, so the ``with`` blocks
-    that started simulators and an adb server get to stop them."""
-
-    def leave(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 class SimulatedHub:
     """Start with ``start()`` (or ``with``); ``stop()`` ends every simulator, and the adb
     server too when this bench started it. The process environment is left alone: whoever
-    opens links to these phones is handed ``adb_port`` and ``usbmux_address``."""
+    opens links to these phones is handed ``adb_port`` and ``usbmux_address``.
+
+    While it runs, a trace under the state dir names its adb server and socket folder, so
+    the next bench to start cleans them up if this process is killed (leftovers.py)."""
 
     def __init__(self, fixtures: Sequence[Fixture], latency_ms: int = 0, adb_port: int | None = None) -> None:
         self.fixtures = [with_latency(f, latency_ms) for f in fixtures]
@@ -74,6 +62,7 @@ class SimulatedHub:
         self.adbds: dict[str, AdbdSimulator] = {}
         self.usbmuxd = None
         self.names: dict[str, str] = {}
+        self.trace: leftovers.Trace | None = None
 
     def __enter__(self) -> SimulatedHub:
         return self.start()
@@ -85,16 +74,19 @@ class SimulatedHub:
         from agent.links.adb import ensure_adb_server
         from agent.simulator.usbmuxd import UsbmuxdSimulator
 
+        leftovers.sweep()
         try:
             android = [f for f in self.fixtures if f.android is not None]
             ios = [f for f in self.fixtures if f.ios is not None]
             if android:
                 self.adb_server = ensure_adb_server(self.adb_port, host=self.adb_host)
+                self._leave_trace()
                 for fixture in android:
                     sim = AdbdSimulator(fixture, adb_server_port=self.adb_port).start()
                     self.adbds[sim.serial] = sim
                     self.names[sim.serial] = _name(fixture)
             self.usbmuxd = UsbmuxdSimulator().start()
+            self._leave_trace()
             for fixture in ios:
                 self.usbmuxd.plug(fixture)
                 self.names[fixture.device_id] = _name(fixture)
@@ -116,6 +108,18 @@ class SimulatedHub:
         if self.adb_server is not None:
             self.adb_server.stop()
             self.adb_server = None
+        if self.trace is not None:
+            self.trace.remove()
+            self.trace = None
+
+    def _leave_trace(self) -> None:
+        """Name what a SIGKILL would leave behind: the adb server we started, the socket folder."""
+        port = self.adb_port if self.adb_server is not None and self.adb_server.started_here else None
+        folder = str(Path(self.usbmuxd.socket_address).parent) if self.usbmuxd is not None else None
+        old, self.trace = self.trace, leftovers.Trace(os.getpid(), port, folder)
+        self.trace.write()
+        if old is not None and old.path != self.trace.path:
+            old.remove()
 
     def answer_dialogs_after(self, seconds: float) -> threading.Timer:
         """After ``seconds``, allow USB debugging and tap Trust on every phone that waits

@@ -41,17 +41,26 @@ from typing import Any, TypeVar
 
 from agent.errors import SimulatorError, UsageError
 from agent.fixtures.format import Fixture
+from agent.shutdown import on_forced_exit
 from agent.simulator.ios_certs import device_public_key_pem, server_context
 from agent.simulator.ios_diagnostics import serve_diagnostics
 from agent.simulator.ios_mcinstall import serve_mcinstall
 from agent.simulator.ios_phone import Conn, Pairing, SimPhone
 from agent.simulator.ios_wire import MUX_MESSAGE_PLIST, MUX_VERSION_PLIST, WireError, mux_packet, read_mux_packet
+from agent.simulator.leftovers import SOCKET_DIR_PREFIX
 from agent.simulator.lockdownd import DIAGNOSTICS_RELAY, LOCKDOWN_PORT, Lockdownd
 
 BUID = "5E1F0A3C-7B2D-4C8E-9A61-0D3F2B7C4E15"
 RESULT_OK, RESULT_BADCOMMAND, RESULT_BADDEV, RESULT_CONNREFUSED, RESULT_BADVERSION = 0, 1, 2, 3, 6
 APPLE_PRODUCT_ID = 0x12A8
 T = TypeVar("T")
+#: socket folder -> withdraws its last-resort removal, for every simulator started and not stopped
+_LIVE: dict[Path, Callable[[], None]] = {}
+
+
+def live_socket_dirs() -> list[Path]:
+    """The socket folders of the usbmuxd simulators this process started and has not stopped."""
+    return sorted(_LIVE)
 
 
 class UsbmuxdSimulator:
@@ -80,7 +89,8 @@ class UsbmuxdSimulator:
         if self._thread is not None:
             return self
         device_public_key_pem()  # the RSA key, made once per process here rather than mid-handshake
-        self._dir = Path(tempfile.mkdtemp(prefix="phonebench-usbmuxd-"))
+        self._dir = folder = Path(tempfile.mkdtemp(prefix=SOCKET_DIR_PREFIX))
+        _LIVE[folder] = on_forced_exit(lambda: shutil.rmtree(folder, ignore_errors=True))
         self._loop = asyncio.new_event_loop()
         ready = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(ready,), name="usbmuxd-simulator", daemon=True)
@@ -101,6 +111,7 @@ class UsbmuxdSimulator:
             loop.close()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
+            _LIVE.pop(self._dir, lambda: None)()
         self._loop = self._thread = self._stopping = None
         self._dir = None
         # unplugged with the daemon; the phones' memory of pairings and the saved records stay

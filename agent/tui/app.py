@@ -5,12 +5,15 @@ Upload states are read from the outbox on a thread of their own every UPLOAD_REF
 
 from __future__ import annotations
 
+import asyncio
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.widgets import Footer
 from textual.worker import Worker
 
@@ -19,6 +22,7 @@ from agent.tui.export import DEFAULT_FOLDER, StoredEnvelope, export_envelope, fi
 from agent.tui.model import BenchModel, SlotView
 from agent.tui.question_queue import Pending, TuiOperator
 from agent.tui.rerun import rerun
+from agent.tui.terminal import terminal_driver
 from agent.tui.uploads import UploadReader
 from agent.tui.widgets.bench_card import BenchCard
 from agent.tui.widgets.bench_grid import BenchGrid
@@ -52,6 +56,18 @@ class BenchApp(App[None]):
         self.asking: Pending | None = None
         self.snoozed = False
         self.bridge = LogBridge(self.model.note)
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        return terminal_driver(super().get_driver_class())
+
+    def stop_from_outside(self, return_code: int) -> bool:
+        """Quit as the technician would, from a signal handler or another thread (SIGTERM,
+        SIGHUP); False before the app runs, when there is nothing to quit yet."""
+        if self.loop is None or self.loop.is_closed():
+            return False
+        self.loop.call_soon_threadsafe(partial(self.exit, return_code=return_code))
+        return True
 
     def compose(self) -> ComposeResult:
         yield self.status_line
@@ -60,6 +76,7 @@ class BenchApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.loop = asyncio.get_running_loop()
         self.bridge.install()
         self.operator.on_change = lambda: self.call_later(self.ask_next)
         self.run_worker(self.run_bench(), name="bench", exit_on_error=False)

@@ -46,8 +46,9 @@ class Driver:
     def __init__(self, sim: SimulatedHub, tmp: Path, rejoin_s: float = 0.5) -> None:
         self.sim = sim
         self.bench = open_station("default", record=SideRecord(tmp / "reports"))
+        # start_adb=False: the simulated bench runs its own adb server (none for iPhones only)
         self.live = Hub(adb_port=sim.adb_port, usbmux_address=sim.usbmux_address, usb=False, rejoin_s=rejoin_s,
-                       simulated=True)
+                       start_adb=False, simulated=True)
         self.events: list[BenchEvent] = []
         self.slots: dict[int, str] = {}
 
