@@ -4,8 +4,9 @@ Fixtures key their recorded outputs by these exact strings, so changing one mean
 re-recording (or editing) every fixture that answers it.
 """
 
-# Android shell commands (sent as is through `adb shell`); getprop and the IMEI parcel call
-# are the agent's own, since recording and redaction read their outputs too
+# Android shell commands (sent as is through `adb shell`); getprop, the IMEI parcel call and
+# the accounts dump are the agent's own, since recording and redaction read their outputs too
+from agent.formats.accounts import DUMPSYS_ACCOUNT as DUMPSYS_ACCOUNT
 from agent.formats.getprop import GETPROP as GETPROP
 from agent.formats.parcel import IMEI as IMEI
 
@@ -46,7 +47,6 @@ def ioreg_source(entry: str, key: str) -> str:
 
 # -- locks: what holds the phone to someone, and signs of tampering ---------------------
 # Android shell commands (the accounts dump prints account names: parsers keep counts only)
-DUMPSYS_ACCOUNT = "dumpsys account"
 SETTINGS_FRP_MODE = "settings get global secure_frp_mode"
 SETTINGS_SETUP_COMPLETE = "settings get secure user_setup_complete"
 DPM_LIST_OWNERS = "dpm list-owners"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from agent.check import CheckContext, Metric, unknown
 from agent.links.base import ShellResult
 from checks import commands as cmd
-from checks.parsers.accounts import (
+from agent.formats.accounts import (
     GOOGLE,
     VENDOR_LOCKS,
     AccountCounts,

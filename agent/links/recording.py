@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from agent.errors import LinkError, LinkTimeout
-from agent.links.base import AndroidLink, DEFAULT_TIMEOUT_S, IosLink, Link, Provenance, ShellResult, ioregistry_read_key, lockdown_read_key
+from agent.errors import LinkDisconnected, LinkError, LinkTimeout
+from agent.links.base import DEFAULT_TIMEOUT_S, MCINSTALL, AndroidLink, IosLink, Link, Provenance, ShellResult, ioregistry_read_key, lockdown_read_key, service_read_key
 
 class Recording:
     """What one phone answered so far; shared by the recording link's calls."""
@@ -25,6 +25,8 @@ class Recording:
         self.commands: dict[str, dict[str, Any]] = {}
         self.lockdown: dict[str, dict[str, Any]] = {}
         self.ioregistry: dict[str, dict[str, Any]] = {}
+        #: service -> request -> reply, as the fixture format keeps them (``ios.services``)
+        self.services: dict[str, dict[str, Any]] = {}
         self.hangs: list[str] = []
         self.delays_ms: list[int] = []
         self.lost: str | None = None  # why the recording cannot be used
@@ -106,6 +108,20 @@ class RecordingIosLink(IosLink):
         if entry is not None:
             self.recording.ioregistry[name] = _plain(dict(entry))
         return entry
+
+    async def mobile_config(self, request: str, timeout: float = DEFAULT_TIMEOUT_S) -> Mapping[str, Any]:
+        started = time.monotonic()
+        try:
+            reply = await self.inner.mobile_config(request, timeout=timeout)
+        except (LinkTimeout, LinkDisconnected) as e:
+            self.recording.note_failure(service_read_key(MCINSTALL, request), e)
+            raise
+        except LinkError:
+            raise  # a request the phone refused: not recorded, so a replay says the fixture lacks it
+        self.recording.delays_ms.append(_elapsed_ms(started))
+        # the link hands the reply over without its Status; a replay refuses one without it
+        self.recording.services.setdefault(MCINSTALL, {})[request] = {"Status": "Acknowledged", **_plain(dict(reply))}
+        return reply
 
     async def provenance(self, timeout: float = DEFAULT_TIMEOUT_S) -> Provenance:
         return await self.inner.provenance(timeout)

@@ -67,5 +67,7 @@ async def _read(link: RecordingLink, read: str, timeout_s: float) -> None:
             await link.lockdown_value(name, timeout=timeout_s)
         elif isinstance(link, RecordingIosLink) and kind == "ioregistry":
             await link.ioregistry(name, timeout=timeout_s)
+        elif isinstance(link, RecordingIosLink) and kind == "service":
+            await link.mobile_config(name.rsplit("/", 1)[1], timeout=timeout_s)
     except LinkTimeout:
         pass  # noted as a hang fault; the phone may still answer the rest

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from checks.commands import SU_PATHS
-from checks.parsers.accounts import (
+from agent.formats.accounts import (
     GOOGLE,
     ODD_TYPE,
     account_names,

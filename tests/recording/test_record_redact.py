@@ -118,3 +118,20 @@ def test_identifiers_in_other_text_keep_their_case(tmp_path: Path) -> None:
     doc["android"]["commands"]["dumpsys battery"]["stdout"] += "  serial: zy22c0ffee\n"
     out, redactor = redact_fixture(doc, random.Random(1))
     assert f"serial: {redactor.replaced['ZY22C0FFEE'].lower()}\n" in out["android"]["commands"]["dumpsys battery"]["stdout"]
+
+
+def test_account_names_and_the_android_users_name_are_redacted_from_a_recorded_accounts_dump() -> None:
+    doc = record_doc(replay_link(load_fixture(ROOT / "fixtures/android/google-account-frp.yaml")))
+    command = doc["android"]["commands"]["dumpsys account"]
+    command["stdout"] = command["stdout"].replace("UserInfo{0:Owner:", "UserInfo{0:Jane Doe:")
+    text = dump_fixture(redact_fixture(doc)[0])
+    assert "user1@example.com" not in text
+    assert "Jane Doe" not in text
+
+
+def test_the_mdm_organisation_is_redacted_from_a_recorded_iphone() -> None:
+    doc = record_doc(replay_link(load_fixture(ROOT / "fixtures/ios/supervised-mdm.yaml")))
+    assert "Example Logistics" in dump_fixture(doc)  # the recording captured the MCInstall replies
+    text = dump_fixture(redact_fixture(doc)[0])
+    assert "Example Logistics" not in text
+    assert "GetCloudConfiguration" in text and "GetProfileList" in text

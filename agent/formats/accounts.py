@@ -28,6 +28,9 @@ that itself contains ``, type=`` cannot pass for another type.
 from __future__ import annotations
 
 import re
+
+#: the command whose dump this module reads (fixtures key its output by it)
+DUMPSYS_ACCOUNT = "dumpsys account"
 from collections.abc import Mapping
 from dataclasses import dataclass
 
