@@ -165,7 +165,7 @@ def test_answers_file_feeds_the_questions(tmp_path: Path) -> None:
         (["run"], 2, "--fixture"),
         (["run", "--fixture", "nowhere.yaml"], 3, "nowhere.yaml"),
         (["run", "--fixture", "{bad}", "--profile", "no-such-profile"], 4, "no-such-profile"),
-        (["run", "--fixture", "{bad}"], 3, "line"),
+        (["run", "--fixture", "{bad}"], 3, "bad.yaml:4: not valid YAML"),  # FILE:LINE: what
         (["verify", "nowhere.dsse.json"], 2, "nowhere"),
         (["profiles", "show", "no-such-profile"], 4, "no-such-profile"),
     ],
