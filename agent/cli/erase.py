@@ -1,0 +1,123 @@
+"""``phonebench erase``: wipe a phone over USB, verify it came back fresh, and sign the record.
+
+    phonebench erase --udid U [--yes] [--json] [--force] [--preserve-data-plan]
+                              [--disallow-proximity-setup] [--wait S] [--operator NAME] [--simulated]
+
+Without ``--yes`` it names the phone and asks for the last four digits of its IMEI or serial
+before erasing anything. The certificate (agent/erasure/certificate.py) goes through the same
+Ledger as reports: the station's own record for a real phone, a side record
+(``erasures-simulated``) for ``--simulated`` phones. Exit 0 only for an erase that was
+verified; a certificate that says ``not_verified`` or ``failed`` is still saved, and the exit
+is 5 (SESSION). Refusals (Find My on, no confirmation) are exit 10 with nothing erased.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from agent.cli.common import info
+from agent.errors import ErasureRefused, ExitCode, UsageError
+from agent.text import printable
+
+SIMULATED_RECORD = "erasures-simulated"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("erase", help="erase a phone, verify it, and sign an NIST SP 800-88 erasure certificate")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--udid", metavar="UDID", help="the iPhone or iPad to erase (as usbmuxd lists it)")
+    which.add_argument("--serial", metavar="SERIAL", help="the Android phone to erase (as adb lists it)")
+    p.add_argument("--yes", action="store_true", help="do not ask for the last four IMEI or serial digits first")
+    p.add_argument("--json", action="store_true", help="print the signed certificate's envelope on stdout")
+    p.add_argument("--force", action="store_true", help="erase even when Find My is on or cannot be read")
+    p.add_argument("--preserve-data-plan", action="store_true", help="keep the eSIM data plan (iPhone)")
+    p.add_argument("--disallow-proximity-setup", action="store_true",
+                   help="do not offer Quick Start to a nearby device after the erase (iPhone)")
+    p.add_argument("--wait", type=float, default=None, metavar="S",
+                   help="how long the phone may take to come back before the erase counts as not verified")
+    p.add_argument("--operator", metavar="NAME", help="who is erasing (default: the station config's operator)")
+    p.add_argument("--simulated", action="store_true",
+                   help="the phone is a protocol simulator's: its certificate goes to a side record, never the station's")
+    p.set_defaults(func=cmd_erase)
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from agent import paths
+    from agent.config import load_config
+    from agent.delivery.ledger import Ledger, side_ledger, station_ledger
+    from agent.delivery.outbox import Outbox
+    from agent.report.signing import StationKey
+
+    if args.serial is not None:
+        raise UsageError("erase --serial: the Android workflow is not built yet; only --udid (iPhone, iPad) erases")
+    config = load_config()
+    key = StationKey.load_or_create(paths.key_path())
+    run = asyncio.run(_erase_iphone(args))
+    ledger: Ledger = (side_ledger(key, paths.side_records_dir(SIMULATED_RECORD)) if args.simulated
+                      else station_ledger(key, Outbox()))
+    stored = _save(run, ledger, args.operator or config.operator, config.station_id or key.default_station_id(),
+                   args.simulated)
+    _show(args, stored.report, stored.envelope, str(stored.path))
+    return ExitCode.OK if stored.report["result"] == "erased" else ExitCode.SESSION
+
+
+async def _erase_iphone(args: argparse.Namespace) -> Any:
+    from agent.erasure.ios import IosEraseOptions, IphoneEraser
+
+    options = IosEraseOptions(args.preserve_data_plan, args.disallow_proximity_setup,
+                              *(() if args.wait is None else (args.wait,)))
+    eraser = IphoneEraser(args.udid, simulated=args.simulated)
+    try:
+        device = await eraser.identify()
+        if not args.yes:
+            confirm(device.model, device.serial, device.imei, _ask)
+        await eraser.preflight(args.force)
+        info(args, f"erasing {printable(device.model)} serial {printable(device.serial)}; waiting for it to come back")
+        return await eraser.erase(options)
+    finally:
+        await eraser.close()
+
+
+def confirm(model: str | None, serial: str | None, imei: str | None, ask: Any) -> None:
+    """ErasureRefused unless the technician types the last four digits of the IMEI or the
+    serial of the phone named: the guard against erasing the phone in the next port."""
+    wanted = {v[-4:].upper() for v in (serial, imei) if v and len(v) >= 4}
+    if not wanted:
+        raise ErasureRefused("the phone gives no serial or IMEI to confirm with; erase --yes skips the question")
+    answer = ask(f"Erase {printable(model or 'this phone')} serial {printable(serial or '?')}? "
+                 "Type the last four IMEI or serial digits: ")
+    if (answer or "").strip().upper() not in wanted:
+        raise ErasureRefused("the digits typed are not this phone's last four IMEI or serial digits; nothing was erased")
+
+
+def _ask(prompt: str) -> str:
+    print(prompt, end="", file=sys.stderr, flush=True)
+    return sys.stdin.readline()
+
+
+def _save(run: Any, ledger: Any, operator: str | None, station_id: str, simulated: bool) -> Any:
+    from agent import paths
+    from agent.erasure.certificate import build_certificate, latest_diagnostics_report
+    from agent.report.signing import ERASURE_PAYLOAD_TYPE
+
+    folders = [paths.reports_dir()] + ([paths.side_records_dir("demo"), paths.side_records_dir("replays")]
+                                       if simulated else [])
+    certificate = build_certificate(run, station_id=station_id, key_id=ledger.key_id, operator=operator,
+                                    diagnostics_report_id=latest_diagnostics_report(folders, run.device.serial))
+    return ledger.save(certificate, ERASURE_PAYLOAD_TYPE)
+
+
+def _show(args: argparse.Namespace, certificate: dict, envelope: dict, path: str) -> None:
+    if args.json:
+        print(json.dumps(envelope, indent=2))
+    else:
+        verification = certificate["verification"]
+        print(f"result: {certificate['result']} ({certificate['sanitization']['method']}, "
+              f"verification {verification['result']})")
+        for finding in verification["findings"]:
+            print(f"  {printable(finding)}")
+    info(args, f"certificate written: {path}")
