@@ -6,7 +6,8 @@
 Without ``--yes`` it names the phone and asks for the last four digits of its IMEI or serial
 before erasing anything. The certificate (agent/erasure/certificate.py) goes through the same
 Ledger as reports: the station's own record for a real phone, a side record
-(``erasures-simulated``) for ``--simulated`` phones. Exit 0 only for an erase that was
+(``erasures-simulated``) for simulated phones (``--simulated``, or found behind phonebench's
+simulated usbmuxd). Exit 0 only for an erase that was
 verified; a certificate that says ``not_verified`` or ``failed`` is still saved, and the exit
 is 5 (SESSION). Refusals (Find My on, no confirmation) are exit 10 with nothing erased.
 """
@@ -57,10 +58,11 @@ def cmd_erase(args: argparse.Namespace) -> int:
     config = load_config()
     key = StationKey.load_or_create(paths.key_path())
     run = asyncio.run(_erase_iphone(args))
-    ledger: Ledger = (side_ledger(key, paths.side_records_dir(SIMULATED_RECORD)) if args.simulated
+    simulated = run.provenance.kind == "simulated"
+    ledger: Ledger = (side_ledger(key, paths.side_records_dir(SIMULATED_RECORD)) if simulated
                       else station_ledger(key, Outbox()))
     stored = _save(run, ledger, args.operator or config.operator, config.station_id or key.default_station_id(),
-                   args.simulated)
+                   simulated)
     _show(args, stored.report, stored.envelope, str(stored.path))
     return ExitCode.OK if stored.report["result"] == "erased" else ExitCode.SESSION
 

@@ -27,7 +27,6 @@ from typing import Any
 
 from agent.erasure.certificate import ErasedDevice, ErasureRun, Sanitization, Verification
 from agent.errors import ErasureRefused, LinkDisconnected, LinkError
-from agent.links.base import Provenance
 from agent.links.ios import PmdIosLink
 from agent.report.build import utc_now
 from agent.text import inert
@@ -107,6 +106,10 @@ class IphoneEraser:
         return PmdIosLink(self.udid, usbmux_address=self.usbmux_address, simulated=self.simulated)
 
     async def identify(self) -> ErasedDevice:
+        """Name the phone; a phone behind phonebench's own simulated usbmuxd is marked
+        simulated even without ``simulated=True``, so its certificate stays out of the station's record."""
+        if not self.simulated and await behind_simulator(self.usbmux_address):
+            self.simulated = self.link.simulated = True
         self.device = device_from_lockdown(await self.link.lockdown_value(""))
         return self.device
 
@@ -167,11 +170,27 @@ class IphoneEraser:
         return False
 
 
+async def behind_simulator(usbmux_address: str | None) -> bool:
+    """Whether usbmuxd is phonebench's simulator (it answers ReadBUID with its own BUID)."""
+    from pymobiledevice3 import usbmux
+
+    from agent.simulator.usbmuxd import BUID
+
+    try:
+        mux = await usbmux.create_mux(usbmux_address=usbmux_address)
+    except Exception:
+        return False  # no usbmuxd: the link's own call says so, in its words
+    try:
+        return isinstance(mux, usbmux.PlistMuxConnection) and await mux.get_buid() == BUID
+    except Exception:
+        return False
+    finally:
+        await mux.close()
+
+
 def _version(package: str) -> str | None:
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
 
-
-__all__ = ["IosEraseOptions", "IphoneEraser", "Provenance", "device_from_lockdown", "find_my_on", "fresh_findings"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 
@@ -36,12 +35,17 @@ def test_erase_gives_a_verified_purge_certificate_that_verify_accepts(
     assert "erasure ios iPhone14,5" in capsys.readouterr().out
 
 
-def test_the_simulated_phone_got_the_options_and_came_back_fresh(
+def test_two_erases_chain_and_the_second_names_the_first(
         usbmuxd: UsbmuxdSimulator, capsys: pytest.CaptureFixture[str]) -> None:
     usbmuxd.plug(iphone(find_my=False))
-    code, _, _ = erase(capsys, "--udid", UDID, "--yes", "--simulated", "--preserve-data-plan")
-    assert code == 0
-    assert UDID in usbmuxd.udids  # re-attached after the erase
+    first = payload(json.loads(erase(capsys, "--udid", UDID, "--yes", "--simulated", "--json")[1]))
+    code, out, _ = erase(capsys, "--udid", UDID, "--yes", "--simulated", "--json", "--preserve-data-plan")
+    second = payload(json.loads(out))
+    assert code == 0 and UDID in usbmuxd.udids  # the fresh phone re-attached and was erased again
+    assert second["chain"]["sequence"] == first["chain"]["sequence"] + 1
+    assert second["sanitization"]["options"]["PreserveDataPlan"] is True
+    assert main(["verify", str(paths.side_records_dir(SIDE))]) == 0
+    assert "chain: ok (2 reports" in capsys.readouterr().out
 
 
 def test_find_my_on_is_refused_and_nothing_is_erased(
@@ -82,8 +86,10 @@ def test_without_yes_the_last_four_digits_are_asked_and_a_wrong_answer_erases_no
     assert erase(capsys, "--udid", UDID, "--simulated")[0] == 0
 
 
-def test_a_simulated_certificate_never_enters_the_station_record(
+def test_a_phone_behind_the_simulator_is_simulated_even_unsaid_and_stays_out_of_the_station_record(
         usbmuxd: UsbmuxdSimulator, capsys: pytest.CaptureFixture[str]) -> None:
     usbmuxd.plug(iphone(find_my=False))
-    assert erase(capsys, "--udid", UDID, "--yes", "--simulated")[0] == 0
-    assert not list(Path(paths.reports_dir()).glob("*.dsse.json")) if paths.reports_dir().exists() else True
+    code, out, _ = erase(capsys, "--udid", UDID, "--yes", "--json")  # no --simulated
+    assert code == 0 and payload(json.loads(out))["session"]["provenance"] == "simulated"
+    assert len(list(paths.side_records_dir(SIDE).glob("*.dsse.json"))) == 1
+    assert not list(paths.reports_dir().glob("*.dsse.json"))
