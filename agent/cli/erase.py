@@ -2,6 +2,12 @@
 
     phonebench erase --udid U [--yes] [--json] [--force] [--preserve-data-plan]
                               [--disallow-proximity-setup] [--wait S] [--operator NAME] [--simulated]
+    phonebench erase --serial S [--yes] [--json] [--force] [--wait S] [--operator NAME] [--simulated]
+
+An iPhone is erased over lockdown (agent/erasure/ios.py); an Android phone is rebooted into
+recovery, the technician wipes it there, and the agent watches and verifies
+(agent/erasure/android.py). Simulated Android phones must be said so (``--simulated``): adb
+cannot tell a simulated adbd from a phone on the network.
 
 Without ``--yes`` it names the phone and asks for the last four digits of its IMEI or serial
 before erasing anything. The certificate (agent/erasure/certificate.py) goes through the same
@@ -53,11 +59,9 @@ def cmd_erase(args: argparse.Namespace) -> int:
     from agent.delivery.outbox import Outbox
     from agent.report.signing import StationKey
 
-    if args.serial is not None:
-        raise UsageError("erase --serial: the Android workflow is not built yet; only --udid (iPhone, iPad) erases")
     config = load_config()
     key = StationKey.load_or_create(paths.key_path())
-    run = asyncio.run(_erase_iphone(args))
+    run = asyncio.run(_erase_iphone(args) if args.udid is not None else _erase_android(args))
     simulated = run.provenance.kind == "simulated"
     ledger: Ledger = (side_ledger(key, paths.side_records_dir(SIMULATED_RECORD)) if simulated
                       else station_ledger(key, Outbox()))
@@ -82,6 +86,29 @@ async def _erase_iphone(args: argparse.Namespace) -> Any:
         return await eraser.erase(options)
     finally:
         await eraser.close()
+
+
+async def _erase_android(args: argparse.Namespace) -> Any:
+    from agent.erasure.android import RETURN_TIMEOUT_S, AndroidEraser
+    from agent.links.adb import AdbAndroidLink, running_adb_server
+
+    if args.preserve_data_plan or args.disallow_proximity_setup:
+        raise UsageError("erase --serial: --preserve-data-plan and --disallow-proximity-setup are iPhone options")
+    server = running_adb_server()
+    eraser = AndroidEraser(AdbAndroidLink(args.serial, server.host, server.port, simulated=args.simulated))
+    device = await eraser.identify()
+    if not args.yes:
+        confirm(device.model, device.serial, device.imei, _ask)
+    await eraser.preflight(args.force)
+    info(args, RECOVERY_STEPS)
+    return await eraser.erase(RETURN_TIMEOUT_S if args.wait is None else args.wait, None if args.yes else _ask)
+
+
+RECOVERY_STEPS = """the phone is rebooting into recovery. On the phone:
+  1. volume keys to "Wipe data/factory reset", power to select, then confirm ("Factory data reset")
+  2. "Reboot system now"
+  3. once it starts: turn USB debugging back on and allow this station, if you can
+waiting for the phone to reach recovery, leave it and come back"""
 
 
 def confirm(model: str | None, serial: str | None, imei: str | None, ask: Any) -> None:

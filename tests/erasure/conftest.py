@@ -15,7 +15,7 @@ from agent.simulator.usbmuxd import UsbmuxdSimulator
 
 UDID = "00008030-00E4A5C61D3A802E"
 SERIAL = "F17ZK0ERASE1"
-IMEI = "356789104512347"
+IMEI = "356789104512346"
 
 
 def iphone(find_my: bool | None = False, udid: str = UDID) -> Fixture:
