@@ -95,3 +95,23 @@ def test_the_receiver_stores_a_certificate_and_lists_it_as_one(
     assert main(["backend", "list", "--db", str(db_path)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].endswith("erasure certificate") and out[-1] == "0 report(s), 1 erasure certificate(s)"
+
+
+def test_a_label_gets_a_data_erased_line_from_a_later_certificate_of_the_same_phone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from agent import paths
+
+    key = StationKey.load_or_create(paths.key_path())
+    folder = tmp_path / "records"
+    store = ReportStore(folder, folder / "chain.json")
+    report = sample_report()
+    report["station"]["id"] = key.default_station_id()
+    store.commit(report, key)
+    assert main(["label", str(folder)]) == 0
+    assert "Data erased" not in capsys.readouterr().out
+    cert = certificate(key)
+    cert["device"]["serial"] = report["device"]["serial"]
+    store.commit(cert, key, ERASURE_PAYLOAD_TYPE)
+    assert main(["label", str(folder)]) == 0
+    zpl = capsys.readouterr().out
+    assert zpl.count("^XA") == 1 and "Data erased: purge" in zpl  # one label: the report's, not the certificate's
