@@ -44,12 +44,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preserve-data-plan", action="store_true", help="keep the eSIM data plan (iPhone)")
     p.add_argument("--disallow-proximity-setup", action="store_true",
                    help="do not offer Quick Start to a nearby device after the erase (iPhone)")
-    p.add_argument("--wait", type=float, default=None, metavar="S",
+    p.add_argument("--wait", type=_seconds, default=None, metavar="S",
                    help="how long the phone may take to come back before the erase counts as not verified")
     p.add_argument("--operator", metavar="NAME", help="who is erasing (default: the station config's operator)")
     p.add_argument("--simulated", action="store_true",
                    help="the phone is a protocol simulator's: its certificate goes to a side record, never the station's")
     p.set_defaults(func=cmd_erase)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(f"not a number of seconds between 0 and 86400: {text!r}")
+    return value
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
@@ -61,34 +71,39 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
     config = load_config()
     key = StationKey.load_or_create(paths.key_path())
-    run = asyncio.run(_erase_iphone(args) if args.udid is not None else _erase_android(args))
-    simulated = run.provenance.kind == "simulated"
-    ledger: Ledger = (side_ledger(key, paths.side_records_dir(SIMULATED_RECORD)) if simulated
-                      else station_ledger(key, Outbox()))
+
+    def open_ledger(simulated: bool) -> Ledger:
+        """Opened before anything is erased: a record that cannot be written stops the erase."""
+        return (side_ledger(key, paths.side_records_dir(SIMULATED_RECORD)) if simulated
+                else station_ledger(key, Outbox()))
+
+    erase = _erase_iphone if args.udid is not None else _erase_android
+    run, ledger = asyncio.run(erase(args, open_ledger))
     stored = _save(run, ledger, args.operator or config.operator, config.station_id or key.default_station_id(),
-                   simulated)
+                   run.provenance.kind == "simulated")
     _show(args, stored.report, stored.envelope, str(stored.path))
     return ExitCode.OK if stored.report["result"] == "erased" else ExitCode.SESSION
 
 
-async def _erase_iphone(args: argparse.Namespace) -> Any:
-    from agent.erasure.ios import IosEraseOptions, IphoneEraser
+async def _erase_iphone(args: argparse.Namespace, open_ledger: Any) -> tuple[Any, Any]:
+    from agent.erasure.ios import RETURN_TIMEOUT_S, IosEraseOptions, IphoneEraser
 
     options = IosEraseOptions(args.preserve_data_plan, args.disallow_proximity_setup,
-                              *(() if args.wait is None else (args.wait,)))
+                              RETURN_TIMEOUT_S if args.wait is None else args.wait)
     eraser = IphoneEraser(args.udid, simulated=args.simulated)
     try:
         device = await eraser.identify()
         if not args.yes:
             confirm(device.model, device.serial, device.imei, _ask)
         await eraser.preflight(args.force)
+        ledger = open_ledger(eraser.simulated)
         info(args, f"erasing {printable(device.model)} serial {printable(device.serial)}; waiting for it to come back")
-        return await eraser.erase(options)
+        return await eraser.erase(options), ledger
     finally:
         await eraser.close()
 
 
-async def _erase_android(args: argparse.Namespace) -> Any:
+async def _erase_android(args: argparse.Namespace, open_ledger: Any) -> tuple[Any, Any]:
     from agent.erasure.android import RETURN_TIMEOUT_S, AndroidEraser
     from agent.links.adb import AdbAndroidLink, running_adb_server
 
@@ -100,8 +115,10 @@ async def _erase_android(args: argparse.Namespace) -> Any:
     if not args.yes:
         confirm(device.model, device.serial, device.imei, _ask)
     await eraser.preflight(args.force)
+    ledger = open_ledger(args.simulated)
     info(args, RECOVERY_STEPS)
-    return await eraser.erase(RETURN_TIMEOUT_S if args.wait is None else args.wait, None if args.yes else _ask)
+    run = await eraser.erase(RETURN_TIMEOUT_S if args.wait is None else args.wait, None if args.yes else _ask)
+    return run, ledger
 
 
 RECOVERY_STEPS = """the phone is rebooting into recovery. On the phone:

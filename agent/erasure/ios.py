@@ -26,7 +26,7 @@ from importlib import metadata
 from typing import Any
 
 from agent.erasure.certificate import ErasedDevice, ErasureRun, Sanitization, Verification
-from agent.errors import ErasureRefused, LinkDisconnected, LinkError
+from agent.errors import ErasureRefused, LinkDisconnected, LinkError, LinkTimeout
 from agent.links.ios import PmdIosLink
 from agent.report.build import utc_now
 from agent.text import inert
@@ -133,8 +133,8 @@ class IphoneEraser:
         try:
             await self.link.erase_device(preserve_data_plan=options.preserve_data_plan,
                                          disallow_proximity_setup=options.disallow_proximity_setup)
-        except LinkDisconnected:
-            pass  # the phone left while answering: whether it erased, the verification tells
+        except (LinkDisconnected, LinkTimeout):
+            pass  # the request may have reached the phone: whether it erased, only the verification tells
         verification = await self._verify(before, options.return_timeout_s)
         return ErasureRun(str(uuid.uuid4()), self.started_at, provenance, self.link.describe, device,
                           sanitization(options, self._forced), verification)

@@ -61,6 +61,10 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+#: how long the bench's simulated technician takes to pick "Wipe data/factory reset" in recovery
+TECHNICIAN_WIPE_S = 2.0
+
+
 class SimulatedHub:
     """Start with ``start()`` (or ``with``); ``stop()`` ends every simulator, and the adb
     server too when this bench started it. The process environment is left alone: whoever
@@ -91,7 +95,8 @@ class SimulatedHub:
             if android:
                 self.adb_server = ensure_adb_server(self.adb_port, host=self.adb_host)
                 for fixture in android:
-                    sim = AdbdSimulator(fixture, adb_server_port=self.adb_port).start()
+                    sim = AdbdSimulator(fixture, adb_server_port=self.adb_port,
+                                        recovery_wipe_s=TECHNICIAN_WIPE_S).start()
                     self.adbds[sim.serial] = sim
                     self.names[sim.serial] = _name(fixture)
             self.usbmuxd = UsbmuxdSimulator().start()
