@@ -115,3 +115,18 @@ def test_a_label_gets_a_data_erased_line_from_a_later_certificate_of_the_same_ph
     assert main(["label", str(folder)]) == 0
     zpl = capsys.readouterr().out
     assert zpl.count("^XA") == 1 and "Data erased: purge" in zpl  # one label: the report's, not the certificate's
+
+
+def test_the_station_record_refuses_a_simulated_phones_certificate(key: StationKey, tmp_path: Path) -> None:
+    from agent.delivery.ledger import Ledger
+    from agent.delivery.outbox import Outbox
+    from agent.errors import NotARealPhoneError
+
+    ledger = Ledger(key, ReportStore(tmp_path / "r", tmp_path / "r" / "chain.json"), Outbox(tmp_path / "o.sqlite3"),
+                    real_only=True)
+    cert = certificate(key)
+    cert["session"]["provenance"] = "simulated"
+    with pytest.raises(NotARealPhoneError):
+        ledger.save(cert, ERASURE_PAYLOAD_TYPE)
+    assert ledger.save(certificate(key), ERASURE_PAYLOAD_TYPE).report["chain"]["sequence"] == 1  # usb: taken
+    assert ledger.outbox.report_ids() == {CERT_ID}
