@@ -4,9 +4,10 @@ The erase is MCInstall's ``EraseDevice`` (pymobiledevice3 ``MobileConfigService.
 chosen over mobilebackup2's ``EraseDevice``: it takes the two options a refurbisher needs
 (``PreserveDataPlan``, ``DisallowProximitySetup``), needs no DeviceLink backup session
 (version exchange, a backup folder, a phone whose backup password may be set), and it is
-the same service the verification reads profiles from. mobilebackup2's request reaches back
-further (iOS 9, per libimobiledevice) and is the fallback to add for phones that refuse
-MCInstall's (see the report on branch ``erasure``).
+the same service the verification reads profiles from. mobilebackup2's ``EraseDevice``
+(a DeviceLink process message) is documented back to iOS 9 by libimobiledevice, while
+MCInstall's has been seen refused as CommandFormatError on iOS 10.3 (go-ios #489): it is the
+fallback still to add for phones that refuse MCInstall's request.
 
     IphoneEraser(udid).identify() -> ErasedDevice      lockdown default domain
                       .preflight(force) -> None         Find My (com.apple.fmip IsAssociated)

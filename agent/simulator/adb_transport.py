@@ -67,7 +67,7 @@ class AdbdConnection:
         fixture: Fixture,
         authorized: asyncio.Event,
         on_disconnect_fault: Callable[[], Awaitable[None]],
-        on_reboot: Callable[[str], Awaitable[None]] | None = None,
+        on_reboot: Callable[[str], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         assert fixture.android is not None
         self.reader = reader
