@@ -3,6 +3,7 @@
 One YAML file (``paths.config_path()``), every key optional::
 
     station_id: bench-3            # default: derived from the station key
+    operator: J. Doe               # who signs off erasure certificates (default: none; erase --operator)
     profile: default
     backend:
       url: https://grading.example.com
@@ -41,7 +42,7 @@ from agent.yamlfile import Spot, kind_of, read_document
 
 ENV_URL = "PHONEBENCH_BACKEND_URL"
 ENV_TOKEN = "PHONEBENCH_BACKEND_TOKEN"
-_TOP_KEYS = ("station_id", "profile", "backend", "slots", "printer")
+_TOP_KEYS = ("station_id", "operator", "profile", "backend", "slots", "printer")
 _BACKEND_KEYS = ("url", "token", "ca_bundle", "timeout_s")
 _PRINTER_KEYS = ("tcp", "cups")
 #: a CUPS queue name as ``lp -d`` takes it; never starting with "-", so it cannot read as an option
@@ -70,6 +71,7 @@ class StationConfig:
     ca_bundle: Path | None = None
     timeout_s: float = 10.0
     station_id: str | None = None
+    operator: str | None = None
     profile: str = "default"
     slots: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     printer: Printer | None = None
@@ -158,6 +160,8 @@ class _Reader:
         out: dict[str, Any] = {}
         if top.get("station_id") is not None:
             out["station_id"] = self.text(top["station_id"], ("station_id",))
+        if top.get("operator") is not None:
+            out["operator"] = self.text(top["operator"], ("operator",))
         if top.get("profile") is not None:
             out["profile"] = self.text(top["profile"], ("profile",))
         if top.get("backend") is not None:

@@ -22,7 +22,9 @@
     │   ├── ReportStoreError        the report folder or the chain lock cannot be written
     │   ├── OutboxError             the outbox cannot be read or written
     │   └── NotARealPhoneError      a simulated or replayed phone's report offered to the station's record
-    └── PrinterError                the label printer cannot be reached or refused the label (9 PRINTER)
+    ├── PrinterError                the label printer cannot be reached or refused the label (9 PRINTER)
+    └── ErasureRefused              an erase was refused before anything was erased: Find My or a
+                                    Google account would lock the phone, or the confirmation failed (10 REFUSED)
 
 A failed check ("the battery is worn") is never an exception: it is a metric that a
 profile grades. These exceptions mean "we could not tell" or "you asked for something
@@ -56,6 +58,8 @@ class ExitCode(IntEnum):
     STORAGE = 8
     #: the label printer (raw TCP or a CUPS queue) cannot be reached or refused the label
     PRINTER = 9
+    #: ``erase`` refused before erasing anything (Find My on, a Google account or FRP, no confirmation)
+    REFUSED = 10
     INTERRUPTED = 130
 
 
@@ -162,6 +166,13 @@ class PrinterError(PhonebenchError):
     """The label printer the station config names cannot be reached, or ``lp`` refused the job."""
 
     exit_code = ExitCode.PRINTER
+
+
+class ErasureRefused(PhonebenchError):
+    """Nothing was erased: erasing would hand the buyer a locked phone, or the technician did
+    not confirm which phone to erase. The message says why and how to go on."""
+
+    exit_code = ExitCode.REFUSED
 
 
 # -- internal signals: raised and caught inside one module, never shown as they are ---------

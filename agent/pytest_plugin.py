@@ -85,13 +85,13 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
 def make_test_bench(home: Path, profile: str = "default", answers: Mapping[str, Any] | None = None) -> Any:
     """A Station whose key, reports and chain live under ``home``; answers are checked
     against the questions like an answers file."""
+    from agent.delivery.ledger import side_ledger
     from agent.grading.catalog import load_catalog
+    from agent.grading.profile import load_profile
+    from agent.plugins import load_checks
+    from agent.report.signing import StationKey
     from agent.session.engine import Station
     from agent.session.operator import AnswersOperator, validate_answers
-    from agent.plugins import load_checks
-    from agent.grading.profile import load_profile
-    from agent.report.signing import StationKey
-    from agent.delivery.ledger import side_ledger
 
     checked = validate_answers("answers", answers or {})
     checks = load_checks()
@@ -108,8 +108,8 @@ def make_test_bench(home: Path, profile: str = "default", answers: Mapping[str, 
 
 async def session_report(link: Link, bench: Any) -> dict[str, Any]:
     """The report of one session over ``link``; a failed session is a LinkError."""
-    from agent.session.engine import run_session
     from agent.errors import LinkError
+    from agent.session.engine import run_session
     from agent.session.events import ReportSaved, SessionFailed
 
     report: dict[str, Any] | None = None

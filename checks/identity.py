@@ -15,12 +15,12 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from agent.check import Check, CheckContext, CheckResult, Metric, MetricSpec, declare, known, unknown
-from agent.links.base import AndroidLink, IosLink, ShellResult, lockdown_read_key
-from checks.commands import GETPROP, IMEI, LOCKDOWN_DEFAULT, lockdown_source
-from checks.ios_models import apple_marketing_name, device_family
 from agent.formats.getprop import parse_getprop
 from agent.formats.imei import IMEI_PROP, imei_problem
 from agent.formats.parcel import parse_string_reply
+from agent.links.base import AndroidLink, IosLink, ShellResult, lockdown_read_key
+from checks.commands import GETPROP, IMEI, LOCKDOWN_DEFAULT, lockdown_source
+from checks.ios_models import apple_marketing_name, device_family
 from checks.shell import said, shell_problem
 
 #: properties vendors put the selling name in, most specific first

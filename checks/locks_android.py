@@ -9,8 +9,6 @@ import re
 from collections.abc import Callable, Mapping
 
 from agent.check import CheckContext, Metric, unknown
-from agent.links.base import ShellResult
-from checks import commands as cmd
 from agent.formats.accounts import (
     GOOGLE,
     VENDOR_LOCKS,
@@ -18,6 +16,8 @@ from agent.formats.accounts import (
     parse_dumpsys_account,
 )
 from agent.formats.getprop import parse_getprop
+from agent.links.base import ShellResult
+from checks import commands as cmd
 from checks.parsers.owners import (
     Owners,
     list_owners_unsupported,

@@ -17,10 +17,23 @@ from typing import Any, ClassVar
 from agent.check import Check, CheckContext, CheckResult, Metric, MetricSpec, declare, unknown
 from agent.links.base import ShellResult, lockdown_read_key
 from checks.commands import (
-    CATALOG, DF_DATA, DUMPSYS_DISKSTATS, LOCKDOWN_DISK, MMC_LIFE_TIME, MMC_PRE_EOL, UFS_LIFE_TIME, lockdown_source,
+    CATALOG,
+    DF_DATA,
+    DUMPSYS_DISKSTATS,
+    LOCKDOWN_DISK,
+    MMC_LIFE_TIME,
+    MMC_PRE_EOL,
+    UFS_LIFE_TIME,
+    lockdown_source,
 )
 from checks.parsers.storage import (
-    Usage, advertised_tier_gb, life_used_percent, parse_df, parse_diskstats, parse_life_codes, parse_pre_eol,
+    Usage,
+    advertised_tier_gb,
+    life_used_percent,
+    parse_df,
+    parse_diskstats,
+    parse_life_codes,
+    parse_pre_eol,
 )
 from checks.shell import run_commands, said, shell_problem
 

@@ -1,5 +1,8 @@
 """The receiver's SQLite file: enrolled station keys and the reports received.
 
+Erasure certificates are stored with the reports (same id space, same chain), their
+``kind`` column saying ``erasure``.
+
 A report is stored once, by report id; each copy sent again only bumps ``duplicates``,
 which shows how often stations re-sent (an agent killed between the answer and its own
 bookkeeping). Storing and judging the chain happen in one write transaction, so two
@@ -24,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from agent.backend.chain import Judgement, Link, judge
 from agent.report.build import utc_now
-from agent.report.signing import keyid_for, load_public_key
+from agent.report.signing import is_certificate, keyid_for, load_public_key
 from agent.sqlite import WalDatabase
 
 _SCHEMA = (
@@ -43,9 +46,9 @@ _SCHEMA = (
 )
 MAX_SEQUENCE = (1 << 63) - 1  # SQLite's INTEGER: the receiver refuses a sequence above it
 #: columns added since the first release: (table, column, declaration)
-_MIGRATIONS = (("keys", "station_id", "TEXT"), ("reports", "provenance", "TEXT"))
-_COLUMNS = "report_id, keyid, station_id, sequence, chain, chain_detail, duplicates, received_at, provenance"
-_REJECTED = ("report_id, keyid, station_id, sequence, 'rejected', reason, 0, received_at, provenance")
+_MIGRATIONS = (("keys", "station_id", "TEXT"), ("reports", "provenance", "TEXT"), ("reports", "kind", "TEXT"))
+_COLUMNS = "report_id, keyid, station_id, sequence, chain, chain_detail, duplicates, received_at, provenance, kind"
+_REJECTED = ("report_id, keyid, station_id, sequence, 'rejected', reason, 0, received_at, provenance, NULL")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class ReceivedReport:
     duplicates: int
     received_at: str
     provenance: str | None
+    #: ``report`` or ``erasure`` (a certificate); None for rows stored before kinds were kept, and rejections
+    kind: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -119,9 +124,10 @@ class BackendDB:
             verdict = judge(new, _link(db, keyid, new.sequence - 1), _link(db, keyid, new.sequence))
             db.execute(
                 "INSERT INTO reports (report_id, keyid, station_id, sequence, previous_digest, payload_digest,"
-                " envelope, received_at, chain, chain_detail, provenance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " envelope, received_at, chain, chain_detail, provenance, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (report["report_id"], keyid, report["station"]["id"], new.sequence, new.previous_digest, digest,
-                 json.dumps(envelope), utc_now(), verdict.status, verdict.detail, provenance_of(report)),
+                 json.dumps(envelope), utc_now(), verdict.status, verdict.detail, provenance_of(report),
+                 "erasure" if is_certificate(report) else "report"),
             )
             _relink_next(db, keyid, new)
         return Stored("created", verdict)

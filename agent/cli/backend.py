@@ -123,8 +123,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         chain = r.chain + (f" ({printable(r.chain_detail)})" if r.chain_detail else "")
         resent = f"  resent {r.duplicates}x" if r.duplicates else ""
         origin = printable(r.provenance or "unknown")
-        print(f"{printable(r.station_id):<20} {r.sequence:>6}  {r.report_id}  {r.received_at}  {origin:<9} {chain}{resent}")
-    print(f"{len(reports)} report(s)")
+        kind = "  erasure certificate" if r.kind == "erasure" else ""
+        print(f"{printable(r.station_id):<20} {r.sequence:>6}  {r.report_id}  {r.received_at}  {origin:<9} {chain}{resent}{kind}")
+    erasures = sum(r.kind == "erasure" for r in reports)
+    print(f"{len(reports) - erasures} report(s)" + (f", {erasures} erasure certificate(s)" if erasures else ""))
     return ExitCode.OK
 
 

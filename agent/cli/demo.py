@@ -14,11 +14,11 @@ from pathlib import Path
 
 from agent.cli.common import is_quiet
 from agent.errors import ExitCode, UsageError
+from agent.fixtures.format import Fixture
+from agent.report.summary import render_row
 from agent.session.engine import Station
 from agent.session.events import PhoneSeen, ReportSaved, SessionFailed, SlotEvent
-from agent.fixtures.format import Fixture
 from agent.session.hub import Hub
-from agent.report.summary import render_row
 from agent.text import printable
 
 
@@ -85,9 +85,9 @@ def run_demo(
     quiet: bool = False,
     upload: bool = False,
 ) -> int:
+    from agent.session.station import open_station
     from agent.shutdown import stop_on_signals
     from agent.simulator.bench import SimulatedHub
-    from agent.session.station import open_station
 
     with stop_on_signals(), SimulatedHub(fixtures, latency_ms=latency_ms) as sim:
         live = Hub(adb_port=sim.adb_port, adb_host=sim.adb_host, usbmux_address=sim.usbmux_address, usb=False,

@@ -5,6 +5,10 @@ written: if one does not verify, no label at all is made (exit 7), so a label in
 stands for a report a backend will accept. ZPL goes to a thermal printer (``--print``, through
 the station config's ``printer:``) or to stdout / ``-o FILE``; PDF is one page a label; PNG is
 one file a label, into ``-o DIR`` for a folder.
+
+Erasure certificates are not labelled on their own: a verified certificate that says
+``erased`` for a report's phone (in the folder, or given with ``--erasure``) adds a
+"Data erased" line to that report's label.
 """
 
 from __future__ import annotations
@@ -36,16 +40,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="write here instead of stdout (a folder for png labels of a folder)")
     p.add_argument("--print", dest="send", action="store_true", help="send the ZPL to the station config's printer")
     p.add_argument("--pubkey", type=Path, metavar="FILE", help="verify against this public key (PEM)")
+    p.add_argument("--erasure", type=Path, action="append", default=[], metavar="CERT",
+                   help="an erasure certificate (.dsse.json) whose 'data erased' line goes on its phone's label")
     p.set_defaults(func=cmd_label)
 
 
 def cmd_label(args: argparse.Namespace) -> int:
     _check_options(args)
-    reports = _verified(args.path, args.pubkey)
     from agent.report.label import SIZES as STOCKS
-    from agent.report.label import label_fields, layout
+    from agent.report.label import erasure_for, label_fields, layout
+    from agent.report.signing import is_certificate
 
-    layouts = [layout(label_fields(r.report), STOCKS[args.size]) for r in reports]
+    verified = _verified(args.path, args.pubkey) + [v for f in args.erasure for v in _verified(f, args.pubkey)]
+    reports = [v for v in verified if not is_certificate(v.report)]
+    certificates = [v.report for v in verified if is_certificate(v.report)]
+    if not reports:
+        raise UsageError(f"{args.path}: only erasure certificates here; label the phone's report (--erasure CERT adds the line)")
+    layouts = [layout(label_fields(r.report, erasure_for(r.report, certificates)), STOCKS[args.size]) for r in reports]
     if args.send:
         _print(layouts)
     elif args.format == "png":

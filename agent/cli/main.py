@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "agent.cli.tui",
     "agent.cli.inspect",
     "agent.cli.label",
+    "agent.cli.erase",
 )
 
 

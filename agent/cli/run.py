@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.cli.common import info, is_quiet
-from agent.session.engine import Station, run_session
 from agent.errors import ExitCode, FixtureError, LinkError, PhonebenchError, UsageError
+from agent.session.engine import Station, run_session
 from agent.session.events import CheckFinished, DeviceIdentified, Event, QuestionAsked, ReportSaved, SessionFailed
 from agent.text import printable
 
@@ -43,11 +43,10 @@ class Outcome:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from agent.session.operator import load_answers
-    from agent.session.station import open_station
-
     from agent import paths
     from agent.delivery.ledger import SideRecord
+    from agent.session.operator import load_answers
+    from agent.session.station import open_station
 
     files = _fixture_files(args.fixture)
     operator = load_answers(args.answers) if args.answers else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+
 from agent.errors import ExitCode, UsageError
 
 CONTROL_HELP = """\
@@ -16,6 +17,8 @@ control (type a line, then Enter):
   list                 the simulated phones
   unplug N | plug N    pull phone N (number, serial or UDID) out, or plug it back in
   authorize N          tap "Allow USB debugging" on Android phone N
+  wipe N               pick "Wipe data/factory reset" on Android phone N in recovery
+                       (the simulated technician does it on their own after a while)
   trust N | deny N     answer the Trust dialog on iPhone N
   quit                 stop every simulated phone and exit (Ctrl-C and end of input do too)"""
 
@@ -72,7 +75,7 @@ def _control(bench, ids: list[str], words: list[str]) -> bool:  # type: ignore[n
 
 def _act(bench, action: str, device_id: str) -> None:  # type: ignore[no-untyped-def]
     adbd = bench.adbds.get(device_id)
-    if action in ("unplug", "plug", "authorize") and adbd is not None:
+    if action in ("unplug", "plug", "authorize", "wipe") and adbd is not None:
         getattr(adbd, action)()
         return
     if action in ("unplug", "trust", "deny") and bench.usbmuxd is not None:

@@ -78,8 +78,8 @@ def run_tui(make_supervisor: MakeSupervisor, profile: str | None, *, side: str |
     from agent.delivery.outbox import Outbox
     from agent.delivery.uploader import Uploader, UploadWorker
     from agent.session.station import open_station
-    from agent.tui.app import BenchApp
     from agent.shutdown import stop_on_signals
+    from agent.tui.app import BenchApp
     from agent.tui.question_queue import TuiOperator
 
     operator = TuiOperator()

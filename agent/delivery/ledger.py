@@ -30,7 +30,7 @@ from agent.files import write_atomic
 from agent.jsonfile import load_json
 from agent.links.base import REAL_PROVENANCE
 from agent.report.chain import ReportStore, StoredReport
-from agent.report.signing import StationKey, verify_envelope
+from agent.report.signing import PAYLOAD_TYPE, StationKey, verify_envelope
 
 _REPORT_FILE = re.compile(r"^(\d{6,})-([0-9a-f-]{36})\.dsse\.json$")
 
@@ -69,13 +69,15 @@ class Ledger:
     def folder(self) -> Path:
         return self.store.out_dir
 
-    def save(self, report: dict[str, Any]) -> StoredReport:
+    def save(self, report: dict[str, Any], payload_type: str = PAYLOAD_TYPE) -> StoredReport:
+        """Chain, sign, write and queue ``report``; ``payload_type`` says when it is an erasure
+        certificate rather than a report (both carry ``session.provenance``)."""
         provenance = (report.get("session") or {}).get("provenance")
         if self.real_only and provenance not in REAL_PROVENANCE:
             raise NotARealPhoneError(
                 f"a {provenance or 'unsaid'} phone's report cannot enter the station's record ({self.folder})"
             )
-        stored = self.store.commit(report, self.key)
+        stored = self.store.commit(report, self.key, payload_type)
         self.outbox.add(stored)
         if self.copy_to is not None:
             _copy(stored, self.copy_to)

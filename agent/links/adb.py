@@ -22,6 +22,7 @@ import socket
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout
 from agent.links.adb_address import DEFAULT_HOST as DEFAULT_ADB_HOST
@@ -35,7 +36,10 @@ with fit_for_adbutils():  # adbutils reads ANDROID_ADB_SERVER_PORT as it loads
     from adbutils._utils import adb_path
     from adbutils.errors import AdbConnectionError, AdbError, AdbTimeout
 
+T = TypeVar("T")
 SERVER_TIMEOUT_S = 20.0
+#: what ``AdbAndroidLink.reboot`` may ask adbd for
+REBOOT_TARGETS = frozenset({"recovery", "bootloader"})
 CONNECT_TIMEOUT_S = 3.0
 #: what the adb server answers when the serial's transport is gone or not usable
 #: (host, port) -> that adb server's protocol version, asked once per process
@@ -172,6 +176,48 @@ class AdbAndroidLink(AndroidLink):
             return await asyncio.wait_for(call, timeout)
         except TimeoutError:
             return None
+
+    async def state(self, timeout: float = DEFAULT_TIMEOUT_S) -> str | None:
+        """The phone's state as the adb server lists it (``device``, ``recovery``,
+        ``unauthorized``...), None while it is not listed; LinkError when the server cannot be asked."""
+
+        def ask() -> str | None:
+            client = _BoundedClient(self.host, self.port, timeout)
+            try:
+                return next((d.state for d in client.list() if d.serial == self.device_id), None)
+            except (AdbError, OSError, EOFError) as e:
+                raise LinkError(f"{self.describe}: cannot ask the adb server for the phone's state: {e}") from e
+            finally:
+                client.close()
+
+        return await self._blocking(ask, timeout, "the adb server")
+
+    async def reboot(self, target: str, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        """``adb reboot TARGET`` (adbd's own ``reboot:`` service: no shell privilege needed).
+        ``target`` is one of REBOOT_TARGETS, never a phone's or a user's free text."""
+        if target not in REBOOT_TARGETS:
+            raise LinkError(f"{self.describe}: no reboot target {target!r}")
+
+        def reboot() -> None:
+            client = _BoundedClient(self.host, self.port, timeout)
+            try:
+                connection = client.device(self.device_id).open_transport(timeout=timeout)
+                connection.send_command(f"reboot:{target}")
+                connection.check_okay()
+                connection.read_until_close()
+            except (AdbError, OSError, EOFError) as e:
+                raise self._wrap(e, f"reboot {target}", timeout) from e
+            finally:
+                client.close()
+
+        await self._blocking(reboot, timeout, f"`reboot {target}`")
+
+    async def _blocking(self, call: Callable[[], T], timeout: float, what: str) -> T:
+        future = asyncio.get_running_loop().run_in_executor(_blocking_pool(), call)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError as e:
+            raise LinkTimeout(f"{self.describe}: {what} did not answer within {timeout:g} s") from e
 
     def _listed(self, client: AdbClient) -> bool | None:
         """Whether the adb server lists this phone in state ``device``; None when the

@@ -107,6 +107,41 @@ class PmdIosLink(IosLink):
 
         return await self._bounded(what, timeout, read)
 
+    async def erase_device(
+        self, *, preserve_data_plan: bool, disallow_proximity_setup: bool, timeout: float = DEFAULT_TIMEOUT_S
+    ) -> None:
+        """Erase All Content and Settings, by MCInstall's ``EraseDevice`` (pymobiledevice3's
+        ``MobileConfigService.erase_device``). The phone acknowledges and leaves the bus; the
+        link's connection is dropped afterwards, and the next call reconnects."""
+
+        async def erase() -> None:
+            await self._mcinstall(lambda service: service.erase_device(preserve_data_plan, disallow_proximity_setup))
+
+        try:
+            await self._bounded("MCInstall EraseDevice", timeout, erase)
+        finally:
+            await self._drop()
+
+    async def configuration_profiles(self, timeout: float = DEFAULT_TIMEOUT_S) -> list[str]:
+        """The identifiers of the installed configuration profiles (MCInstall ``GetProfileList``:
+        ``OrderedIdentifiers``, else the keys of ``ProfileMetadata``)."""
+
+        async def read() -> list[str]:
+            answer = await self._mcinstall(lambda service: service.get_profile_list())
+            return profile_identifiers(answer)
+
+        return await self._bounded("MCInstall GetProfileList", timeout, read)
+
+    async def _mcinstall(self, call: Callable[[Any], Awaitable[T]]) -> T:
+        from pymobiledevice3.services.mobile_config import MobileConfigService
+
+        service = MobileConfigService(await self._client())
+        try:
+            return await call(service)
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(service.close(), CLOSE_TIMEOUT_S)
+
     async def provenance(self, timeout: float = DEFAULT_TIMEOUT_S) -> Provenance:
         """``usb`` or ``network`` as usbmuxd lists the phone's connection, with usbmuxd's
         device id; ``simulated`` for a link the simulated bench opened."""
@@ -122,6 +157,17 @@ class PmdIosLink(IosLink):
         if device is None:
             raise LinkDisconnected(f"{self.device_id}: usbmuxd no longer lists the phone")
         return Provenance("usb" if device.is_usb else "network", f"usbmux:devid {device.devid}")
+
+    async def attachment(self, timeout: float = DEFAULT_TIMEOUT_S) -> int | None:
+        """usbmuxd's DeviceID for the phone (a new one at each attach), None while it is not
+        listed; LinkError when usbmuxd cannot be asked."""
+        from pymobiledevice3 import usbmux
+
+        try:
+            devices = await asyncio.wait_for(usbmux.list_devices(usbmux_address=self.usbmux_address), timeout)
+        except Exception as e:
+            raise wrap_error(e, self.device_id, "usbmux ListDevices") from e
+        return next((d.devid for d in devices if d.serial == self.device_id), None)
 
     async def present(self, timeout: float = DEFAULT_TIMEOUT_S) -> bool | None:
         from pymobiledevice3 import usbmux
@@ -229,6 +275,15 @@ async def _pair(client: LockdownClient, usbmux_address: str | None) -> None:
     await client.pair(timeout=0)
     if not await client.validate_pairing():
         raise FatalPairingError()
+
+
+def profile_identifiers(answer: Any) -> list[str]:
+    """``GetProfileList``'s answer -> profile identifiers; anything not that shape -> LinkError."""
+    if not isinstance(answer, Mapping):
+        raise LinkError(f"GetProfileList answered a {type(answer).__name__}, not a dictionary")
+    ordered, metadata = answer.get("OrderedIdentifiers"), answer.get("ProfileMetadata")
+    names = ordered if isinstance(ordered, list) else list(metadata) if isinstance(metadata, Mapping) else []
+    return [inert(str(name)) for name in names]
 
 
 def wrap_error(error: Exception, udid: str, what: str) -> LinkError:

@@ -14,7 +14,19 @@ from datetime import datetime
 from typing import Any
 
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout
-from agent.links.base import DEFAULT_TIMEOUT_S, MCINSTALL, AndroidLink, IosLink, Link, Provenance, ShellResult, ioregistry_read_key, lockdown_read_key, service_read_key
+from agent.links.base import (
+    DEFAULT_TIMEOUT_S,
+    MCINSTALL,
+    AndroidLink,
+    IosLink,
+    Link,
+    Provenance,
+    ShellResult,
+    ioregistry_read_key,
+    lockdown_read_key,
+    service_read_key,
+)
+
 
 class Recording:
     """What one phone answered so far; shared by the recording link's calls."""

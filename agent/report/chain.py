@@ -1,4 +1,4 @@
-"""Signed reports on disk, linked into the station's chain.
+"""Signed reports (and erasure certificates) on disk, linked into the station's chain.
 
 Each report names the digest of the station's previous report payload, so a deleted or
 altered report shows as a gap or a break. That only holds if two sessions finishing at
@@ -21,8 +21,7 @@ from pathlib import Path
 from agent.errors import PhonebenchError, ReportStoreError, SigningError
 from agent.files import write_atomic
 from agent.jsonfile import load_json
-from agent.report.schema import validate_report
-from agent.report.signing import StationKey, canonical_json, payload_digest, verify_envelope
+from agent.report.signing import PAYLOAD_TYPE, PAYLOAD_TYPES, StationKey, canonical_json, payload_digest, verify_envelope
 
 _SHA256_HEX = frozenset("0123456789abcdef")
 
@@ -49,8 +48,9 @@ class ReportStore:
         self.chain_path = chain_path
         self._lock = threading.Lock()
 
-    def commit(self, report: dict, key: StationKey) -> StoredReport:
-        """Link, validate, sign and write ``report``; the chain moves only once it is on disk."""
+    def commit(self, report: dict, key: StationKey, payload_type: str = PAYLOAD_TYPE) -> StoredReport:
+        """Link, validate, sign and write ``report`` (or, by ``payload_type``, an erasure
+        certificate: same chain, same key); the chain moves only once it is on disk."""
         doc = json.loads(canonical_json(report))  # a deep copy in exactly the form that is signed
         station = doc.get("station")
         if isinstance(station, dict):
@@ -60,9 +60,9 @@ class ReportStore:
         with self._locked():
             state = self._catch_up(self.read_state(), key)
             doc["chain"] = {"sequence": state.sequence + 1, "previous_digest": state.digest}
-            validate_report(doc)
+            PAYLOAD_TYPES[payload_type](doc)
             payload = canonical_json(doc)
-            envelope = key.sign(payload)
+            envelope = key.sign(payload, payload_type)
             path = self.out_dir / f"{state.sequence + 1:06d}-{doc['report_id']}.dsse.json"
             _write_atomic(path, (json.dumps(envelope, indent=2) + "\n").encode("ascii"))
             self._write_state(ChainState(state.sequence + 1, payload_digest(payload)))

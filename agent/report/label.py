@@ -48,6 +48,9 @@ class LabelFields:
     identifier: str
     report_id: str
     digest: str
+    #: "Data erased: purge 2026-11-30" when a verified erasure certificate of this phone
+    #: came after the report; None otherwise
+    erased: str | None = None
 
     @property
     def qr_data(self) -> str:
@@ -117,8 +120,9 @@ class Layout:
         return self.module * self.modules
 
 
-def label_fields(report: dict[str, Any]) -> LabelFields:
-    """The label of a verified report (its payload as signed, a ``phonebench.report/2`` dict)."""
+def label_fields(report: dict[str, Any], erasure: dict[str, Any] | None = None) -> LabelFields:
+    """The label of a verified report (its payload as signed, a ``phonebench.report/2`` dict);
+    ``erasure``, a verified certificate (``erasure_for``), adds the "data erased" line."""
     device = report.get("device") or {}
     return LabelFields(
         model=_clean(device.get("marketing_name") or device.get("model")) or "unknown model",
@@ -129,7 +133,25 @@ def label_fields(report: dict[str, Any]) -> LabelFields:
         identifier=_identifier(device),
         report_id=str(report["report_id"]),
         digest=payload_digest(canonical_json(report)),
+        erased=erased_line(erasure),
     )
+
+
+def erasure_for(report: dict[str, Any], certificates: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest certificate that says ``erased`` for the report's phone (same serial) and
+    was made after the report finished; None when there is none."""
+    serial = (report.get("device") or {}).get("serial")
+    after = [c for c in certificates if serial and c["device"].get("serial") == serial
+             and c["result"] == "erased" and c["finished_at"] >= str(report.get("finished_at", ""))]
+    return max(after, key=lambda c: c["finished_at"]) if after else None
+
+
+def erased_line(certificate: dict[str, Any] | None) -> str | None:
+    """"Data erased: purge 2026-11-30" for a certificate that says ``erased``, else None."""
+    if certificate is None or certificate.get("result") != "erased":
+        return None
+    method = _clean(certificate["sanitization"]["method"], 8)
+    return f"Data erased: {method} {str(certificate['finished_at'])[:10]}"
 
 
 def layout(fields: LabelFields, size: LabelSize) -> Layout:
@@ -156,6 +178,7 @@ def _text_lines(fields: LabelFields, size: LabelSize, x: int, y: int, width: int
               (size.body_h, f"{fields.battery}  {fields.storage or '? GB'}")]
     wanted += [(size.body_h, fields.colour)] if fields.colour else []
     wanted += [(size.body_h, fields.identifier)]
+    wanted += [(size.body_h, fields.erased)] if fields.erased else []
     wanted += [(size.small_h, part) for part in _wrap(fields.report_id, _chars(width, size.small_h))]
     lines = []
     for height, text in wanted:

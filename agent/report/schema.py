@@ -2,6 +2,8 @@
 
 ``phonebench.report/2`` is what stations write (v2 added ``session.provenance`` and
 ``session.transport_id``); ``phonebench.report/1`` reports, written before, still verify.
+``phonebench.erasure/1`` is the erasure certificate, a document of its own payloadType in
+the same chain.
 
 The schema file ships inside the package (``agent/report/``) so a verifier installed from a
 wheel checks exactly what a station signed. Validation errors come back as one line that
@@ -24,7 +26,14 @@ from agent.text import inert
 
 SCHEMA_ID = "phonebench.report/2"
 #: every report schema a verifier accepts, by the id a report names in ``schema``
-SCHEMA_FILES = {"phonebench.report/1": "report-1.schema.json", "phonebench.report/2": "report-2.schema.json"}
+SCHEMA_FILES = {
+    "phonebench.report/1": "report-1.schema.json",
+    "phonebench.report/2": "report-2.schema.json",
+    "phonebench.erasure/1": "erasure-1.schema.json",
+}
+#: the erasure certificate's contract (agent/erasure/certificate.py builds it)
+ERASURE_SCHEMA_ID = "phonebench.erasure/1"
+_REPORT_SCHEMAS = ("phonebench.report/1", "phonebench.report/2")
 _MAX_MESSAGE = 200
 
 
@@ -45,10 +54,20 @@ def validate_report(doc: Any) -> None:
     """Raise VerificationError naming the first place where ``doc`` breaks the contract
     it names (``schema``: v2, or v1 for reports written before it)."""
     named = doc.get("schema") if isinstance(doc, dict) else None
-    schema_id = named if isinstance(named, str) and named in SCHEMA_FILES else SCHEMA_ID
+    schema_id = named if isinstance(named, str) and named in _REPORT_SCHEMAS else SCHEMA_ID
+    _validate(schema_id, doc, "report")
+
+
+def validate_certificate(doc: Any) -> None:
+    """Raise VerificationError naming the first place where ``doc`` breaks the erasure
+    certificate's contract (``phonebench.erasure/1``)."""
+    _validate(ERASURE_SCHEMA_ID, doc, "certificate")
+
+
+def _validate(schema_id: str, doc: Any, what: str) -> None:
     error = best_match(_validator(schema_id).iter_errors(doc))
     if error is not None:
-        raise VerificationError(f"report: {describe_error(error)}")
+        raise VerificationError(f"{what}: {describe_error(error)}")
 
 
 def describe_error(error: ValidationError) -> str:

@@ -7,6 +7,10 @@ to make a new key. A key others on the machine can read is refused too, as ssh r
 one: anyone who can read it can sign reports in this station's name. Envelopes follow
 DSSE v1: the signature covers PAE(type, payload), so a payload cannot be replayed under
 another type.
+
+Two kinds of document share the key, the envelope and the chain, told apart by payloadType
+(``PAYLOAD_TYPES``: each with the schema its payload must meet): diagnostics reports and
+erasure certificates.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import json
 import os
 import shlex
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +33,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from agent.errors import SigningError, UnknownKeyError, VerificationError
 from agent.files import write_atomic
 from agent.jsonfile import load_json
-from agent.report.schema import validate_report
+from agent.report.schema import validate_certificate, validate_report
 from agent.text import inert
 
 PAYLOAD_TYPE = "application/vnd.phonebench.report+json"
+ERASURE_PAYLOAD_TYPE = "application/vnd.phonebench.erasure+json"
+#: every payloadType a station signs, with the check its payload must pass
+PAYLOAD_TYPES: Mapping[str, Callable[[Any], None]] = {
+    PAYLOAD_TYPE: validate_report,
+    ERASURE_PAYLOAD_TYPE: validate_certificate,
+}
 
 
 def canonical_json(doc: Any) -> bytes:
@@ -109,22 +119,29 @@ class StationKey:
     def default_station_id(self) -> str:
         return "station-" + self.keyid.removeprefix("sha256:")[:12]
 
-    def sign(self, payload: bytes) -> dict:
-        """The DSSE envelope carrying ``payload``."""
-        sig = self._private_key.sign(pae(PAYLOAD_TYPE, payload))
+    def sign(self, payload: bytes, payload_type: str = PAYLOAD_TYPE) -> dict:
+        """The DSSE envelope carrying ``payload`` as ``payload_type`` (a report by default)."""
+        sig = self._private_key.sign(pae(payload_type, payload))
         return {
-            "payloadType": PAYLOAD_TYPE,
+            "payloadType": payload_type,
             "payload": base64.b64encode(payload).decode("ascii"),
             "signatures": [{"keyid": self.keyid, "sig": base64.b64encode(sig).decode("ascii")}],
         }
+
+
+def payload_type_of(envelope: Any) -> str:
+    """The envelope's payloadType when it is one a station signs; VerificationError otherwise."""
+    kind = envelope.get("payloadType") if isinstance(envelope, dict) else None
+    if not isinstance(kind, str) or kind not in PAYLOAD_TYPES:
+        raise VerificationError(f"envelope: payloadType is not {PAYLOAD_TYPE} or {ERASURE_PAYLOAD_TYPE}")
+    return kind
 
 
 def open_envelope(envelope: Any) -> tuple[bytes, str, bytes]:
     """(payload, keyid, sig) of a well-formed envelope; nothing is trusted yet."""
     if not isinstance(envelope, dict):
         raise VerificationError("envelope: expected a JSON object")
-    if envelope.get("payloadType") != PAYLOAD_TYPE:
-        raise VerificationError(f"envelope: payloadType is not {PAYLOAD_TYPE}")
+    payload_type_of(envelope)
     signatures = envelope.get("signatures")
     if not isinstance(signatures, list) or len(signatures) != 1 or not isinstance(signatures[0], dict):
         raise VerificationError("envelope: expected exactly one signature")
@@ -137,13 +154,15 @@ def open_envelope(envelope: Any) -> tuple[bytes, str, bytes]:
 
 
 def verify_envelope(envelope: Any, keys: Mapping[str, Ed25519PublicKey]) -> dict:
-    """The report inside ``envelope``, once its signature, form and schema check out."""
+    """The document inside ``envelope`` (a report, or a certificate by its payloadType), once
+    its signature, form and schema check out."""
     payload, keyid, sig = open_envelope(envelope)
+    kind = payload_type_of(envelope)
     key = keys.get(keyid)
     if key is None:
         raise UnknownKeyError(f"envelope: signed by unknown key {_shown(keyid)}")
     try:
-        key.verify(sig, pae(PAYLOAD_TYPE, payload))
+        key.verify(sig, pae(kind, payload))
     except InvalidSignature as e:
         raise VerificationError(f"envelope: bad signature for key {_shown(keyid)}") from e
     try:
@@ -152,10 +171,19 @@ def verify_envelope(envelope: Any, keys: Mapping[str, Ed25519PublicKey]) -> dict
         raise VerificationError(f"envelope: the payload is not JSON ({_first_line(e)})") from e
     if canonical_json(report) != payload:
         raise VerificationError("envelope: the payload is not canonical JSON")
-    validate_report(report)
+    PAYLOAD_TYPES[kind](report)
     if report["station"]["key_id"] != keyid:
-        raise VerificationError(f"report: station.key_id {report['station']['key_id']} is not the signing key {keyid}")
+        raise VerificationError(f"{_what(kind)}: station.key_id {report['station']['key_id']} is not the signing key {keyid}")
     return report
+
+
+def is_certificate(doc: Mapping[str, Any]) -> bool:
+    """Whether a verified document is an erasure certificate (else a report)."""
+    return str(doc.get("schema", "")).startswith("phonebench.erasure/")
+
+
+def _what(kind: str) -> str:
+    return "certificate" if kind == ERASURE_PAYLOAD_TYPE else "report"
 
 
 def _create_key_file(path: Path) -> None:

@@ -1,5 +1,8 @@
 """``phonebench verify``: signature, schema and chain of one report or a folder of them.
 
+Erasure certificates (their own payloadType) verify alike and sit in the same chain as the
+station's reports; each line says which kind it is.
+
 A bad signature or a report that breaks the schema is an error (the file cannot be
 trusted at all). A chain with a missing or replaced report is a finding: every report
 in it still verifies on its own, and the person reading the result needs to see which
@@ -16,7 +19,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from agent import paths
 from agent.errors import DataRefused, VerificationError
 from agent.jsonfile import load_json
-from agent.report.signing import StationKey, canonical_json, keyid_for, load_public_key, payload_digest, verify_envelope
+from agent.report.signing import (
+    StationKey,
+    canonical_json,
+    is_certificate,
+    keyid_for,
+    load_public_key,
+    payload_digest,
+    verify_envelope,
+)
 from agent.text import inert
 
 
@@ -142,7 +153,7 @@ def result_json(result: VerifyResult) -> dict:
         "chain": {"checked": result.chain_ok is not None, "ok": result.chain_ok, "problems": list(result.problems)},
         "reports": [
             {"path": str(r.path), "keyid": r.keyid, "sequence": _sequence(r), "report_id": r.report["report_id"],
-             "report": r.report}
+             "kind": "erasure" if is_certificate(r.report) else "report", "report": r.report}
             for r in result.reports
         ],
     }
@@ -162,12 +173,25 @@ def trusted_key(pubkey_pem: bytes | None, station_key: StationKey | None = None)
 
 def _report_line(verified: VerifiedReport) -> str:
     report = verified.report
+    if is_certificate(report):
+        return _certificate_line(verified)
     device = report["device"]
     name = device.get("marketing_name") or device.get("model") or "unknown device"
     grade = report["grade"]["value"] if report["grade"] else "none (incomplete)"
     line = (
         f"{verified.path.name}: #{report['chain']['sequence']} {device.get('platform') or '?'} {name}"
         f" serial {device.get('serial') or '?'} grade {grade} report {report['report_id']} key {_short(verified.keyid)}"
+    )
+    return _plain(line)
+
+
+def _certificate_line(verified: VerifiedReport) -> str:
+    cert = verified.report
+    device, method = cert["device"], cert["sanitization"]["method"]
+    line = (
+        f"{verified.path.name}: #{cert['chain']['sequence']} erasure {device.get('platform')} "
+        f"{device.get('model') or 'unknown device'} serial {device.get('serial') or '?'} {method} "
+        f"result {cert['result']} certificate {cert['report_id']} key {_short(verified.keyid)}"
     )
     return _plain(line)
 

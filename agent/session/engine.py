@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from agent import questions
 from agent.check import Check, CheckContext, CheckResult, Metric, Question
 from agent.errors import LinkDisconnected, LinkError, LinkTimeout, PhonebenchError
+from agent.links.base import DEFAULT_TIMEOUT_S, Link, Provenance
+from agent.report.build import build_report, utc_now
 from agent.session.events import (
     CheckFinished,
     CheckStarted,
@@ -31,9 +33,7 @@ from agent.session.events import (
     SessionGraded,
     SessionStarted,
 )
-from agent.links.base import DEFAULT_TIMEOUT_S, Link, Provenance
 from agent.session.operator import NoOperator, Operator
-from agent.report.build import build_report, utc_now
 
 if TYPE_CHECKING:
     from agent.grading.catalog import Catalog

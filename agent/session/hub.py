@@ -14,10 +14,10 @@ from agent.discovery import GUIDANCE, Sighting
 from agent.discovery.adb import AdbSource
 from agent.discovery.usb import UsbSource
 from agent.discovery.usbmux import UsbmuxSource
-from agent.session.engine import Station
 from agent.errors import LinkError, NotReady, PhoneLocked, TrustDenied, TrustPending
 from agent.links.adb_address import adb_address
 from agent.links.base import Link
+from agent.session.engine import Station
 from agent.session.slots import SlotMap
 from agent.session.supervisor import Supervisor
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from agent import paths
-from agent.session.engine import Station
 from agent.links.base import DEFAULT_TIMEOUT_S
+from agent.session.engine import Station
 from agent.session.operator import NoOperator, Operator
 
 if TYPE_CHECKING:

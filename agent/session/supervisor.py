@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.discovery import Sighting
-from agent.session.engine import Station, carry_over, run_session
 from agent.errors import LinkError, NotReady
-from agent.session.events import BenchEvent, PhoneGone, PhoneRef, PhoneSeen, ReportSaved, SessionFailed, SlotEvent
 from agent.links.base import Link
+from agent.session.engine import Station, carry_over, run_session
+from agent.session.events import BenchEvent, PhoneGone, PhoneRef, PhoneSeen, ReportSaved, SessionFailed, SlotEvent
 from agent.session.slots import SlotMap
 
 log = logging.getLogger(__name__)

@@ -67,6 +67,7 @@ class AdbdConnection:
         fixture: Fixture,
         authorized: asyncio.Event,
         on_disconnect_fault: Callable[[], Awaitable[None]],
+        on_reboot: Callable[[str], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         assert fixture.android is not None
         self.reader = reader
@@ -78,6 +79,7 @@ class AdbdConnection:
         self.offline = fixture.android.state == "offline"
         self.authorized = authorized
         self.on_disconnect_fault = on_disconnect_fault
+        self.on_reboot = on_reboot
         self.max_payload = w.MAX_PAYLOAD
         self.version = w.A_VERSION
         self.online = False
@@ -185,6 +187,12 @@ class AdbdConnection:
         service = w.service_of(m.data)
         shell = w.parse_shell_service(service)
         log.debug("adbd %s: OPEN %r", self.fixture.device_id, service)
+        if service.startswith("reboot:") and self.on_reboot is not None:
+            self.send(w.A_OKAY, self.next_id, m.arg0)
+            self.send(w.A_CLSE, self.next_id, m.arg0)
+            self.next_id += 1
+            self.spawn(self.on_reboot(service.removeprefix("reboot:")))
+            return
         if shell is None:
             self.send(w.A_CLSE, 0, m.arg0)  # what adbd answers to a service it does not have
             return

@@ -28,6 +28,12 @@ The protocol subset spoken (AOSP adb protocol.txt, SERVICES.TXT, shell_protocol.
 - Services: ``shell:<cmd>`` (v1: stdout then stderr as raw bytes, then CLSE) and
   ``shell,v2[,raw|,pty|,TERM=..]:<cmd>`` (packets: id byte 1 stdout / 2 stderr /
   3 exit with a one-byte code, u32 little-endian length, then CLSE).
+- ``reboot:recovery`` (``adb reboot recovery``): OKAY, CLSE, then the phone leaves and comes
+  back in state ``recovery``. There a technician picks "Wipe data/factory reset" and
+  "Reboot system now": ``wipe()``, or on its own ``recovery_wipe_s`` later (the demo's
+  simulated technician). The phone leaves again and comes back as ``factory_fresh``
+  makes it: setup not complete, no accounts, user data empty. Other ``reboot:`` targets
+  come back as they were.
 - Any other service (sync:, reverse:, framebuffer:, ...) is refused with CLSE.
 - Commands the fixture lacks: exit 127, stderr "fixture lacks `CMD`". Per command
   ``delay_ms``; faults ``disconnect`` (drop the TCP connection and stay unplugged),
@@ -46,16 +52,42 @@ import logging
 import socket
 import threading
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from agent.errors import SimulatorError
-from agent.fixtures.format import Fixture
+from agent.fixtures.format import CommandReply, Fixture
 from agent.simulator.adb_transport import AdbdConnection
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 ADB_EMULATOR_PORTS = range(5555, 5586)
 CONTROL_TIMEOUT_S = 5.0
+
+
+#: what a factory-reset phone answers where the fixture said otherwise (command -> stdout)
+FACTORY_FRESH: dict[str, str] = {
+    "settings get secure user_setup_complete": "0\n",
+    "settings get global device_provisioned": "0\n",
+    "settings get global secure_frp_mode": "0\n",
+    "dumpsys account": "Accounts: 0\n",
+    "du -sk /sdcard/": "88\t/sdcard/\n",
+}
+
+
+def in_state(fixture: Fixture, state: str) -> Fixture:
+    assert fixture.android is not None
+    return replace(fixture, android=replace(fixture.android, state=state))
+
+
+def factory_fresh(fixture: Fixture) -> Fixture:
+    """The same phone after a factory reset, with USB debugging allowed again for this
+    station (on a real phone the technician turns it back on): in state ``device``, its
+    identity, the answers of ``FACTORY_FRESH``, no faults."""
+    assert fixture.android is not None
+    commands = {**fixture.android.commands, **{c: CommandReply(out) for c, out in FACTORY_FRESH.items()}}
+    android = replace(fixture.android, state="device", commands=commands)
+    return replace(fixture, android=android, faults=())
 
 
 class AdbdSimulator:
@@ -68,13 +100,15 @@ class AdbdSimulator:
     offline while it retries for about a minute.
     """
 
-    def __init__(self, fixture: Fixture, port: int = 0, adb_server_port: int | None = None) -> None:
+    def __init__(self, fixture: Fixture, port: int = 0, adb_server_port: int | None = None,
+                 recovery_wipe_s: float | None = None) -> None:
         if fixture.android is None:
             raise SimulatorError(f"{fixture.name}: not an Android fixture")
         if port in ADB_EMULATOR_PORTS:
             raise SimulatorError(f"port {port} is in 5555-5585, which the adb server scans for emulators")
         self.fixture = fixture
         self.adb_server_port = adb_server_port
+        self.recovery_wipe_s = recovery_wipe_s
         self._port = port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -83,6 +117,7 @@ class AdbdSimulator:
         self._authorized: asyncio.Event | None = None
         self._attaching: asyncio.Task[None] | None = None
         self._pulling: asyncio.Task[None] | None = None
+        self._rebooting: asyncio.Task[None] | None = None
 
     @property
     def port(self) -> int:
@@ -129,6 +164,10 @@ class AdbdSimulator:
     def plug(self) -> None:
         """The cable goes (back) in: listen on the same port and attach to the adb server."""
         self._call(self._plug())
+
+    def wipe(self) -> None:
+        """The technician picks "Wipe data/factory reset", then "Reboot system now", in recovery."""
+        self._call(self._wipe())
 
     def authorize(self) -> None:
         """Someone taps "Allow" on the phone: pending and later handshakes complete."""
@@ -178,6 +217,9 @@ class AdbdSimulator:
         return sock
 
     async def _shutdown(self) -> None:
+        if self._rebooting is not None:  # a phone waiting in recovery for its technician
+            self._rebooting.cancel()
+            await asyncio.gather(self._rebooting, return_exceptions=True)
         if self._pulling is not None:
             await asyncio.gather(self._pulling, return_exceptions=True)
         await self._unplug()
@@ -202,7 +244,8 @@ class AdbdSimulator:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         assert self._authorized is not None
-        connection = AdbdConnection(reader, writer, self.fixture, self._authorized, self._fault_disconnect)
+        connection = AdbdConnection(reader, writer, self.fixture, self._authorized, self._fault_disconnect,
+                                    self._reboot)
         task = asyncio.current_task()
         assert task is not None
         self._connections[task] = connection
@@ -215,6 +258,27 @@ class AdbdSimulator:
         """A ``disconnect`` fault, raised from inside a stream that the unplug is about to
         cancel: so the unplug runs as a task of its own."""
         self._pulling = asyncio.create_task(self._unplug())
+
+    async def _reboot(self, target: str) -> None:
+        """Asked from inside a stream the unplug cancels: the reboot runs as a task of its own."""
+        self._rebooting = asyncio.create_task(self._reboot_into(target))
+
+    async def _reboot_into(self, target: str) -> None:
+        await self._unplug()
+        if target == "recovery":
+            self.fixture = in_state(self.fixture, "recovery")
+        await self._plug()
+        if target == "recovery" and self.recovery_wipe_s is not None:
+            await asyncio.sleep(self.recovery_wipe_s)
+            await self._wipe()
+
+    async def _wipe(self) -> None:
+        assert self.fixture.android is not None
+        if self.fixture.android.state != "recovery":
+            raise SimulatorError(f"{self.fixture.name}: not in recovery, nothing to wipe from")
+        await self._unplug()
+        self.fixture = factory_fresh(self.fixture)
+        await self._plug()
 
     async def _ask_adb(self, request: str) -> None:
         """One request to the adb server's smart socket. The answer is only logged: what

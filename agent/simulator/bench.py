@@ -46,6 +46,8 @@ def with_latency(fixture: Fixture, latency_ms: int) -> Fixture:
     return dataclasses.replace(fixture, ios=dataclasses.replace(fixture.ios, delay_ms=fixture.ios.delay_ms + latency_ms))
 
 
+#: how long the bench's simulated technician takes to pick "Wipe data/factory reset" in recovery
+TECHNICIAN_WIPE_S = 2.0
 class SimulatedHub:
     """Start with ``start()`` (or ``with``); ``stop()`` ends every simulator, and the adb
     server too when this bench started it. The process environment is left alone: whoever
@@ -82,7 +84,8 @@ class SimulatedHub:
                 self.adb_server = ensure_adb_server(self.adb_port, host=self.adb_host)
                 self._leave_trace()
                 for fixture in android:
-                    sim = AdbdSimulator(fixture, adb_server_port=self.adb_port).start()
+                    sim = AdbdSimulator(fixture, adb_server_port=self.adb_port,
+                                        recovery_wipe_s=TECHNICIAN_WIPE_S).start()
                     self.adbds[sim.serial] = sim
                     self.names[sim.serial] = _name(fixture)
             self.usbmuxd = UsbmuxdSimulator().start()

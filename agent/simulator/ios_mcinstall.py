@@ -8,8 +8,14 @@ speaks it: one length-prefixed plist request, one reply, on the same connection.
                                            CloudConfiguration: {...}}
     {RequestType: GetProfileList}        -> the fixture's reply, e.g. {Status: Acknowledged,
                                            OrderedIdentifiers, ProfileManifest, ProfileMetadata}
-    a request the fixture has no reply to, or one that would change the phone
-    (SetCloudConfiguration, InstallProfile, EraseDevice, ...)
+    {RequestType: HelloHostIdentifier | Flush}
+                                        -> {Status: Acknowledged}
+    {RequestType: EraseDevice, PreserveDataPlan, DisallowProximitySetup}
+                                        -> Acknowledged, then the phone erases: it detaches
+                                           (``SimPhone.erase``) and usbmuxd plugs it back,
+                                           factory fresh, after its erase delay
+    a request the fixture has no reply to, or one that would change the phone otherwise
+    (SetCloudConfiguration, InstallProfile, ...)
                                         -> {Status: Error, ErrorChain: [{ErrorCode, ErrorDomain,
                                            LocalizedDescription}]}, which MobileConfigService
                                            raises as ProfileError
@@ -38,6 +44,13 @@ async def serve_mcinstall(phone: SimPhone, conn: Conn) -> None:
     """Answer mobile-config requests until the host hangs up or the phone goes."""
     while (request := await conn.read()) is not None:
         kind = str(request.get("RequestType", ""))
+        if kind in ("HelloHostIdentifier", "Flush"):
+            await conn.send({"Status": "Acknowledged"})
+            continue
+        if kind == "EraseDevice":
+            await conn.send({"Status": "Acknowledged"})
+            phone.erase({name: bool(request.get(name)) for name in ("PreserveDataPlan", "DisallowProximitySetup")})
+            return
         if kind not in READS:
             await conn.send(_refused(f"the simulator answers only {', '.join(READS)}, not {kind!r}"))
             continue

@@ -21,14 +21,22 @@ import asyncio
 import contextlib
 import ssl
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from agent.fixtures.format import Fixture, IosSide
+from agent.links.base import MCINSTALL
 from agent.simulator.ios_certs import is_pinned_peer
 from agent.simulator.ios_wire import read_service_message, service_message
 
 FIRST_SERVICE_PORT = 49152
+#: what an erased iPhone says where the fixture said otherwise: back in Setup Assistant, not
+#: activated, Find My off (lockdown domain -> key -> value)
+FACTORY_FRESH: Mapping[str, Mapping[str, Any]] = {
+    "": {"ActivationState": "Unactivated"},
+    "com.apple.purplebuddy": {"SetupDone": False},
+    "com.apple.fmip": {"IsAssociated": False},
+}
 Outcome = Literal["answer", "garbage", "hang", "gone"]
 
 
@@ -39,6 +47,26 @@ class Pairing:
     host_id: str
     host_certificate: bytes
     device_certificate: bytes
+
+
+def factory_fresh(fixture: Fixture) -> Fixture:
+    """The same phone after Erase All Content and Settings: its identity, the fresh state
+    of ``FACTORY_FRESH``, no faults, and a Trust dialog it does not show (Setup Assistant
+    pairs without one)."""
+    assert fixture.ios is not None
+    lockdown = {domain: dict(values) for domain, values in fixture.ios.lockdown.items()}
+    for domain, values in FACTORY_FRESH.items():
+        lockdown[domain] = {**lockdown.get(domain, {}), **values}
+    services = {**fixture.ios.services, MCINSTALL: _NO_MDM}
+    ios = replace(fixture.ios, lockdown=lockdown, pairing="paired", services=services)
+    return replace(fixture, ios=ios, faults=())
+
+
+#: an erased phone's mobile-config answers: no cloud configuration, no profiles
+_NO_MDM = {
+    "GetCloudConfiguration": {"Status": "Acknowledged", "CloudConfiguration": {}},
+    "GetProfileList": {"Status": "Acknowledged", "OrderedIdentifiers": [], "ProfileManifest": {}, "ProfileMetadata": {}},
+}
 
 
 class Conn:
@@ -89,6 +117,7 @@ class SimPhone:
         device_id: int,
         pairings: dict[str, Pairing],
         on_gone: Callable[[SimPhone], None],
+        on_erase: Callable[[SimPhone], None] | None = None,
     ) -> None:
         assert fixture.ios is not None
         self.fixture = fixture
@@ -102,6 +131,9 @@ class SimPhone:
         self._services: dict[int, tuple[str, Pairing]] = {}
         self._conns: set[Conn] = set()
         self._on_gone = on_gone
+        self._on_erase = on_erase
+        #: the options of the EraseDevice request this phone obeyed, None until then
+        self.erased_with: Mapping[str, bool] | None = None
 
     def open_service(self, name: str, pairing: Pairing) -> int:
         """Start ``name`` for the paired host and return its port."""
@@ -127,6 +159,15 @@ class SimPhone:
             conn.close()
         self._conns.clear()
         self._on_gone(self)
+
+    def erase(self, options: Mapping[str, bool]) -> None:
+        """Obey an EraseDevice: forget every host, leave the bus, and let usbmuxd bring the
+        phone back as a fresh one (``on_erase``)."""
+        self.erased_with = dict(options)
+        self.pairings.clear()
+        self.unplug()
+        if self._on_erase is not None:
+            self._on_erase(self)
 
     async def before_read(self, key: str) -> Outcome:
         """Apply the fixture's faults and delay for the read ``key``."""

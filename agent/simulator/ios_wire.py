@@ -23,9 +23,9 @@ import plistlib
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from agent.errors import WireError
-from typing import Any
 
 MUX_VERSION_PLIST = 1
 MUX_MESSAGE_PLIST = 8

@@ -23,6 +23,10 @@ Plist protocol only (version 1, message type 8; framing in ios_wire). Requests, 
 
 It runs its own event loop on a thread, so a host blocked on a hung phone cannot stall it,
 and sync code (tests, the demo) can drive it: start()/stop(), plug()/unplug(), trust()/deny().
+
+A phone that obeys MCInstall's EraseDevice detaches at once and is plugged in again, as a
+factory-fresh phone under a new DeviceID, ``erase_return_s`` later (None: it never comes
+back, as when the cable is pulled mid-erase).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from agent.shutdown import on_forced_exit
 from agent.simulator.ios_certs import device_public_key_pem, server_context
 from agent.simulator.ios_diagnostics import serve_diagnostics
 from agent.simulator.ios_mcinstall import serve_mcinstall
-from agent.simulator.ios_phone import Conn, Pairing, SimPhone
+from agent.simulator.ios_phone import Conn, Pairing, SimPhone, factory_fresh
 from agent.simulator.ios_wire import MUX_MESSAGE_PLIST, MUX_VERSION_PLIST, WireError, mux_packet, read_mux_packet
 from agent.simulator.leftovers import SOCKET_DIR_PREFIX
 from agent.simulator.lockdownd import DIAGNOSTICS_RELAY, LOCKDOWN_PORT, Lockdownd
@@ -66,7 +70,8 @@ def live_socket_dirs() -> list[Path]:
 class UsbmuxdSimulator:
     """One usbmuxd serving any number of simulated phones."""
 
-    def __init__(self) -> None:
+    def __init__(self, erase_return_s: float | None = 0.5) -> None:
+        self.erase_return_s = erase_return_s
         self._dir: Path | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -181,7 +186,7 @@ class UsbmuxdSimulator:
         udid = fixture.ios.udid
         if any(p.udid == udid for p in self._phones.values()):
             raise UsageError(f"{udid} is already plugged in")
-        phone = SimPhone(fixture, self._next_id, self._memory.setdefault(udid, {}), self._detached)
+        phone = SimPhone(fixture, self._next_id, self._memory.setdefault(udid, {}), self._detached, self._erased)
         self._next_id += 1
         self._phones[phone.device_id] = phone
         self._announce(_attached(phone))
@@ -192,6 +197,17 @@ class UsbmuxdSimulator:
         if phone is None:
             raise UsageError(f"no simulated phone {udid} is plugged in")
         return phone
+
+    def _erased(self, phone: SimPhone) -> None:
+        """Plug the erased phone back in, fresh, after the erase delay (never when it is None)."""
+        if self.erase_return_s is None or self._loop is None:
+            return
+        fresh = factory_fresh(phone.fixture)
+        self._loop.call_later(self.erase_return_s, self._replug, fresh)
+
+    def _replug(self, fixture: Fixture) -> None:
+        with contextlib.suppress(UsageError):  # plugged in by hand meanwhile
+            self._plug(fixture)
 
     def _detached(self, phone: SimPhone) -> None:
         self._phones.pop(phone.device_id, None)

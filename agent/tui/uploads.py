@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from agent.config import StationConfig, load_config
-from agent.errors import OutboxError, PhonebenchError
 from agent.delivery.outbox import Outbox
+from agent.errors import OutboxError, PhonebenchError
 from agent.text import printable
 
 #: what the card shows in its bottom border; nothing when no backend is configured

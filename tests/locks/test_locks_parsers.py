@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from checks.commands import SU_PATHS
 from agent.formats.accounts import (
     GOOGLE,
     ODD_TYPE,
     account_names,
     parse_dumpsys_account,
 )
+from checks.commands import SU_PATHS
 from checks.parsers.mdm import read_cloud_configuration, read_profile_list
 from checks.parsers.owners import (
     list_owners_unsupported,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from signing_helpers import key  # noqa: F401  (fixture)
 
-from agent.errors import VerificationError
 from agent.errors import DataRefused as JsonRefused
+from agent.errors import VerificationError
 from agent.jsonfile import load_json
 from agent.report.signing import StationKey, verify_envelope
 from agent.report.verify import verify_path

@@ -1,0 +1,183 @@
+"""The software-directed factory reset of an Android phone, watched and verified over adb.
+
+adb alone cannot start a factory reset without privileges, so this is the workflow R2v3
+allows where no software erase exists: the agent checks nothing will lock the phone,
+reboots it into recovery (``adb reboot recovery``), the technician picks "Wipe data/factory
+reset" there, and the agent watches the phone reach recovery, leave, and come back::
+
+    AndroidEraser(link).identify() -> ErasedDevice    getprop, the IMEI parcel
+                       .preflight(force) -> None       Google accounts, FRP
+                       .erase(wait_s, ask) -> ErasureRun
+
+Back in state ``device`` (USB debugging allowed again), the agent verifies: setup not
+complete, no accounts, the shared storage near empty. When it cannot (the phone did not
+come back where adb sees it), ``ask`` puts the question to the technician and the
+certificate says "verified by the technician" with the answer; without ``ask`` it says
+``not_verified``. A phone with file-based encryption (``ro.crypto.type=file``) is purged
+by the reset (its keys are destroyed: a cryptographic erase); any other is cleared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from agent.erasure.certificate import ErasedDevice, ErasureRun, Sanitization, Verification
+from agent.errors import ErasureRefused, LinkError
+from agent.formats.getprop import parse_getprop
+from agent.formats.imei import is_imei
+from agent.formats.parcel import parse_string_reply
+from agent.links.adb import AdbAndroidLink
+from agent.report.build import utc_now
+from agent.text import inert
+
+POLL_S = 0.25
+RETURN_TIMEOUT_S = 1800.0
+ACCOUNTS = "dumpsys account"
+FRP = "settings get global secure_frp_mode"
+SETUP = "settings get secure user_setup_complete"
+SHARED_STORAGE = "du -sk /sdcard/"
+IMEI = "service call iphonesubinfo 1 s16 com.android.shell"
+#: what is left in shared storage after a reset (empty folders, media indexes) before it is "not empty"
+NEAR_EMPTY_KB = 64 * 1024
+VERIFY_METHOD = (f"over adb once the phone is back in state device: `{SETUP}` (0), `{ACCOUNTS}` (no accounts), "
+                 f"`{SHARED_STORAGE}` (under {NEAR_EMPTY_KB // 1024} MiB)")
+TECHNICIAN_METHOD = "the technician saw the phone start the setup wizard (Welcome screen) after the reset"
+TECHNICIAN_QUESTION = "After the reset, does the phone show the setup wizard's Welcome screen? [y/N] "
+PURGE_REASON = ("ro.crypto.type=file: file-based encryption; the factory reset destroys the keys that protect "
+                "user data, a cryptographic erase (SP 800-88 Rev. 1 section 2.6), which counts as Purge")
+CLEAR_REASON = ("no file-based encryption reported (ro.crypto.type is not file): the factory reset formats the "
+                "userdata partition, a logical technique that counts as Clear (SP 800-88 Rev. 1 Appendix A)")
+
+Ask = Callable[[str], str]
+
+
+def count_accounts(dumpsys: str) -> tuple[int | None, int]:
+    """``dumpsys account`` -> (accounts, Google accounts); the first is None when the
+    output has no ``Accounts: N`` line. Account names are never kept."""
+    total = re.search(r"^\s*Accounts:\s*(\d+)", dumpsys, re.MULTILINE)
+    google = len(re.findall(r"Account \{name=.*?, type=com\.google\}", dumpsys))
+    return (int(total.group(1)) if total else None), google
+
+
+def frp_active(value: str) -> bool | None:
+    """``settings get global secure_frp_mode`` -> True (FRP on), False, None (unknown)."""
+    word = value.strip()
+    return {"1": True, "0": False}.get(word)
+
+
+def storage_kb(du: str) -> int | None:
+    """``du -sk /sdcard/`` -> kilobytes, None when it is not that shape."""
+    match = re.match(r"^\s*(\d+)\s", du)
+    return int(match.group(1)) if match else None
+
+
+def sanitization(crypto_type: str | None, forced_reason: str | None) -> Sanitization:
+    purge = crypto_type == "file"
+    return Sanitization(
+        method="purge" if purge else "clear",
+        technique="factory reset from recovery (Wipe data/factory reset)" + (", cryptographic erase" if purge else ""),
+        reason=PURGE_REASON if purge else CLEAR_REASON,
+        tool="Android recovery, started by adb", tool_version=None,
+        command="adb reboot recovery; the technician selects Wipe data/factory reset",
+        options={"ro.crypto.type": crypto_type},
+        forced=forced_reason is not None, forced_reason=forced_reason,
+    )
+
+
+class AndroidEraser:
+    """One Android phone to reset, as the adb server lists it."""
+
+    def __init__(self, link: AdbAndroidLink) -> None:
+        self.link = link
+        self.started_at = utc_now()
+        self.device: ErasedDevice | None = None
+        self.crypto_type: str | None = None
+        self._forced: str | None = None
+
+    async def identify(self) -> ErasedDevice:
+        props = parse_getprop((await self.link.shell("getprop")).stdout)
+        imei = parse_string_reply((await self.link.shell(IMEI)).stdout).value
+        self.crypto_type = props.get("ro.crypto.type") or None
+
+        def prop(name: str) -> str | None:
+            return inert(props[name])[:256] if props.get(name) else None
+
+        self.device = ErasedDevice("android", prop("ro.product.manufacturer"), prop("ro.product.model"),
+                                   prop("ro.serialno") or inert(self.link.device_id)[:256],
+                                   imei if imei and is_imei(imei) else None, prop("ro.build.version.release"))
+        return self.device
+
+    async def preflight(self, force: bool = False) -> None:
+        """ErasureRefused when a Google account or FRP would lock the reset phone, unless ``force``."""
+        _, google = count_accounts((await self.link.shell(ACCOUNTS)).stdout)
+        frp = frp_active((await self.link.shell(FRP)).stdout)
+        if google:
+            why = (f"{google} Google account(s) on the phone: after a reset, Factory Reset Protection asks for "
+                   "that account; remove it in Settings > Accounts first")
+        elif frp:
+            why = "Factory Reset Protection is active (secure_frp_mode 1): the reset phone would ask for its owner's account"
+        else:
+            return
+        if not force:
+            raise ErasureRefused(f"{self.link.device_id}: {why} (--force resets anyway)")
+        self._forced = why
+
+    async def erase(self, wait_s: float = RETURN_TIMEOUT_S, ask: Ask | None = None) -> ErasureRun:
+        device = self.device or await self.identify()
+        provenance = await self.link.provenance()
+        await self.link.reboot("recovery")
+        seen = await self._watch(wait_s)
+        verification = await self._verify(seen, wait_s, ask)
+        return ErasureRun(str(uuid.uuid4()), self.started_at, provenance, self.link.describe, device,
+                          sanitization(self.crypto_type, self._forced), verification)
+
+    async def _watch(self, wait_s: float) -> list[str]:
+        """The phases seen, in order: ``recovery`` (reached it), ``left``, ``back`` (in state device)."""
+        seen: list[str] = []
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and "back" not in seen:
+            try:
+                state = await self.link.state()
+            except LinkError:
+                state = "?"
+            if not seen and state == "recovery":
+                seen.append("recovery")
+            elif seen == ["recovery"] and state != "recovery":
+                seen.append("left")
+            if seen[-1:] == ["left"] and state == "device":
+                seen.append("back")
+            await asyncio.sleep(POLL_S)
+        return seen
+
+    async def _verify(self, seen: list[str], wait_s: float, ask: Ask | None) -> Verification:
+        if seen == ["recovery", "left", "back"]:
+            try:
+                return await self._verify_over_adb()
+            except LinkError as e:
+                problem = f"could not check the phone that came back: {e}"
+        else:
+            problem = (f"the phone was not seen to reach recovery, leave and come back within {wait_s:g} s "
+                       f"(seen: {', '.join(seen) or 'nothing'})")
+        if ask is None:
+            return Verification(VERIFY_METHOD, "not_verified", (problem,))
+        answer = ask(TECHNICIAN_QUESTION).strip()
+        passed = answer.lower() in ("y", "yes")
+        return Verification(TECHNICIAN_METHOD, "passed" if passed else "failed", (problem,), by="technician",
+                            technician_answer=inert(answer)[:512] or "(no answer)")
+
+    async def _verify_over_adb(self) -> Verification:
+        setup = (await self.link.shell(SETUP)).stdout.strip()
+        accounts, _ = count_accounts((await self.link.shell(ACCOUNTS)).stdout)
+        used = storage_kb((await self.link.shell(SHARED_STORAGE)).stdout)
+        checks = (
+            (setup == "0", f"`{SETUP}`: {inert(setup) or 'nothing'}"),
+            (accounts == 0, f"`{ACCOUNTS}`: {'unreadable' if accounts is None else accounts} account(s)"),
+            (used is not None and used < NEAR_EMPTY_KB, f"`{SHARED_STORAGE}`: {used if used is not None else '?'} KiB used"),
+        )
+        findings = tuple(("ok: " if ok else "FAILED: ") + line for ok, line in checks)
+        return Verification(VERIFY_METHOD, "passed" if all(ok for ok, _ in checks) else "failed", findings)
+

@@ -1,0 +1,145 @@
+"""The erasure certificate (schema ``phonebench.erasure/1``, agent/report/erasure-1.schema.json).
+
+Its fields follow NIST SP 800-88 Rev. 1, section 4.8 and the sample certificate of
+Appendix G: manufacturer, model, serial number and IMEI; media type; sanitization method
+(Clear, Purge) and technique; the tool and its version; verification method and result;
+date and time; who did it (station and operator). The certificate says ``erased`` only
+when verification passed: an erase that could not be verified (the phone never came back,
+it was unplugged during the checks) is ``not_verified``, one whose checks failed ``failed``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from agent import __version__
+from agent.links.base import Provenance
+from agent.report.build import utc_now
+
+VerificationResult = Literal["passed", "failed", "not_verified"]
+MEDIA = {"type": "flash", "description": "the phone's built-in NAND flash storage (not removable)"}
+
+
+@dataclass(frozen=True)
+class ErasedDevice:
+    """What names the phone on the record; ``None`` where the phone did not say."""
+
+    platform: str
+    manufacturer: str | None
+    model: str | None
+    serial: str | None
+    imei: str | None
+    os_version: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Sanitization:
+    """How the phone was sanitized, in 800-88 terms (``method``: clear or purge) and why
+    that method applies (``reason``); ``command`` is what was sent to the phone."""
+
+    method: Literal["clear", "purge"]
+    technique: str
+    reason: str
+    tool: str
+    tool_version: str | None
+    command: str
+    options: dict[str, Any] = field(default_factory=dict)
+    forced: bool = False
+    forced_reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        doc = {
+            "method": self.method, "technique": self.technique, "reason": self.reason,
+            "tool": {"name": self.tool, "version": self.tool_version},
+            "command": self.command, "options": dict(self.options), "forced": self.forced,
+        }
+        return doc | ({"forced_reason": self.forced_reason} if self.forced else {})
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What was checked after the erase, by whom, and what was found (one line per finding)."""
+
+    method: str
+    result: VerificationResult
+    findings: tuple[str, ...] = ()
+    by: Literal["agent", "technician"] = "agent"
+    technician_answer: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"method": self.method, "by": self.by, "result": self.result,
+                               "findings": [f[:512] for f in self.findings[:32]]}
+        return doc | ({"technician_answer": self.technician_answer} if self.by == "technician" else {})
+
+
+@dataclass(frozen=True)
+class ErasureRun:
+    """One erase as it happened, before it is a certificate: the engine's result."""
+
+    certificate_id: str
+    started_at: str
+    provenance: Provenance
+    link: str | None
+    device: ErasedDevice
+    sanitization: Sanitization
+    verification: Verification
+
+
+def result_of(verification: Verification) -> str:
+    """``erased`` only for a verified erase."""
+    return {"passed": "erased", "failed": "failed"}.get(verification.result, "not_verified")
+
+
+def build_certificate(
+    run: ErasureRun, *, station_id: str, key_id: str, operator: str | None, diagnostics_report_id: str | None
+) -> dict[str, Any]:
+    """The certificate document, without its chain link (the store adds it)."""
+    return {
+        "schema": "phonebench.erasure/1",
+        "report_id": run.certificate_id,
+        "started_at": run.started_at,
+        "finished_at": utc_now(),
+        "station": {"id": station_id, "key_id": key_id},
+        "agent": {"name": "phonebench", "version": __version__},
+        "operator": operator or None,
+        "session": {"link": run.link, "provenance": run.provenance.kind, "transport_id": run.provenance.transport_id},
+        "device": run.device.to_json(),
+        "media": dict(MEDIA),
+        "sanitization": run.sanitization.to_json(),
+        "verification": run.verification.to_json(),
+        "result": result_of(run.verification),
+        "diagnostics_report_id": diagnostics_report_id,
+    }
+
+
+def latest_diagnostics_report(folders: list[Path], serial: str | None) -> str | None:
+    """The report id of the newest diagnostics report for ``serial`` in ``folders`` (by
+    chain sequence, then file name), or None. Only a pointer: the payloads are read, not
+    verified (``phonebench verify`` is where reports are judged)."""
+    if not serial:
+        return None
+    found: list[tuple[str, str]] = []
+    for folder in folders:
+        for path in sorted(folder.glob("*.dsse.json")) if folder.is_dir() else []:
+            report = _payload(path)
+            if report and report.get("schema", "").startswith("phonebench.report/"):
+                if (report.get("device") or {}).get("serial") == serial:
+                    found.append((str(report.get("finished_at", "")), report["report_id"]))
+    return max(found)[1] if found else None
+
+
+def _payload(path: Path) -> dict[str, Any] | None:
+    try:
+        envelope = json.loads(path.read_bytes())
+        doc = json.loads(base64.b64decode(envelope["payload"], validate=True))
+    except (OSError, ValueError, KeyError, TypeError, binascii.Error):
+        return None
+    return doc if isinstance(doc, dict) and isinstance(doc.get("report_id"), str) else None

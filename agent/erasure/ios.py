@@ -1,0 +1,197 @@
+"""Erasing an iPhone or iPad over lockdown, and checking it came back fresh.
+
+The erase is MCInstall's ``EraseDevice`` (pymobiledevice3 ``MobileConfigService.erase_device``),
+chosen over mobilebackup2's ``EraseDevice``: it takes the two options a refurbisher needs
+(``PreserveDataPlan``, ``DisallowProximitySetup``), needs no DeviceLink backup session
+(version exchange, a backup folder, a phone whose backup password may be set), and it is
+the same service the verification reads profiles from. mobilebackup2's ``EraseDevice``
+(a DeviceLink process message) is documented back to iOS 9 by libimobiledevice, while
+MCInstall's has been seen refused as CommandFormatError on iOS 10.3 (go-ios #489): it is the
+fallback still to add for phones that refuse MCInstall's request.
+
+    IphoneEraser(udid).identify() -> ErasedDevice      lockdown default domain
+                      .preflight(force) -> None         Find My (com.apple.fmip IsAssociated)
+                      .erase(options) -> ErasureRun     EraseDevice, wait for a new attach, verify
+
+Erasing does not lift Activation Lock: with Find My on, the buyer would get a phone that
+asks for the seller's Apple ID, so the preflight refuses unless forced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from agent.erasure.certificate import ErasedDevice, ErasureRun, Sanitization, Verification
+from agent.errors import ErasureRefused, LinkDisconnected, LinkError, LinkTimeout
+from agent.links.ios import PmdIosLink
+from agent.report.build import utc_now
+from agent.text import inert
+
+POLL_S = 0.25
+#: how long a phone may take to erase and attach again before the erase counts as not verified
+RETURN_TIMEOUT_S = 900.0
+VERIFY_METHOD = ("after a new usbmux attach: lockdown ActivationState (Unactivated), com.apple.purplebuddy "
+                 "SetupDone (not true), MCInstall GetProfileList (no configuration profiles)")
+PURGE_REASON = ("iOS keeps all user data encrypted under keys wrapped by a key in effaceable storage; Erase All "
+                "Content and Settings destroys that key, a cryptographic erase (SP 800-88 Rev. 1 section 2.6, "
+                "Appendix A mobile devices: Apple iOS), which counts as Purge")
+
+
+@dataclass(frozen=True)
+class IosEraseOptions:
+    """The EraseDevice options, and how long to wait for the phone to come back."""
+
+    preserve_data_plan: bool = False
+    disallow_proximity_setup: bool = False
+    return_timeout_s: float = RETURN_TIMEOUT_S
+
+
+def find_my_on(is_associated: Any) -> bool | None:
+    """com.apple.fmip ``IsAssociated``: True (Find My on), False, None (the phone did not say)."""
+    return is_associated if isinstance(is_associated, bool) else None
+
+
+def device_from_lockdown(values: Any) -> ErasedDevice:
+    """The default lockdown domain -> what the certificate names the phone by."""
+    values = values if isinstance(values, dict) else {}
+
+    def text(key: str) -> str | None:
+        value = values.get(key)
+        return inert(str(value))[:256] if value not in (None, "") else None
+
+    return ErasedDevice("ios", "Apple", text("ProductType"), text("SerialNumber"),
+                        text("InternationalMobileEquipmentIdentity"), text("ProductVersion"))
+
+
+def fresh_findings(activation: Any, setup_done: Any, profiles: list[str]) -> tuple[bool, tuple[str, ...]]:
+    """(passed, findings) of the checks on the phone that came back."""
+    checks = (
+        (activation == "Unactivated", f"lockdown ActivationState: {inert(str(activation))}"),
+        (setup_done is not True, f"com.apple.purplebuddy SetupDone: {inert(str(setup_done))}"),
+        (not profiles, f"configuration profiles: {len(profiles)}" + (f" ({', '.join(profiles[:5])})" if profiles else "")),
+    )
+    return all(ok for ok, _ in checks), tuple(("ok: " if ok else "FAILED: ") + line for ok, line in checks)
+
+
+def sanitization(options: IosEraseOptions, forced_reason: str | None) -> Sanitization:
+    return Sanitization(
+        method="purge",
+        technique="cryptographic erase (Erase All Content and Settings)",
+        reason=PURGE_REASON,
+        tool="pymobiledevice3",
+        tool_version=_version("pymobiledevice3"),
+        command="lockdown com.apple.mobile.MCInstall EraseDevice",
+        options={"PreserveDataPlan": options.preserve_data_plan,
+                 "DisallowProximitySetup": options.disallow_proximity_setup},
+        forced=forced_reason is not None,
+        forced_reason=forced_reason,
+    )
+
+
+class IphoneEraser:
+    """One iPhone to erase, reached through usbmuxd (``usbmux_address`` as PmdIosLink takes it)."""
+
+    def __init__(self, udid: str, *, usbmux_address: str | None = None, simulated: bool = False) -> None:
+        self.udid, self.usbmux_address, self.simulated = udid, usbmux_address, simulated
+        self.link = self._link()
+        self.started_at = utc_now()
+        self.device: ErasedDevice | None = None
+        self._forced: str | None = None
+
+    def _link(self) -> PmdIosLink:
+        return PmdIosLink(self.udid, usbmux_address=self.usbmux_address, simulated=self.simulated)
+
+    async def identify(self) -> ErasedDevice:
+        """Name the phone; a phone behind phonebench's own simulated usbmuxd is marked
+        simulated even without ``simulated=True``, so its certificate stays out of the station's record."""
+        if not self.simulated and await behind_simulator(self.usbmux_address):
+            self.simulated = self.link.simulated = True
+        self.device = device_from_lockdown(await self.link.lockdown_value(""))
+        return self.device
+
+    async def preflight(self, force: bool = False) -> None:
+        """ErasureRefused when Find My is on, or cannot be read, unless ``force``."""
+        state = find_my_on(await self.link.lockdown_value("com.apple.fmip", "IsAssociated"))
+        if state is False:
+            return
+        why = ("Find My is on (com.apple.fmip IsAssociated): erasing does not lift Activation Lock, the buyer would "
+               "get a locked phone; sign out of the Apple ID on the phone first"
+               if state else "the phone does not say whether Find My is on (com.apple.fmip IsAssociated)")
+        if not force:
+            raise ErasureRefused(f"{self.udid}: {why} (--force erases anyway)")
+        self._forced = why
+
+    async def erase(self, options: IosEraseOptions) -> ErasureRun:
+        """Send EraseDevice, wait for the phone's next attach, and check it is fresh."""
+        device = self.device or await self.identify()
+        provenance = await self.link.provenance()
+        before = await self.link.attachment()
+        try:
+            await self.link.erase_device(preserve_data_plan=options.preserve_data_plan,
+                                         disallow_proximity_setup=options.disallow_proximity_setup)
+        except (LinkDisconnected, LinkTimeout):
+            pass  # the request may have reached the phone: whether it erased, only the verification tells
+        verification = await self._verify(before, options.return_timeout_s)
+        return ErasureRun(str(uuid.uuid4()), self.started_at, provenance, self.link.describe, device,
+                          sanitization(options, self._forced), verification)
+
+    async def close(self) -> None:
+        await self.link.close()
+
+    async def _verify(self, before: int | None, timeout_s: float) -> Verification:
+        if not await self._came_back(before, timeout_s):
+            return Verification(VERIFY_METHOD, "not_verified",
+                                (f"the phone did not attach again within {timeout_s:g} s (unplugged mid-erase?)",))
+        self.link = self._link()  # a new attach: a new lockdown connection, a new pairing
+        try:
+            activation = await self.link.lockdown_value("", "ActivationState")
+            setup_done = await self.link.lockdown_value("com.apple.purplebuddy", "SetupDone")
+            profiles = await self.link.configuration_profiles()
+        except LinkError as e:
+            return Verification(VERIFY_METHOD, "not_verified", (f"could not check the phone that came back: {e}",))
+        passed, findings = fresh_findings(activation, setup_done, profiles)
+        return Verification(VERIFY_METHOD, "passed" if passed else "failed", findings)
+
+    async def _came_back(self, before: int | None, timeout_s: float) -> bool:
+        """Whether usbmuxd lists the phone under a DeviceID other than ``before`` in time."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                now = await self.link.attachment()
+            except LinkError:
+                now = None  # usbmuxd busy or restarting: ask again
+            if now is not None and now != before:
+                return True
+            await asyncio.sleep(POLL_S)
+        return False
+
+
+async def behind_simulator(usbmux_address: str | None) -> bool:
+    """Whether usbmuxd is phonebench's simulator (it answers ReadBUID with its own BUID)."""
+    from pymobiledevice3 import usbmux
+
+    from agent.simulator.usbmuxd import BUID
+
+    try:
+        mux = await usbmux.create_mux(usbmux_address=usbmux_address)
+    except Exception:
+        return False  # no usbmuxd: the link's own call says so, in its words
+    try:
+        return isinstance(mux, usbmux.PlistMuxConnection) and await mux.get_buid() == BUID
+    except Exception:
+        return False
+    finally:
+        await mux.close()
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
