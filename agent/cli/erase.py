@@ -6,8 +6,8 @@
 
 An iPhone is erased over lockdown (agent/erasure/ios.py); an Android phone is rebooted into
 recovery, the technician wipes it there, and the agent watches and verifies
-(agent/erasure/android.py). Simulated Android phones must be said so (``--simulated``): adb
-cannot tell a simulated adbd from a phone on the network.
+(agent/erasure/android.py). phonebench's simulators say so themselves (the fake adbd's
+banner feature, the fake usbmuxd's BUID), so their certificates never enter the station's record.
 
 Without ``--yes`` it names the phone and asks for the last four digits of its IMEI or serial
 before erasing anything. The certificate (agent/erasure/certificate.py) goes through the same
@@ -115,7 +115,8 @@ async def _erase_android(args: argparse.Namespace, open_ledger: Any) -> tuple[An
     if not args.yes:
         confirm(device.model, device.serial, device.imei, _ask)
     await eraser.preflight(args.force)
-    ledger = open_ledger(args.simulated)
+    simulated = args.simulated or (await eraser.link.provenance()).kind == "simulated"
+    ledger = open_ledger(simulated)
     info(args, RECOVERY_STEPS)
     run = await eraser.erase(RETURN_TIMEOUT_S if args.wait is None else args.wait, None if args.yes else _ask)
     return run, ledger

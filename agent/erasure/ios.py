@@ -28,7 +28,7 @@ from typing import Any
 
 from agent.erasure.certificate import ErasedDevice, ErasureRun, Sanitization, Verification
 from agent.errors import ErasureRefused, LinkDisconnected, LinkError, LinkTimeout
-from agent.links.ios import PmdIosLink
+from agent.links.ios import PmdIosLink, behind_simulator
 from agent.report.build import utc_now
 from agent.text import inert
 
@@ -171,27 +171,8 @@ class IphoneEraser:
         return False
 
 
-async def behind_simulator(usbmux_address: str | None) -> bool:
-    """Whether usbmuxd is phonebench's simulator (it answers ReadBUID with its own BUID)."""
-    from pymobiledevice3 import usbmux
-
-    from agent.simulator.usbmuxd import BUID
-
-    try:
-        mux = await usbmux.create_mux(usbmux_address=usbmux_address)
-    except Exception:
-        return False  # no usbmuxd: the link's own call says so, in its words
-    try:
-        return isinstance(mux, usbmux.PlistMuxConnection) and await mux.get_buid() == BUID
-    except Exception:
-        return False
-    finally:
-        await mux.close()
-
-
 def _version(package: str) -> str | None:
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
-

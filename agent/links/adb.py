@@ -28,7 +28,7 @@ from agent.errors import LinkDisconnected, LinkError, LinkTimeout
 from agent.links.adb_address import DEFAULT_HOST as DEFAULT_ADB_HOST
 from agent.links.adb_address import DEFAULT_PORT as DEFAULT_ADB_PORT
 from agent.links.adb_address import ENV_ADDRESS, ENV_HOST, ENV_PORT, AdbAddress, adb_address, fit_for_adbutils
-from agent.links.base import DEFAULT_TIMEOUT_S, AndroidLink, Provenance, ShellResult
+from agent.links.base import DEFAULT_TIMEOUT_S, SIMULATOR_ADB_FEATURE, AndroidLink, Provenance, ShellResult
 from agent.shutdown import on_forced_exit
 
 with fit_for_adbutils():  # adbutils reads ANDROID_ADB_SERVER_PORT as it loads
@@ -154,6 +154,8 @@ class AdbAndroidLink(AndroidLink):
             info = next((i for i in infos if i.serial == self.device_id), None)
             if info is None:
                 raise LinkDisconnected(f"{self.describe}: the adb server no longer lists the phone")
+            if self._simulator_says_so(timeout):
+                return Provenance("simulated", f"adb:{self.device_id}")
             usb = info.tags.get("usb")
             return Provenance("usb", f"usb:{usb}") if usb else Provenance("network", self.device_id)
 
@@ -218,6 +220,17 @@ class AdbAndroidLink(AndroidLink):
             return await asyncio.wait_for(future, timeout)
         except TimeoutError as e:
             raise LinkTimeout(f"{self.describe}: {what} did not answer within {timeout:g} s") from e
+
+    def _simulator_says_so(self, timeout: float) -> bool:
+        """phonebench's fake adbd offers SIMULATOR_ADB_FEATURE; no phone does."""
+        client = _BoundedClient(self.host, self.port, timeout)
+        try:
+            features = client.device(self.device_id).get_features().split(",")
+        except (AdbError, OSError, EOFError):
+            return False  # the shell reads say what is wrong; provenance stays what adb lists
+        finally:
+            client.close()
+        return SIMULATOR_ADB_FEATURE in features
 
     def _listed(self, client: AdbClient) -> bool | None:
         """Whether the adb server lists this phone in state ``device``; None when the

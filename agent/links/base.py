@@ -36,6 +36,11 @@ class ShellResult:
 
 #: where a phone was reached; only these are real phones, which enter a station's record
 REAL_PROVENANCE = frozenset({"usb", "network"})
+#: how phonebench's own simulators say so to whoever reaches them, so a simulated phone is
+#: never taken for a real one, whichever front end opened it: the fake adbd offers this
+#: feature in its banner, the fake usbmuxd answers ReadBUID with this BUID
+SIMULATOR_ADB_FEATURE = "phonebench_simulated"
+SIMULATOR_USBMUX_BUID = "5E1F0A3C-7B2D-4C8E-9A61-0D3F2B7C4E15"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from agent.errors import LinkDisconnected, LinkError, LinkTimeout, NotPaired, Ph
 from agent.links.base import (
     DEFAULT_TIMEOUT_S,
     MCINSTALL,
+    SIMULATOR_USBMUX_BUID,
     IosLink,
     Provenance,
     ioregistry_read_key,
@@ -156,6 +157,8 @@ class PmdIosLink(IosLink):
         device = next((d for d in devices if d.serial == self.device_id), None)
         if device is None:
             raise LinkDisconnected(f"{self.device_id}: usbmuxd no longer lists the phone")
+        if await behind_simulator(self.usbmux_address, timeout):
+            return Provenance("simulated", f"usbmux:{self.device_id}")
         return Provenance("usb" if device.is_usb else "network", f"usbmux:devid {device.devid}")
 
     async def attachment(self, timeout: float = DEFAULT_TIMEOUT_S) -> int | None:
@@ -248,6 +251,24 @@ class PmdIosLink(IosLink):
             if closing is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(closing.close(), CLOSE_TIMEOUT_S)
+
+
+async def behind_simulator(usbmux_address: str | None, timeout: float = DEFAULT_TIMEOUT_S) -> bool:
+    """Whether usbmuxd is phonebench's simulator: it answers ReadBUID with its own BUID, which
+    no usbmuxd of a real station has."""
+    from pymobiledevice3 import usbmux
+
+    try:
+        mux = await asyncio.wait_for(usbmux.create_mux(usbmux_address=usbmux_address), timeout)
+    except Exception:
+        return False  # no usbmuxd: the link's own reads say so, in their words
+    try:
+        buid = await asyncio.wait_for(mux.get_buid(), timeout) if isinstance(mux, usbmux.PlistMuxConnection) else None
+    except Exception:
+        return False
+    finally:
+        await mux.close()
+    return buid == SIMULATOR_USBMUX_BUID
 
 
 async def _pair(client: LockdownClient, usbmux_address: str | None) -> None:

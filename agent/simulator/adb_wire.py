@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from agent.errors import WireError
+from agent.links.base import SIMULATOR_ADB_FEATURE
 
 A_SYNC = 0x434E5953
 A_CNXN = 0x4E584E43
@@ -92,7 +93,7 @@ def banner(state: str, properties: Mapping[str, str], features: Sequence[str]) -
     before ``::`` is the state the host shows: device, recovery, sideload)."""
     props = [f"{key}={properties.get(key, '')}" for key in BANNER_PROPERTIES]
     props += [f"{k}={v}" for k, v in properties.items() if k not in BANNER_PROPERTIES]
-    offered = [f for f in features if f not in UNSUPPORTED_FEATURES]
+    offered = [f for f in features if f not in UNSUPPORTED_FEATURES] + [SIMULATOR_ADB_FEATURE]
     props.append("features=" + ",".join(offered))
     return f"{state}::{';'.join(props)}".encode()
 

@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 
 from agent.errors import SimulatorError, UsageError
 from agent.fixtures.format import Fixture
+from agent.links.base import SIMULATOR_USBMUX_BUID
 from agent.shutdown import on_forced_exit
 from agent.simulator.ios_certs import device_public_key_pem, server_context
 from agent.simulator.ios_diagnostics import serve_diagnostics
@@ -54,7 +55,7 @@ from agent.simulator.ios_wire import MUX_MESSAGE_PLIST, MUX_VERSION_PLIST, WireE
 from agent.simulator.leftovers import SOCKET_DIR_PREFIX
 from agent.simulator.lockdownd import DIAGNOSTICS_RELAY, LOCKDOWN_PORT, Lockdownd
 
-BUID = "5E1F0A3C-7B2D-4C8E-9A61-0D3F2B7C4E15"
+BUID = SIMULATOR_USBMUX_BUID
 RESULT_OK, RESULT_BADCOMMAND, RESULT_BADDEV, RESULT_CONNREFUSED, RESULT_BADVERSION = 0, 1, 2, 3, 6
 APPLE_PRODUCT_ID = 0x12A8
 T = TypeVar("T")
