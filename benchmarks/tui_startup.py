@@ -117,7 +117,7 @@ async def busy_bench() -> dict[str, list[float]]:
     lag: list[float] = []
     keys: list[float] = []
     answers = {"screen.visual": [], "cosmetic_grade": "B", "notes": "bench run"}
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         started = time.perf_counter()
         done = lambda: sum(v.report is not None or v.state in ("error",) for v in app.model.slots.values())  # noqa: E731
         while done() < PHONES and time.perf_counter() - started < 120:

@@ -35,7 +35,7 @@ def test_no_headless_module_imports_textual() -> None:
 
 
 def test_cli_start_does_not_import_heavy_libraries() -> None:
-    code = "import sys, agent.cli.main; agent.cli.main.build_parser(); print(','.join(m for m in %r if m in sys.modules))" % (HEAVY,)
+    code = f"import sys, agent.cli.main; agent.cli.main.build_parser(); print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""

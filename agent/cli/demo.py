@@ -105,7 +105,7 @@ def run_demo(
     if upload:
         from agent.cli.run import upload_side_record
 
-        upload_side_record(bench)
+        upload_side_record(bench, quiet=quiet)
     return code
 
 

@@ -69,7 +69,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _station_key():  # type: ignore[no-untyped-def]
+def _station_key():
     from agent import paths
     from agent.report.signing import StationKey
 

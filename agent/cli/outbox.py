@@ -13,7 +13,7 @@ from agent.errors import ExitCode, OutboxError
 from agent.text import printable
 
 if TYPE_CHECKING:  # the outbox loads the store, jsonschema and cryptography: not at CLI start
-    from agent.delivery.outbox import OutboxEntry
+    from agent.delivery.outbox import Outbox, OutboxEntry
 
 _SHOWN_ERROR = 60
 
@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     rebuild.set_defaults(func=cmd_rebuild)
 
 
-def station_outbox(*, listing: bool = False):  # type: ignore[no-untyped-def]
+def station_outbox(*, listing: bool = False) -> Outbox:
     """The station's outbox, reconciled with its report folder (a report file it lacks is
     queued, a row whose file is gone is written again). ``listing``: a data folder this user
     cannot write still lists, read-only and unreconciled."""

@@ -56,11 +56,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     outcomes = asyncio.run(_run_all(files, bench, progress))
     code = _print_rows(outcomes, args.json) if args.fixture.is_dir() else _print_one(outcomes[0], args)
     if args.upload:
-        upload_side_record(bench)
+        upload_side_record(bench, quiet=is_quiet(args))
     return code
 
 
-def upload_side_record(station: Station) -> None:
+def upload_side_record(station: Station, *, quiet: bool) -> None:
     """Drain a side record's outbox to the configured backend once (``--upload``); what is
     not delivered stays queued there for the next ``--upload``."""
     from agent.config import load_config
@@ -73,10 +73,9 @@ def upload_side_record(station: Station) -> None:
         result = uploader.drain()
     finally:
         uploader.close()
-    if result.message:
-        info(f"upload: {result.message}")
-    else:
-        info(f"upload: delivered {result.delivered}, rejected {result.rejected}, still pending {result.pending}")
+    line = result.message or f"delivered {result.delivered}, rejected {result.rejected}, still pending {result.pending}"
+    if not quiet:
+        print(f"upload: {line}", file=sys.stderr, flush=True)
 
 
 def _fixture_files(path: Path) -> list[Path]:

@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from agent.simulator.bench import SimulatedHub
 
 CONTROL_HELP = """\
 control (type a line, then Enter):
@@ -54,7 +58,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _control(bench, ids: list[str], words: list[str]) -> bool:  # type: ignore[no-untyped-def]
+def _control(bench: SimulatedHub, ids: list[str], words: list[str]) -> bool:
     if not words:
         return True
     action, target = words[0], (words[1] if len(words) > 1 else "")
@@ -73,7 +77,7 @@ def _control(bench, ids: list[str], words: list[str]) -> bool:  # type: ignore[n
     return True
 
 
-def _act(bench, action: str, device_id: str) -> None:  # type: ignore[no-untyped-def]
+def _act(bench: SimulatedHub, action: str, device_id: str) -> None:
     adbd = bench.adbds.get(device_id)
     if action in ("unplug", "plug", "authorize", "wipe") and adbd is not None:
         getattr(adbd, action)()

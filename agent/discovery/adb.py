@@ -107,7 +107,7 @@ class AdbSource:
                 log.info("started the adb server on %s:%s (stopped again at exit)", self.host, self.port)
                 self._server = server
                 return
-        server.stop()  # type: ignore[attr-defined]
+        server.stop()
 
     def _sighting(self, client: object, event: object) -> Sighting:
         serial, status, present = event.serial, event.status, event.present  # type: ignore[attr-defined]

@@ -28,11 +28,11 @@ that itself contains ``, type=`` cannot pass for another type.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 #: the command whose dump this module reads (fixtures key its output by it)
 DUMPSYS_ACCOUNT = "dumpsys account"
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 _USER = re.compile(r"^\s*User UserInfo\{")
 _COUNT = re.compile(r"^\s*Accounts: (\d+)\s*$")

@@ -81,7 +81,7 @@ class Link(ABC):
         never from an error's text."""
         return True
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027  (a link holding nothing has nothing to release)
         """Release whatever the link holds; safe to call twice."""
 
 

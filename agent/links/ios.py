@@ -204,7 +204,7 @@ class PmdIosLink(IosLink):
     async def _bounded(self, what: str, timeout: float, call: Callable[[], Awaitable[T]]) -> T:
         try:
             return await asyncio.wait_for(call(), timeout)
-        except asyncio.TimeoutError as e:
+        except TimeoutError as e:
             await self._drop()
             raise LinkTimeout(f"{self.device_id}: `{what}` did not answer within {timeout:g} s") from e
         except LinkError:

@@ -115,7 +115,7 @@ def chain_problems(reports: tuple[VerifiedReport, ...]) -> list[str]:
     first = reports[0]
     if _sequence(first) > 1:
         problems.append(f"gap: {_missing(1, _sequence(first) - 1)} missing before {first.path.name}")
-    for prev, cur in zip(reports, reports[1:]):
+    for prev, cur in zip(reports, reports[1:], strict=False):
         want, got = _sequence(prev) + 1, _sequence(cur)
         if got < want:
             problems.append(f"fork: sequence {got} is in both {prev.path.name} and {cur.path.name}")

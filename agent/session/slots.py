@@ -20,10 +20,11 @@ class SlotMap:
         for slot, key in self.taken.items():
             if key == phone_key:
                 return slot
-        slot = self.mapping.get(usb_path) if usb_path else None
-        if slot is None or slot in self.taken:
+        mapped = self.mapping.get(usb_path) if usb_path else None
+        if mapped is None or mapped in self.taken:
             reserved = set(self.mapping.values())
-            slot = next(n for n in range(1, 10_000) if n not in self.taken and n not in reserved)
+            mapped = next(n for n in range(1, 10_000) if n not in self.taken and n not in reserved)
+        slot = mapped
         self.taken[slot] = phone_key
         return slot
 

@@ -192,7 +192,7 @@ class Supervisor:
                 self._queue.put_nowait(self._seen(phone, str(e)))
                 return
             phone.link, phone.state = link, "checking"
-            phone.session = asyncio.current_task()  # type: ignore[assignment]
+            phone.session = asyncio.current_task()
             try:
                 await self._session(phone, link)
             finally:

@@ -13,10 +13,15 @@ import socket
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.fixtures.format import Fixture
 from agent.simulator import leftovers
 from agent.simulator.adbd import AdbdSimulator
+
+if TYPE_CHECKING:
+    from agent.links.adb import AdbServer
+    from agent.simulator.usbmuxd import UsbmuxdSimulator
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +65,9 @@ class SimulatedHub:
         self.fixtures = [with_latency(f, latency_ms) for f in fixtures]
         self.adb_port = adb_port or free_port()
         self.adb_host = "127.0.0.1"  # simulated phones are on this machine, whatever ANDROID_ADB_SERVER_ADDRESS says
-        self.adb_server = None
+        self.adb_server: AdbServer | None = None
         self.adbds: dict[str, AdbdSimulator] = {}
-        self.usbmuxd = None
+        self.usbmuxd: UsbmuxdSimulator | None = None
         self.names: dict[str, str] = {}
         self.trace: leftovers.Trace | None = None
 

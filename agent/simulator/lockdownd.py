@@ -78,7 +78,7 @@ class Lockdownd:
 
     async def _on_GetValue(self, request: Mapping[str, Any]) -> None:
         domain, key = str(request.get("Domain") or ""), request.get("Key")
-        where = {"Domain": domain} if domain else {}
+        where: dict[str, Any] = {"Domain": domain} if domain else {}
         where |= {"Key": key} if key else {}
         if self.session is None and domain:
             await self._reply(request, Error="GetProhibited", **where)

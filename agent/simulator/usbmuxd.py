@@ -250,12 +250,12 @@ class UsbmuxdSimulator:
                     pass
                 return
             if kind == "Connect":
-                phone, port = self._connect_target(packet.body)
-                if phone is None or port is None:
-                    send(_result(RESULT_BADDEV if phone is None else RESULT_CONNREFUSED))
+                target, port = self._connect_target(packet.body)
+                if target is None or port is None:
+                    send(_result(RESULT_BADDEV if target is None else RESULT_CONNREFUSED))
                     continue
                 send(_result(RESULT_OK))
-                await self._device_stream(phone, port, Conn(reader, writer))
+                await self._device_stream(target, port, Conn(reader, writer))
                 return
             send(self._answer(kind, packet.body))
             await writer.drain()

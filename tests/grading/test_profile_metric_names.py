@@ -20,7 +20,7 @@ def test_profiles_know_every_metric_the_built_in_checks_report(tmp_path: Path) -
     bench = open_station("default", record=SideRecord(tmp_path))
     reported: dict[str, set[str]] = {}
     for path in sorted([*ROOT.glob("android/*.yaml"), *ROOT.glob("ios/*.yaml")]):
-        async def run() -> list:
+        async def run(path: Path = path) -> list:
             return [e async for e in run_session(replay_link(load_fixture(path)), bench)]
 
         for check in asyncio.run(run())[-1].report["checks"]:

@@ -25,7 +25,7 @@ def test_five_commits_form_a_chain_that_verifies(store: ReportStore, key: Statio
     stored = _commit_many(store, key, 5)
     assert [s.report["chain"]["sequence"] for s in stored] == [1, 2, 3, 4, 5]
     assert stored[0].report["chain"]["previous_digest"] is None
-    for prev, cur in zip(stored, stored[1:]):
+    for prev, cur in zip(stored, stored[1:], strict=False):
         assert cur.report["chain"]["previous_digest"] == payload_digest(prev.payload)
     result = verify_path(store.out_dir, station_key=key)
     assert result.chain_ok is True and result.problems == ()
