@@ -150,3 +150,13 @@ def test_a_full_disk_is_exit_8_and_loses_nothing(tmp_path: Path) -> None:
     assert len(errors) == 1, result.stderr
     assert "disk full" in errors[0] or "No space left" in errors[0], errors[0]
     assert "verify=0" in result.stdout, result.stdout + result.stderr
+
+
+def test_upload_without_a_backend_says_so_and_keeps_the_replays_queued(tmp_path: Path) -> None:
+    result = phonebench(tmp_path, "run", "--fixture", str(PIXEL), "--upload")
+    assert result.returncode == 0, result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("upload:")]
+    assert "backend" in line
+    outbox = tmp_path / ".data" / "phonebench" / "replays" / "outbox.sqlite3"
+    assert len(_queued(outbox)) == 1
+    assert not (tmp_path / ".data" / "phonebench" / "outbox.sqlite3").exists()
