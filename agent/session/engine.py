@@ -167,6 +167,7 @@ class _Session:
         phone's questions as one form, once every check has finished or waits for an answer."""
         self.measuring, self.holding = len(checks), self.form is not None
         measuring = asyncio.gather(*(self._run_check(c, counted=True) for c in checks))
+        measuring.add_done_callback(lambda f: f.cancelled() or f.exception())  # cancelled with us: no "never retrieved"
         try:
             if self.form is not None:
                 await self._ask_together(measuring)
