@@ -51,6 +51,7 @@ STATE_TEXT: dict[str, str] = {
 }
 #: how a card names a question it waits for
 ASKING_TEXT = {"screen.visual": "screen", "cosmetic_grade": "grade", "notes": "notes"}
+OPTIONAL = frozenset({"notes"})
 PLATFORM_TEXT = {"android": "Android", "ios": "iPhone"}
 WAITING = frozenset({"trust_pending", "denied", "locked", "unauthorized", "usb_only", "offline",
                      "recovery", "sideload", "no_permissions"})
@@ -138,7 +139,8 @@ class SlotView:
     def reason(self) -> str:
         """One line under the status: what to do next, or why the phone came out as it did."""
         if self.asking and self.state == "checking":
-            return "answer: " + ", ".join(ASKING_TEXT.get(k, k) for k in sorted(self.asking, key=_question_order))
+            needed = sorted(self.asking - OPTIONAL, key=_question_order)  # notes never hold a phone back
+            return "answer: " + ", ".join(ASKING_TEXT.get(k, k) for k in needed) if needed else "answer: notes"
         if self.state == "error":
             return printable(self.error or self.guidance or "")
         if self.state in WAITING or self.state in ("seen", "connecting"):

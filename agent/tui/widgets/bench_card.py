@@ -61,7 +61,7 @@ class BenchCard(Widget, can_focus=True):
         self.status_label.update(Text(view.status(), no_wrap=True, overflow="ellipsis"))
         self.reason_label.update(Text(view.reason(), no_wrap=True, overflow="ellipsis"))
         self.set_class(view.unplugged, "-unplugged")
-        self.bar.display = view.running
+        self.bar.display = view.running and view.outcome != "asking"
         if view.running:
             self.bar.update(total=max(view.checks_total, 1), progress=view.checks_done)
         self.outcome = view.outcome

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from agent.text import printable
+from agent.tui.model import PLATFORM_TEXT
 from agent.tui.question_queue import Pending
 from agent.tui.widgets.checklist_field import ChecklistField
 from agent.tui.widgets.choice_field import ChoiceField
@@ -49,7 +50,8 @@ class QuestionForm(ModalScreen[dict[str, Any] | None]):
 
     def _title(self) -> Text:
         phone = self.pending.phone
-        title = Text(f"Slot {printable(phone.slot)} · {printable(phone.model or phone.device_id)}", style="bold")
+        name = phone.model or f"{PLATFORM_TEXT.get(phone.platform, phone.platform)}, not identified"
+        title = Text(f"Slot {printable(phone.slot)} · {printable(name)}", style="bold")
         if self.waiting > 1:
             more = self.waiting - 1
             title.append(f" · {more} more phone{'s' if more > 1 else ''} after this", style="dim")
