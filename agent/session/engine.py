@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from agent import questions
 from agent.check import Check, CheckContext, CheckResult, Metric, Question
@@ -32,7 +32,7 @@ from agent.session.events import (
     SessionStarted,
 )
 from agent.links.base import DEFAULT_TIMEOUT_S, Link, Provenance
-from agent.session.operator import NoOperator, Operator
+from agent.session.operator import FormOperator, NoOperator, Operator
 from agent.report.build import build_report, utc_now
 
 if TYPE_CHECKING:
@@ -120,7 +120,8 @@ class _Session:
         self.model: Any = None
         self.gone: str | None = None
         # asking a phone's questions together: checks that ask wait here for the form
-        self.form = bench.operator if callable(getattr(bench.operator, "ask_all", None)) else None
+        together = callable(getattr(bench.operator, "ask_all", None))
+        self.form: FormOperator | None = cast("FormOperator", bench.operator) if together else None
         self.held: dict[str, tuple[Question, asyncio.Future[Any]]] = {}
         self.holding = False  # between the checks' start and the form
         self.measuring = 0  # checks running and not waiting for an answer
@@ -170,7 +171,7 @@ class _Session:
         measuring.add_done_callback(lambda f: f.cancelled() or f.exception())  # cancelled with us: no "never retrieved"
         try:
             if self.form is not None:
-                await self._ask_together(measuring)
+                await self._ask_together(measuring, self.form)
             await measuring
         finally:
             measuring.cancel()  # nothing once it is done; stops the checks if we are cancelled
@@ -272,7 +273,7 @@ class _Session:
         finally:
             self._measuring(+1)
 
-    async def _ask_together(self, measuring: asyncio.Future[Any]) -> None:
+    async def _ask_together(self, measuring: asyncio.Future[Any], form: FormOperator) -> None:
         """Once every check has finished or waits for an answer, ask the phone's questions
         (the checks', the profile's, notes) in one go and hand the checks their answers.
         A phone that left by then is not asked about: its checks get no answer."""
@@ -292,7 +293,7 @@ class _Session:
             asked += [q for q in self._later_questions() if q.key not in held]
             for question in asked:
                 self.emit(QuestionAsked(self.id, self.phone, question))
-            given = await self.form.ask_all(tuple(asked), self.phone) if asked else {}
+            given = await form.ask_all(tuple(asked), self.phone) if asked else {}
             answers = {q.key: self._accept(q, given.get(q.key)) for q in asked}
         for key, (_, future) in held.items():
             if not future.done():

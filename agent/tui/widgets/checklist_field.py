@@ -56,7 +56,7 @@ class ChecklistField(Static):
         grid = Table.grid(padding=(0, 1), expand=True)
         grid.add_column(no_wrap=True)
         grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
-        for number, choice in zip(self.numbers, self.question.choices):
+        for number, choice in zip(self.numbers, self.question.choices, strict=True):
             on = choice.value in self.ticked
             mark = Text(f"{TICKED if on else UNTICKED} {number}", style="bold" if on else "")
             line = Text(printable(choice.label), style="bold" if on else "")
