@@ -120,7 +120,7 @@ class SlotView:
         if model:
             return str(model)
         platform = PLATFORM_TEXT.get(self.platform, self.platform)
-        return f"{platform} at port {self.port}" if self.port else f"{platform}, not identified yet"
+        return f"{platform} at port {self.port}" if self.port else f"{platform} · not identified"
 
     def status(self) -> str:
         """One short line for the card."""
@@ -149,7 +149,7 @@ class SlotView:
             why = (self.report or {}).get("session", {}).get("incomplete_reason")
             return printable(why or "no grade: the session did not finish")
         if self.state == "gone":
-            return "unplugged before its report"
+            return "left mid-check: no report"
         if self.state == "done":
             return grade_reason(self.grade, self.checks)
         return ""

@@ -48,7 +48,7 @@ async def test_phones_with_a_question_open_are_counted_apart_from_checking(event
     assert await _header(events, slots) == f"phonebench · default · {counts}"
 
 
-async def test_at_80_columns_the_header_drops_the_program_name_rather_than_a_count() -> None:
+async def test_at_80_columns_the_header_drops_the_names_rather_than_a_count() -> None:
     events = [*_checking(1), *_asking(2), *_waiting(3)]
     broken = PhoneSeen(8, PhoneRef("SER8", "android", 8), "error", "adb: no such device")
     app = scripted_app([*events, *_asking(4), *_checking(5), *_waiting(6), *_waiting(7), broken])

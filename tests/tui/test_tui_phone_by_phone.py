@@ -118,7 +118,7 @@ async def test_a_phone_that_cannot_be_identified_shows_its_port_not_a_transport_
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: len(app.model.slots) == 2, "two cards")
         assert _card(app, 1)[:2] == ("Android at port 1-1.3", "USB debugging not allowed")
-        assert _card(app, 2)[:2] == ("Android, not identified yet", "offline to adb")
+        assert _card(app, 2)[:2] == ("Android · not identified", "offline to adb")
 
 
 async def test_q_asks_first_while_phones_are_unfinished_and_names_how_many(tmp_path: Path) -> None:

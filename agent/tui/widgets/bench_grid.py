@@ -41,6 +41,11 @@ class BenchGrid(VerticalScroll, can_focus=False):
         yield Label("No phones yet: plug one in.", id="empty")
         yield ItemGrid(min_column_width=CARD_WIDTH, id="cards")
 
+    def on_mount(self) -> None:
+        # Without colour (NO_COLOR), red and amber turn into dark greys: states are read from
+        # their words instead, drawn at full strength (bench.tcss, -no-color).
+        self.set_class(self.app.no_color, "-no-color")
+
     @property
     def cards(self) -> list[BenchCard]:
         return list(self.query_one("#cards", ItemGrid).query_children(BenchCard))

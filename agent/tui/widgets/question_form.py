@@ -50,7 +50,7 @@ class QuestionForm(ModalScreen[dict[str, Any] | None]):
 
     def _title(self) -> Text:
         phone = self.pending.phone
-        name = phone.model or f"{PLATFORM_TEXT.get(phone.platform, phone.platform)}, not identified"
+        name = phone.model or f"{PLATFORM_TEXT.get(phone.platform, phone.platform)} · not identified"
         title = Text(f"Slot {printable(phone.slot)} · {printable(name)}", style="bold")
         if self.waiting > 1:
             more = self.waiting - 1

@@ -2,8 +2,8 @@
 
 A phone with questions open is counted as "needs you", not as checking: it waits on a
 person, not on the phone, and the count is how many phones to walk to (one form each; the
-footer says which key answers). Counts that are zero are left out, so the line fits 80
-columns; the program's name goes first only where there is room for it.
+footer says which key answers). Counts that are zero are left out, and where the line
+would not fit, the program's name goes first, then the profile's: the counts always show.
 """
 
 from __future__ import annotations
@@ -32,9 +32,14 @@ class StatusLine(Static):
             parts.append((f"{counts['incomplete']} incomplete", "red"))
         if counts["error"]:
             parts.append((f"{counts['error']} error{'s' if counts['error'] > 1 else ''}", "red"))
-        text = Text(f"{profile} · {len(views)} phone{'' if len(views) == 1 else 's'}: ")
+        counted = Text(f"{len(views)} phone{'' if len(views) == 1 else 's'}: ")
         for i, (part, style) in enumerate(parts):
-            text.append(", " if i else "").append(part, style=style)
-        if self.size.width == 0 or text.cell_len + len("phonebench · ") <= self.size.width - 2:
-            text = Text("phonebench", style="bold").append(" · ").append_text(text)
-        self.update(text)
+            if self.app.no_color and style != "bold":  # red and yellow would turn dark grey
+                style = ""
+            counted.append(", " if i else "").append(part, style=style)
+        room = self.size.width - 2 if self.size.width else 10_000
+        with_profile = Text(f"{profile} · ").append_text(counted)
+        shown = with_profile if with_profile.cell_len <= room else counted  # counts matter most
+        if shown is with_profile and len("phonebench · ") + shown.cell_len <= room:
+            shown = Text("phonebench", style="bold").append(" · ").append_text(shown)
+        self.update(shown)
