@@ -32,8 +32,14 @@ def _waiting(slot: int) -> list[Any]:
 async def _header(events: list[Any], slots: int) -> str:
     app = scripted_app(events)
     async with app.run_test(size=(160, 40)) as pilot:
-        await wait_for(pilot, lambda: len(app.model.slots) == slots, "the scripted bench")
+        await wait_for(pilot, lambda: len(app.model.slots) == slots and _applied(app, events), "the scripted bench")
         return str(app.status_line.render())
+
+
+def _applied(app: Any, events: list[Any]) -> bool:
+    """Each slot's last scripted event is on the model (a question asked shows as asking)."""
+    asked = {e.slot for e in events if isinstance(e, SlotEvent) and isinstance(e.event, QuestionAsked)}
+    return all(app.model.slots[slot].asking for slot in asked)
 
 
 @pytest.mark.parametrize(
