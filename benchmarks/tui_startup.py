@@ -100,7 +100,7 @@ async def busy_bench() -> dict[str, list[float]]:
     from agent.session.supervisor import Supervisor
     from agent.tui.app import BenchApp
     from agent.tui.question_queue import TuiOperator
-    from agent.tui.widgets.question_panel import QuestionPanel, Reply
+    from agent.tui.widgets.question_form import QuestionForm
 
     ticks: list[float] = []
 
@@ -124,8 +124,8 @@ async def busy_bench() -> dict[str, list[float]]:
             t0 = time.perf_counter()
             await asyncio.sleep(0.01)
             lag.append(time.perf_counter() - t0 - 0.01)
-            if isinstance(app.screen, QuestionPanel) and app.screen.query("#answer"):  # answered at once
-                app.screen.dismiss(Reply("answer", answers[app.screen.pending.question.key]))
+            if isinstance(app.screen, QuestionForm) and app.screen.is_mounted:  # answered at once
+                app.screen.dismiss({q.key: answers[q.key] for q in app.screen.pending.questions if q.key in answers})
             elif len(lag) % 10 == 0 and len(app.grid.cards) > 2:
                 keys.append(await _key_latency(app, "right" if len(keys) % 2 == 0 else "left"))
         total = time.perf_counter() - started

@@ -31,7 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--profile", default=None, metavar="NAME|FILE", help="grading profile (default: the station config's, else default)")
     d.add_argument("--fixtures", type=Path, metavar="DIR", help="simulate these recordings instead of the bundled ones")
     d.add_argument("--latency-ms", type=int, default=0, metavar="N")
-    d.add_argument("--timeout", type=float, default=180.0, metavar="S", help="give up on phones after S seconds (headless)")
+    d.add_argument("--timeout", type=float, default=180.0, metavar="S",
+                   help="headless: give up on phones still checking after S seconds (default: 180); "
+                        "phones waiting for a person (Trust, USB debugging) end the run at once")
     d.set_defaults(func=cmd_demo)
 
 
@@ -110,9 +112,12 @@ def run_demo(
 
 
 async def _headless(live: Hub, bench: Station, names: dict[str, str], timeout_s: float, quiet: bool) -> int:
+    """Every phone to its report; ends as soon as nothing can progress without a person (each
+    phone has its report or waits for Trust, USB debugging...), saying who waits for what."""
+    from agent.cli.bench_progress import BenchProgress
+
     supervisor = live.supervisor(bench)
-    by_slot: dict[int, str] = {}
-    pending = set(names)
+    progress = BenchProgress(names)
     failures = 0
     started = time.monotonic()
     events = supervisor.events()
@@ -120,27 +125,28 @@ async def _headless(live: Hub, bench: Station, names: dict[str, str], timeout_s:
         async with asyncio.timeout(timeout_s):
             async for event in events:
                 if isinstance(event, PhoneSeen):
-                    by_slot[event.slot] = event.phone.device_id
-                    if event.guidance and event.state not in ("checking", "connecting") and not quiet:
-                        print(f"slot {event.slot:>2}: {printable(event.guidance)}", file=sys.stderr)
-                elif isinstance(event, SlotEvent):
-                    device_id = by_slot.get(event.slot, "?")
-                    name = f"slot {event.slot:>2} {printable(names.get(device_id, device_id))}"
+                    line = progress.seen(event)
+                    if line and not quiet:
+                        print(line, file=sys.stderr)
+                elif isinstance(event, SlotEvent) and isinstance(event.event, (ReportSaved, SessionFailed)):
+                    name = progress.name(event.slot)
                     if isinstance(event.event, ReportSaved):
                         print(render_row(name, event.event.report, event.event.path), flush=True)
-                        pending.discard(device_id)
-                    elif isinstance(event.event, SessionFailed):
+                    else:
                         print(f"{name:<28} session error: {printable(event.event.error)}", flush=True)
-                        pending.discard(device_id)
                         failures += 1
-                if not pending:
+                    progress.done(event.slot)
+                if progress.settled:
                     break
     except TimeoutError:
-        for device_id in sorted(pending):
+        for device_id in sorted(set(names) - progress.finished - set(progress.stuck)):
             print(f"{printable(names.get(device_id, device_id)):<28} no report after {timeout_s:g} s", flush=True)
-        return ExitCode.SESSION
+        failures += 1
     finally:
         await events.aclose()
+    for line in progress.summary():
+        print(line, flush=True)
     if not quiet:
-        print(f"{len(names)} phones in {time.monotonic() - started:.1f} s", file=sys.stderr)
-    return ExitCode.SESSION if failures else ExitCode.OK
+        waits = f", {len(progress.stuck)} waiting for a person" if progress.stuck else ""
+        print(f"{len(names)} phones{waits} in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return ExitCode.SESSION if failures or progress.stuck else ExitCode.OK

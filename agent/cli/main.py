@@ -80,9 +80,12 @@ def _run(argv: Sequence[str] | None) -> int:
     logging.getLogger().setLevel(_log_level(args))
     if getattr(args, "func", None) is not None:
         return int(args.func(args) or ExitCode.OK)
-    if getattr(args, "command", None) is None and sys.stdin.isatty() and sys.stdout.isatty():
+    if getattr(args, "command", None) is not None:
+        raise UsageError("no command given (phonebench --help lists them)")
+    if sys.stdin.isatty() and sys.stdout.isatty():
         return _live_bench()
-    raise UsageError("no command given (phonebench --help lists them; alone at a terminal, phonebench opens the bench)")
+    raise UsageError("the bench needs a terminal; without one, try 'phonebench demo --headless' or "
+                     "'phonebench run' (phonebench --help lists every command)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from agent import questions
 from agent.check import Check, CheckContext, CheckResult, Metric, Question
@@ -33,7 +33,7 @@ from agent.session.events import (
     SessionGraded,
     SessionStarted,
 )
-from agent.session.operator import NoOperator, Operator
+from agent.session.operator import FormOperator, NoOperator, Operator
 
 if TYPE_CHECKING:
     from agent.grading.catalog import Catalog
@@ -119,6 +119,13 @@ class _Session:
         self.provenance = Provenance("simulated")  # until the link says
         self.model: Any = None
         self.gone: str | None = None
+        # asking a phone's questions together: checks that ask wait here for the form
+        together = callable(getattr(bench.operator, "ask_all", None))
+        self.form: FormOperator | None = cast("FormOperator", bench.operator) if together else None
+        self.held: dict[str, tuple[Question, asyncio.Future[Any]]] = {}
+        self.holding = False  # between the checks' start and the form
+        self.measuring = 0  # checks running and not waiting for an answer
+        self.settled = asyncio.Event()  # measuring came down to 0
 
     async def run(self) -> None:
         try:
@@ -138,15 +145,13 @@ class _Session:
         for check in identity:
             await self._run_check(check)
         self._identify()
-        await asyncio.gather(*(self._run_check(c) for c in checks if c.name != "identity"))
+        await self._measure_all([c for c in checks if c.name != "identity"])
         if await self._left():  # a phone that left mid-read may have answered half a read first
             self.gone = self.gone or "phone disconnected during the checks"
         complete = self.gone is None
-        if complete:
-            # the profile's questions, then the technician's free notes
-            for key in (*self.bench.profile.questions, questions.NOTES.key):
-                if key not in self.answers and key in questions.ALL:
-                    await self._ask(questions.ALL[key])
+        if complete and self.form is None:
+            for question in self._later_questions():
+                await self._ask(question)
         from agent.grading.rules import grade
 
         grading = grade(self.bench.profile, self.results, self.answers, complete)
@@ -158,14 +163,37 @@ class _Session:
         stored = await asyncio.to_thread(sink.save, report)
         self.emit(ReportSaved(self.id, stored.report, stored.envelope, stored.path))
 
-    async def _run_check(self, check: Check) -> None:
+    async def _measure_all(self, checks: Sequence[Check]) -> None:
+        """The checks after identity, side by side. An operator with ``ask_all`` gets the
+        phone's questions as one form, once every check has finished or waits for an answer."""
+        self.measuring, self.holding = len(checks), self.form is not None
+        measuring = asyncio.gather(*(self._run_check(c, counted=True) for c in checks))
+        measuring.add_done_callback(lambda f: f.cancelled() or f.exception())  # cancelled with us: no "never retrieved"
+        try:
+            if self.form is not None:
+                await self._ask_together(measuring, self.form)
+            await measuring
+        finally:
+            measuring.cancel()  # nothing once it is done; stops the checks if we are cancelled
+
+    async def _run_check(self, check: Check, counted: bool = False) -> None:
+        """Run one check; ``counted`` checks are in ``measuring`` until they finish."""
         self.emit(CheckStarted(self.id, check.name))
-        if check.name in self.carried:
-            result = carried_result(self.carried[check.name])
-        else:
-            result = _with_gaps(self.link, check, await self._measure(check))
+        try:
+            if check.name in self.carried:
+                result = carried_result(self.carried[check.name])
+            else:
+                result = _with_gaps(self.link, check, await self._measure(check))
+        finally:
+            if counted:
+                self._measuring(-1)
         self.results[check.name] = result
         self.emit(CheckFinished(self.id, check.name, result))
+
+    def _measuring(self, change: int) -> None:
+        self.measuring += change
+        if self.measuring == 0:
+            self.settled.set()
 
     async def _measure(self, check: Check) -> CheckResult:
         if self.gone is not None:
@@ -221,11 +249,59 @@ class _Session:
         self.phone = PhoneRef(self.phone.device_id, self.phone.platform, self.phone.slot, label)
         self.emit(DeviceIdentified(self.id, self.phone, dict(self.device)))
 
+    def _later_questions(self) -> list[Question]:
+        """The profile's questions, then the technician's free notes, less those answered."""
+        keys = (*self.bench.profile.questions, questions.NOTES.key)
+        return [questions.ALL[k] for k in dict.fromkeys(keys) if k in questions.ALL and k not in self.answers]
+
     async def _ask(self, question: Question) -> Any:
         if question.key in self.answers:
             return self.answers[question.key]
+        if self.holding and question.key not in self.held:
+            return await self._hold(question)
         self.emit(QuestionAsked(self.id, self.phone, question))
-        answer = await self.bench.operator.ask(question, self.phone)
+        return self._accept(question, await self.bench.operator.ask(question, self.phone))
+
+    async def _hold(self, question: Question) -> Any:
+        """A check's question, kept for the phone's form: the check waits, and while it
+        waits it does not count as measuring."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.held[question.key] = (question, future)
+        self._measuring(-1)
+        try:
+            return await future
+        finally:
+            self._measuring(+1)
+
+    async def _ask_together(self, measuring: asyncio.Future[Any], form: FormOperator) -> None:
+        """Once every check has finished or waits for an answer, ask the phone's questions
+        (the checks', the profile's, notes) in one go and hand the checks their answers.
+        A phone that left by then is not asked about: its checks get no answer."""
+        if self.measuring:
+            settled = asyncio.ensure_future(self.settled.wait())
+            try:
+                await asyncio.wait([measuring, settled], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                settled.cancel()
+        self.holding = False  # a check that asks from now on asks on its own
+        held = dict(self.held)
+        asked = [question for question, _ in held.values()]
+        if await self._left():
+            self.gone = self.gone or "phone disconnected during the checks"
+        answers: dict[str, Any] = {}
+        if self.gone is None:
+            asked += [q for q in self._later_questions() if q.key not in held]
+            for question in asked:
+                self.emit(QuestionAsked(self.id, self.phone, question))
+            given = await form.ask_all(tuple(asked), self.phone) if asked else {}
+            answers = {q.key: self._accept(q, given.get(q.key)) for q in asked}
+        for key, (_, future) in held.items():
+            if not future.done():
+                future.set_result(answers.get(key))
+
+    def _accept(self, question: Question, answer: Any) -> Any:
+        """The technician's answer, checked against its question; None when there is none
+        or it does not fit (then the figure it feeds is not assessed, never a pass)."""
         if answer is not None:
             try:
                 answer = question.validate(answer)

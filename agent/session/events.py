@@ -114,6 +114,7 @@ class PhoneSeen:
     phone: PhoneRef
     state: str
     guidance: str | None = None
+    port: str | None = None  # the USB port path (1-1.3), when discovery knows it
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ all. An unanswered question is recorded as not assessed, never as a pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,6 +20,15 @@ from agent.yamlfile import Spot, read_document
 class Operator(Protocol):
     async def ask(self, question: Question, phone: PhoneRef) -> Any | None:
         """The technician's answer, or None when nobody can answer."""
+
+
+class FormOperator(Operator, Protocol):
+    """An operator that can also take a phone's questions in one go (the TUI's form), so
+    the technician deals with one phone once instead of once per question. The engine
+    uses ``ask_all`` when the operator has it."""
+
+    async def ask_all(self, questions: Sequence[Question], phone: PhoneRef) -> Mapping[str, Any]:
+        """Answers by question key; a key left out (or None) was not answered."""
 
 
 class NoOperator:

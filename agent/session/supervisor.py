@@ -215,4 +215,4 @@ class Supervisor:
 
     def _seen(self, phone: _Phone, guidance: str | None = None) -> PhoneSeen:
         ref = PhoneRef(phone.sighting.key, phone.platform, phone.slot)
-        return PhoneSeen(phone.slot, ref, phone.state, guidance)
+        return PhoneSeen(phone.slot, ref, phone.state, guidance, phone.sighting.usb_path)

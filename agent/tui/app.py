@@ -30,8 +30,9 @@ from agent.tui.widgets.check_picker import CheckPicker, rerunnable
 from agent.tui.widgets.confirm import Confirm
 from agent.tui.widgets.event_log import EventLog, LogBridge
 from agent.tui.widgets.export_dialog import ExportDialog
+from agent.tui.widgets.key_map import KeyMap
 from agent.tui.widgets.phone_view import PhoneView
-from agent.tui.widgets.question_panel import QuestionPanel, Reply
+from agent.tui.widgets.question_form import QuestionForm
 from agent.tui.widgets.status_line import StatusLine
 from agent.tui.widgets.text_view import TextView
 
@@ -43,7 +44,9 @@ STYLES = Path(__file__).resolve().parent
 class BenchApp(App[None]):
     CSS_PATH = [STYLES / "bench.tcss", STYLES / "dialogs.tcss"]  # absolute: subclasses live elsewhere
     TITLE = "phonebench"
-    BINDINGS = [Binding("a", "questions", "Answer questions"), Binding("l", "toggle_log", "Log pane")]
+    ENABLE_COMMAND_PALETTE = False  # its footer entry would crowd 80 columns; ? shows the keys
+    BINDINGS = [Binding("a", "questions", "Answer"), Binding("l", "toggle_log", "Log pane"),
+                Binding("question_mark", "keys", "Keys"), Binding("q", "quit_bench", "Quit")]
 
     def __init__(self, supervisor: Any, operator: TuiOperator, profile: str, uploads: UploadReader | None = None) -> None:
         super().__init__()
@@ -109,6 +112,8 @@ class BenchApp(App[None]):
         if self.focused is None and len(self.screen_stack) == 1:
             self.grid.focus_slot(min(self.model.slots, default=0))
         self.status_line.show(self.profile, list(self.model.slots.values()), self.operator.waiting)
+        if isinstance(self.screen, QuestionForm):
+            self.screen.show_waiting(self.operator.waiting)
         if self.model.unread_uploads():
             self.refresh_uploads()
         self.ask_next()
@@ -123,32 +128,57 @@ class BenchApp(App[None]):
         self.model.set_uploads(await self.uploads.states(ids))
 
     def ask_next(self, force: bool = False) -> None:
-        """Show the oldest question, unless one is shown or the technician is busy elsewhere
-        (on the bench, or looking at the very phone that asks, is not elsewhere)."""
-        head = self.operator.head
-        if head is None or self.asking is not None:
+        """Show a phone's form, unless one is shown or the technician is busy elsewhere: on
+        the bench, the phone that has waited longest; in a phone's view, that phone's own."""
+        if self.asking is not None or (self.snoozed and not force):
             return
-        here = len(self.screen_stack) == 1 or (isinstance(self.screen, PhoneView) and self.screen.view.slot == head.phone.slot)
-        if not force and (self.snoozed or not here):
+        if len(self.screen_stack) == 1:
+            item = self.operator.head
+        elif isinstance(self.screen, PhoneView):
+            item = self.operator.for_slot(self.screen.view.slot)
+        else:
             return
-        self.asking = head
-        self.push_screen(QuestionPanel(head, self.operator.waiting), self.replied)
+        if item is not None:
+            self.asking = item
+            self.push_screen(QuestionForm(item, self.operator.waiting), self.replied)
 
-    def replied(self, reply: Reply | None) -> None:
+    def replied(self, answers: dict[str, Any] | None) -> None:
         item, self.asking = self.asking, None
-        if item is None or reply is None or reply.kind == "later":
+        if item is None or answers is None:
             self.snoozed = True
             return
         self.call_later(self.ask_next)
-        self.operator.answer(item, reply.value)
-        self.model.answered(item.phone.slot, item.question.key)
-        self.model.note(f"{item.question.key}: {'cannot tell' if reply.value is None else 'answered'}", item.phone.slot)
+        self.operator.answer(item, answers)
+        for question in item.questions:
+            self.model.answered(item.phone.slot, question.key)
+        unanswered = [q.key for q in item.questions if answers.get(q.key) is None]
+        line = "answers saved" + (f" ({', '.join(unanswered)}: cannot tell)" if unanswered else "")
+        self.model.note(line, item.phone.slot)
 
     def action_questions(self) -> None:
+        """``a``: in a phone's view, that phone's questions; on the bench, the oldest phone's."""
         self.snoozed = False
-        if self.operator.head is None:
-            self.notify("No questions waiting.")
+        slot = self.screen.view.slot if isinstance(self.screen, PhoneView) else None
+        if (self.operator.for_slot(slot) if slot is not None else self.operator.head) is None:
+            self.notify(f"Slot {slot} has no questions waiting." if slot is not None else "No questions waiting.")
         self.ask_next(force=True)
+
+    def action_keys(self) -> None:
+        if not isinstance(self.screen, KeyMap):
+            self.push_screen(KeyMap())
+
+    def action_quit_bench(self) -> None:
+        """``q``: quit, after asking when phones are unfinished (their checks stop; what
+        is saved stays saved)."""
+        if isinstance(self.screen, Confirm):
+            return
+        unfinished = sum(v.outcome in ("running", "asking", "waiting") for v in self.model.slots.values())
+        if not unfinished:
+            self.exit()
+            return
+        phones = f"{unfinished} phone{'s are' if unfinished > 1 else ' is'}"
+        question = f"Quit? {phones} not finished: their checks stop and unanswered questions are dropped. Saved reports stay."
+        self.push_screen(Confirm(question), lambda yes: self.exit() if yes else None)
 
     def action_toggle_log(self) -> None:
         self.event_log.display = not self.event_log.display

@@ -49,6 +49,10 @@ STATE_TEXT: dict[str, str] = {
     "incomplete": "incomplete",
     "error": "error",
 }
+#: how a card names a question it waits for
+ASKING_TEXT = {"screen.visual": "screen", "cosmetic_grade": "grade", "notes": "notes"}
+OPTIONAL = frozenset({"notes"})
+PLATFORM_TEXT = {"android": "Android", "ios": "iPhone"}
 WAITING = frozenset({"trust_pending", "denied", "locked", "unauthorized", "usb_only", "offline",
                      "recovery", "sideload", "no_permissions"})
 LOG_LINES = 200
@@ -75,6 +79,8 @@ class SlotView:
     path: Any = None
     upload: UploadState | None = None  # None until the outbox has been read for this report
     error: str | None = None
+    port: str | None = None  # the USB port (1-1.3), when discovery or the report says
+    unplugged: bool = False  # the phone left; the card keeps its last state until another takes the slot
     log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
 
     @property
@@ -105,6 +111,17 @@ class SlotView:
             return self.state
         return "running"
 
+    @property
+    def card_name(self) -> str:
+        """What the card calls the phone: its model once known; before that its USB port,
+        else its platform. Never the transport's address (127.0.0.1:5555 on a simulated
+        bench) or a placeholder serial (0123456789ABCDEF): they tell nobody which phone it is."""
+        model = self.model or self.device.get("model")
+        if model:
+            return str(model)
+        platform = PLATFORM_TEXT.get(self.platform, self.platform)
+        return f"{platform} at port {self.port}" if self.port else f"{platform} · not identified"
+
     def status(self) -> str:
         """One short line for the card."""
         if self.asking and self.state == "checking":
@@ -112,16 +129,55 @@ class SlotView:
         if self.running:
             return f"checking {self.checks_done} of {self.checks_total}"
         if self.state == "done" and self.grade is not None:
-            return f"done · grade {printable(self.grade.get('value'))}"
-        if self.state == "error" and self.error:
-            return f"error: {printable(self.error)}"
-        return STATE_TEXT.get(self.state, printable(self.state))
+            shown = f"done · {printable(self.grade.get('value'))}"
+        elif self.state == "error" and self.error:
+            shown = "error"
+        else:
+            shown = STATE_TEXT.get(self.state, printable(self.state))
+        return f"{shown} · unplugged" if self.unplugged and self.state != "gone" else shown
+
+    def reason(self) -> str:
+        """One line under the status: what to do next, or why the phone came out as it did."""
+        if self.asking and self.state == "checking":
+            needed = sorted(self.asking - OPTIONAL, key=_question_order)  # notes never hold a phone back
+            return "answer: " + ", ".join(ASKING_TEXT.get(k, k) for k in needed) if needed else "answer: notes"
+        if self.state == "error":
+            return printable(self.error or self.guidance or "")
+        if self.state in WAITING or self.state in ("seen", "connecting"):
+            return printable(self.guidance or "")
+        if self.state == "incomplete":
+            why = (self.report or {}).get("session", {}).get("incomplete_reason")
+            return printable(why or "no grade: the session did not finish")
+        if self.state == "gone":
+            return "left mid-check: no report"
+        if self.state == "done":
+            return grade_reason(self.grade, self.checks)
+        return ""
 
     def reset_session(self, session_id: str, checks: int) -> None:
         self.session_id, self.checks_total = session_id, checks
         self.checks, self.asking, self.grade = {}, set(), None
         self.report = self.envelope = self.path = self.upload = self.error = None
         self.state, self.guidance = "checking", None
+
+
+def _question_order(key: str) -> int:
+    order = list(ASKING_TEXT)
+    return order.index(key) if key in order else len(order)
+
+
+def grade_reason(grade: Mapping[str, Any] | None, checks: Mapping[str, Mapping[str, Any]]) -> str:
+    """Why a finished phone got its grade, in one line: the failing check first, then what
+    is missing (a grade for review), else what set the grade."""
+    failed = next((c for c in checks.values() if c.get("verdict") == "fail"), None)
+    if failed is not None:
+        why = next(iter(failed.get("reasons") or []), "failed")
+        return f"{printable(failed.get('name'))}: {printable(why)}"
+    reasons = [str(r) for r in (grade or {}).get("reasons") or []]
+    if grade is None or grade.get("value") == "review":
+        return printable(reasons[0]) if reasons else "no grade"
+    telling = [r for r in reasons if not r.startswith("cosmetic grade")]
+    return printable((telling or reasons or [""])[0])
 
 
 def check_dict(name: str, result: CheckResult) -> dict[str, Any]:
@@ -184,7 +240,9 @@ class BenchModel:
             self._seen(event)
         elif isinstance(event, PhoneGone):
             if (view := self.slots.get(event.slot)) is not None:
-                view.state = "gone"
+                view.unplugged = True
+                if view.state not in ("done", "incomplete", "error"):
+                    view.state = "gone"
                 self.note("unplugged", event.slot)
         elif isinstance(event, SlotEvent) and (view := self.slots.get(event.slot)) is not None:
             _apply_session(view, event.event, self)
@@ -198,6 +256,8 @@ class BenchModel:
             view = SlotView(event.slot, event.phone.device_id, event.phone.platform, event.phone.model)
             self.slots[event.slot] = view
             self.note(f"{printable(event.phone.platform)} phone {printable(event.phone.device_id)} on the bench", event.slot)
+        view.unplugged = False
+        view.port = event.port or view.port
         if event.state == "checking" and view.running:
             return
         if event.state == "checking":
@@ -252,7 +312,11 @@ def _saved(view: SlotView, event: ReportSaved, model: BenchModel) -> None:
     view.report, view.envelope, view.path, view.upload = report, event.envelope, event.path, None
     view.checks = {c["name"]: dict(c) for c in report.get("checks", [])}
     view.grade = report.get("grade")
-    complete = (report.get("session") or {}).get("complete")
+    session = report.get("session") or {}
+    transport = str(session.get("transport_id") or "")
+    if transport.startswith("usb:"):
+        view.port = view.port or transport.removeprefix("usb:")
+    complete = session.get("complete")
     view.state = "done" if complete else "incomplete"
     if view.grade is not None:
         model.note(f"done, grade {printable(view.grade.get('value'))}", view.slot)

@@ -1,16 +1,18 @@
-"""The technician as an Operator: questions wait in one queue, in the order phones ask.
+"""The technician as an Operator: each phone's questions wait as one form, phone by phone.
 
-A session that asks awaits a future; the UI shows the oldest question, and answering it
-resolves that future. A session cancelled while it waits (the bench shuts down) takes its
-question out of the queue, so the UI never shows a question nobody is waiting for.
+A session asks all of its phone's questions at once (``ask_all``) when its measurements
+are in, so the queue holds one form per phone, oldest ready first, and the technician deals
+with each phone once. The session awaits a future; answering the form resolves it. A
+session cancelled while it waits (the bench shuts down, the phone is re-run) takes its form
+out of the queue, so the UI never shows a form nobody is waiting for.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from agent.check import Question
@@ -19,23 +21,25 @@ from agent.session.events import PhoneRef
 
 @dataclass(frozen=True, eq=False)
 class Pending:
-    """One question waiting for the technician."""
+    """One phone's questions waiting for the technician. ``draft`` keeps what was typed
+    or ticked before "later", so the form reopens as it was left."""
 
-    question: Question
+    questions: tuple[Question, ...]
     phone: PhoneRef
-    future: asyncio.Future[Any]
+    future: asyncio.Future[dict[str, Any]]
+    draft: dict[str, Any] = field(default_factory=dict)
 
 
 class TuiOperator:
-    """Implements agent.session.operator.Operator for the TUI."""
+    """Implements agent.session.operator.FormOperator for the TUI."""
 
     def __init__(self) -> None:
         self._queue: deque[Pending] = deque()
         #: called (with no arguments) whenever the queue changes; the app sets it
         self.on_change: Callable[[], None] | None = None
 
-    async def ask(self, question: Question, phone: PhoneRef) -> Any | None:
-        item = Pending(question, phone, asyncio.get_running_loop().create_future())
+    async def ask_all(self, questions: Sequence[Question], phone: PhoneRef) -> dict[str, Any]:
+        item = Pending(tuple(questions), phone, asyncio.get_running_loop().create_future())
         self._queue.append(item)
         self._changed()
         try:
@@ -45,22 +49,31 @@ class TuiOperator:
                 self._queue.remove(item)
                 self._changed()
 
+    async def ask(self, question: Question, phone: PhoneRef) -> Any | None:
+        """A question asked on its own (a check asking after its phone's form): a form of one."""
+        return (await self.ask_all((question,), phone)).get(question.key)
+
     @property
     def head(self) -> Pending | None:
-        """The question to show now: the oldest one."""
+        """The form to show now: the phone that has waited longest."""
         return self._queue[0] if self._queue else None
+
+    def for_slot(self, slot: int | None) -> Pending | None:
+        """The oldest form of the phone in ``slot``."""
+        return next((item for item in self._queue if item.phone.slot == slot), None)
 
     @property
     def waiting(self) -> int:
-        """How many questions wait (not ``__len__``: an operator with none must stay truthy)."""
+        """How many phones wait for the technician (not ``__len__``: an operator with
+        none must stay truthy)."""
         return len(self._queue)
 
-    def answer(self, item: Pending, value: Any | None) -> None:
-        """Give ``item`` its answer (None: the technician could not answer)."""
+    def answer(self, item: Pending, answers: Mapping[str, Any]) -> None:
+        """Give ``item`` its answers by question key (a key left out: not answered)."""
         if item in self._queue:
             self._queue.remove(item)
         if not item.future.done():
-            item.future.set_result(value)
+            item.future.set_result(dict(answers))
         self._changed()
 
     def _changed(self) -> None:

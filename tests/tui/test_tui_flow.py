@@ -12,24 +12,21 @@ from textual.widgets import TextArea
 from agent.tui.widgets.bench_card import BenchCard
 from agent.tui.widgets.confirm import Confirm
 from agent.tui.widgets.phone_view import PhoneView
-from agent.tui.widgets.question_panel import QuestionPanel
+from agent.tui.widgets.question_form import QuestionForm
 from agent.tui.widgets.text_view import TextView
 from tests.tui.conftest import replay_app, wait_for
 
 pytestmark = pytest.mark.anyio
 
 
-def _question(app, key: str) -> bool:  # type: ignore[no-untyped-def]
-    return isinstance(app.screen, QuestionPanel) and app.screen.pending.question.key == key
+def _form(app, slot: int | None = None) -> bool:  # type: ignore[no-untyped-def]
+    return isinstance(app.screen, QuestionForm) and slot in (None, app.screen.pending.phone.slot)
 
 
 async def _answer_all(app, pilot, notes: str = "scuff") -> None:  # type: ignore[no-untyped-def]
-    await wait_for(pilot, lambda: _question(app, "screen.visual"), "the screen question")
-    await pilot.press("ctrl+s")
-    await wait_for(pilot, lambda: _question(app, "cosmetic_grade"), "the cosmetic grade question")
-    await pilot.press("b")
-    await wait_for(pilot, lambda: _question(app, "notes"), "the notes question")
-    await pilot.press(*notes, "enter")
+    """The phone's form, keys only: no defect, grade B, a note, Enter."""
+    await wait_for(pilot, lambda: _form(app), "the phone's questions")
+    await pilot.press("b", "tab", *notes, "enter")
 
 
 def _reports(out: Path) -> list[dict]:
@@ -44,34 +41,36 @@ async def test_a_phone_is_checked_asked_graded_and_its_report_written(tmp_path: 
         await wait_for(pilot, lambda: app.model.slots[1].state == "done", "the report")
         card = app.query_one(BenchCard)
         assert "-good" in card.classes
-        assert str(card.status_label.render()) == "done · grade B"
+        assert str(card.status_label.render()) == "done · B"
     (report,) = _reports(out)
     assert report["grade"]["value"] == "B"
     assert report["answers"] == {"screen.visual": [], "cosmetic_grade": "B", "notes": "[red]x"}
 
 
-async def test_questions_name_the_phone_and_come_in_the_order_phones_asked(tmp_path: Path) -> None:
+async def test_phones_come_one_form_each_oldest_ready_first(tmp_path: Path) -> None:
     app, _ = replay_app(tmp_path, ["pixel-7.yaml", "iphone-13.yaml"])
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.operator.waiting == 2, "both phones to ask")
         first, second = app.operator._queue
         assert app.screen.pending is first
+        assert [q.key for q in first.questions] == ["screen.visual", "cosmetic_grade", "notes"]
         title = str(app.screen.query_one(".title").render())
-        assert f"Slot {first.phone.slot} · {first.phone.model}" in title
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, QuestionPanel) and app.screen.pending is second, "the next phone")
+        assert f"Slot {first.phone.slot} · {first.phone.model}" in title and "1 more phone after this" in title
+        await pilot.press("b", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuestionForm) and app.screen.pending is second, "the next phone")
 
 
-async def test_later_puts_the_question_away_until_the_technician_asks_for_it(tmp_path: Path) -> None:
+async def test_later_puts_the_form_away_and_keeps_what_was_ticked(tmp_path: Path) -> None:
     app, _ = replay_app(tmp_path, ["pixel-7.yaml"])
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: _question(app, "screen.visual"), "the screen question")
-        await pilot.press("escape")
+        await wait_for(pilot, lambda: _form(app), "the phone's questions")
+        await pilot.press("2", "c", "escape")
         await pilot.pause(0.3)
-        assert not isinstance(app.screen, QuestionPanel)
+        assert not isinstance(app.screen, QuestionForm)
         assert app.model.slots[1].status() == "needs you"
         await pilot.press("a")
-        await wait_for(pilot, lambda: _question(app, "screen.visual"), "the question again")
+        await wait_for(pilot, lambda: _form(app), "the questions again")
+        assert app.screen.answers() == {"screen.visual": ["lines"], "cosmetic_grade": "C", "notes": ""}
 
 
 async def test_rerun_asks_first_then_writes_a_second_report(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from agent.session.events import CheckFinished, DeviceIdentified, PhoneRef, Phon
 from agent.tui.app import BenchApp
 from agent.tui.question_queue import TuiOperator
 from agent.tui.widgets.bench_card import BenchCard
-from agent.tui.widgets.question_panel import QuestionPanel
+from agent.tui.widgets.question_form import QuestionForm
 from tests.tui.conftest import scripted_app, wait_for
 
 pytestmark = pytest.mark.anyio
@@ -46,7 +46,7 @@ async def test_a_phone_named_like_markup_shows_those_characters_everywhere() -> 
             assert shown in phone_view
         await pilot.press("escape")
         asyncio.ensure_future(app.operator.ask(SCREEN_VISUAL, NAMED))
-        await wait_for(pilot, lambda: isinstance(app.screen, QuestionPanel), "the question")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuestionForm), "the question")
         assert "Slot 1 · [red]x" in str(app.screen.query_one(".title", Label).render())
 
 

@@ -67,32 +67,33 @@ def test_a_new_phone_in_a_slot_replaces_the_old_card_and_unplugging_greys_it() -
     model = BenchModel()
     _running(model)
     model.apply(PhoneGone(3, "SER1"))
-    assert model.slots[3].outcome == "gone"
+    assert (model.slots[3].outcome, model.slots[3].status()) == ("gone", "unplugged")
     model.apply(PhoneSeen(3, PhoneRef("SER2", "ios", 3), "trust_pending"))
     assert (model.slots[3].device_id, model.slots[3].checks_total) == ("SER2", 0)
 
 
-def test_questions_wait_in_the_order_phones_asked_and_answers_resolve_them() -> None:
+def test_forms_wait_phone_by_phone_and_answers_resolve_them() -> None:
     async def scenario() -> list[object]:
         operator = TuiOperator()
-        first = asyncio.ensure_future(operator.ask(SCREEN_VISUAL, PhoneRef("A", "android", 1)))
-        second = asyncio.ensure_future(operator.ask(COSMETIC_GRADE, PhoneRef("B", "ios", 2)))
+        first = asyncio.ensure_future(operator.ask_all((SCREEN_VISUAL, COSMETIC_GRADE), PhoneRef("A", "android", 1)))
+        second = asyncio.ensure_future(operator.ask_all((SCREEN_VISUAL,), PhoneRef("B", "ios", 2)))
         await asyncio.sleep(0)
+        assert operator.for_slot(2) is not None and operator.for_slot(2).phone.device_id == "B"
         order = [operator.head.phone.device_id]
-        operator.answer(operator.head, ["lines"])
+        operator.answer(operator.head, {"screen.visual": ["lines"], "cosmetic_grade": "B"})
         order.append(operator.head.phone.device_id)
-        operator.answer(operator.head, None)
+        operator.answer(operator.head, {})
         return [*order, await first, await second, operator.waiting]
 
-    assert asyncio.run(scenario()) == ["A", "B", ["lines"], None, 0]
+    assert asyncio.run(scenario()) == ["A", "B", {"screen.visual": ["lines"], "cosmetic_grade": "B"}, {}, 0]
 
 
-def test_a_cancelled_session_takes_its_question_out_of_the_queue() -> None:
+def test_a_cancelled_session_takes_its_form_out_of_the_queue() -> None:
     async def scenario() -> int:
         operator = TuiOperator()
         changes: list[int] = []
         operator.on_change = lambda: changes.append(operator.waiting)
-        task = asyncio.ensure_future(operator.ask(SCREEN_VISUAL, PHONE))
+        task = asyncio.ensure_future(operator.ask_all((SCREEN_VISUAL,), PHONE))
         await asyncio.sleep(0)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -15,13 +15,13 @@ from agent.session.events import PhoneRef, PhoneSeen, SessionFailed, SessionStar
 from agent.tui.widgets.check_picker import CheckPicker
 from agent.tui.widgets.confirm import Confirm
 from agent.tui.widgets.phone_view import PhoneView
-from agent.tui.widgets.question_panel import QuestionPanel
+from agent.tui.widgets.question_form import QuestionForm
 from tests.tui.conftest import replay_app, scripted_app, wait_for
 
 pytestmark = pytest.mark.anyio
 
-#: how the technician answers each question the pixel-7 session asks
-KEYS = {"screen.visual": ("ctrl+s",), "cosmetic_grade": ("b",), "notes": ("enter",)}
+#: how the technician fills a phone's form: no defect, grade B, no note
+KEYS = ("b", "enter")
 
 
 def _reports(out: Path) -> list[dict[str, Any]]:
@@ -36,8 +36,8 @@ async def _answer_until(pilot: Any, reports: int, out: Path) -> None:
         if len(list(out.glob("*.dsse.json"))) >= reports:
             await wait_for(pilot, lambda: app.model.slots[1].state == "done", "the report on screen")
             return
-        if isinstance(app.screen, QuestionPanel):
-            await pilot.press(*KEYS[app.screen.pending.question.key])
+        if isinstance(app.screen, QuestionForm):
+            await pilot.press(*KEYS)
         await pilot.pause(0.02)
     raise AssertionError(f"gave up waiting for report {reports}")
 

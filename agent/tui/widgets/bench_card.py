@@ -1,4 +1,5 @@
-"""One slot on the bench: what is plugged in, how far its checks are, and how it came out.
+"""One slot on the bench: what is plugged in, how far its checks are, how it came out, and
+one line saying what to do next or why (the failing check, what is missing).
 
 The card's look follows ``outcome`` (reactive -> CSS class ``-<outcome>``), and its report's
 way to the backend shows in the bottom border (``upload`` -> ``-upload-<state>``); colours
@@ -42,6 +43,7 @@ class BenchCard(Widget, can_focus=True):
         super().__init__(id=f"slot-{slot}")
         self.slot = slot
         self.name_label, self.status_label = Label(classes="name"), Label(classes="status")
+        self.reason_label = Label(classes="reason")
         self.bar = ProgressBar(show_eta=False, show_percentage=False)
 
     def compose(self) -> ComposeResult:
@@ -49,14 +51,17 @@ class BenchCard(Widget, can_focus=True):
         with Horizontal():
             yield self.status_label
             yield self.bar
+        yield self.reason_label
 
     def show(self, view: SlotView) -> None:
         """Draw ``view``; called on a refresh tick, only for slots that changed."""
         platform = PLATFORM.get(view.platform, view.platform)
         self.border_title = escape(f"{view.slot} · {printable(platform)}")
-        self.name_label.update(Text(printable(view.name), no_wrap=True, overflow="ellipsis"))
+        self.name_label.update(Text(printable(view.card_name), no_wrap=True, overflow="ellipsis"))
         self.status_label.update(Text(view.status(), no_wrap=True, overflow="ellipsis"))
-        self.bar.display = view.running
+        self.reason_label.update(Text(view.reason(), no_wrap=True, overflow="ellipsis"))
+        self.set_class(view.unplugged, "-unplugged")
+        self.bar.display = view.running and view.outcome != "asking"
         if view.running:
             self.bar.update(total=max(view.checks_total, 1), progress=view.checks_done)
         self.outcome = view.outcome

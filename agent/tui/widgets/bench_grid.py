@@ -1,6 +1,7 @@
 """The bench: one card per slot, in slot order, that arrow keys and slot numbers move across.
 
-Columns follow the terminal's width (32 cards fit 120x40; 80x24 scrolls). Typing a slot
+Columns follow the terminal's width: cards are at least CARD_WIDTH wide and share what is
+left, so 80 columns hold three cards and 120 hold four (more phones scroll). Typing a slot
 number jumps to that card; two digits typed in quick succession make one number.
 """
 
@@ -17,7 +18,7 @@ from textual.widgets import Label
 from agent.tui.model import SlotView
 from agent.tui.widgets.bench_card import BenchCard
 
-CARD_WIDTH = 30
+CARD_WIDTH = 26
 DIGIT_PAUSE_S = 0.8
 
 
@@ -38,7 +39,12 @@ class BenchGrid(VerticalScroll, can_focus=False):
 
     def compose(self) -> ComposeResult:
         yield Label("No phones yet: plug one in.", id="empty")
-        yield ItemGrid(min_column_width=CARD_WIDTH, max_column_width=CARD_WIDTH, id="cards")
+        yield ItemGrid(min_column_width=CARD_WIDTH, id="cards")
+
+    def on_mount(self) -> None:
+        # Without colour (NO_COLOR), red and amber turn into dark greys: states are read from
+        # their words instead, drawn at full strength (bench.tcss, -no-color).
+        self.set_class(self.app.no_color, "-no-color")
 
     @property
     def cards(self) -> list[BenchCard]:
@@ -64,7 +70,11 @@ class BenchGrid(VerticalScroll, can_focus=False):
         return next((c for c in self.cards if c.slot == slot), None)
 
     def _columns(self) -> int:
-        return max(1, self.query_one("#cards", ItemGrid).size.width // CARD_WIDTH)
+        cards = self.cards
+        if len(cards) > 1:  # the grid stretches cards to share the width: count a row's
+            top = cards[0].region.y
+            return max(1, sum(1 for c in cards if c.region.y == top))
+        return 1
 
     def action_move(self, dx: int, dy: int) -> None:
         cards = self.cards

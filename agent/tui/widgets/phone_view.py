@@ -22,12 +22,13 @@ from agent.tui.render import phone_details
 
 class PhoneView(Screen[None]):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Bench"),
-        Binding("r", "rerun", "Re-run all"),
-        Binding("c", "rerun_check", "Re-run a check"),
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("r", "rerun", "Re-run"),
+        Binding("c", "rerun_check", "One check"),
         Binding("e", "export", "Export"),
-        Binding("j", "report", "Report JSON"),
+        Binding("j", "report", "JSON"),
         Binding("l", "log", "Log"),
+        Binding("q", "app.quit_bench", "Quit", show=False),  # works here too; the footer keeps 80 columns
     ]
 
     @dataclass

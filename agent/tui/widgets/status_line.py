@@ -1,7 +1,9 @@
 """The top line: the profile, how many phones are where, and whether anyone needs you.
 
-A phone with a question open is counted as "needs you", not as checking: it waits on a
-person, not on the phone, and the count is how many cards to walk to.
+A phone with questions open is counted as "needs you", not as checking: it waits on a
+person, not on the phone, and the count is how many phones to walk to (one form each; the
+footer says which key answers). Counts that are zero are left out, and where the line
+would not fit, the program's name goes first, then the profile's: the counts always show.
 """
 
 from __future__ import annotations
@@ -18,15 +20,26 @@ class StatusLine(Static):
     def show(self, profile: str, views: list[SlotView], questions: int) -> None:
         counts = Counter(v.outcome for v in views)
         done = counts["good"] + counts["bad"] + counts["review"]
-        text = Text("phonebench", style="bold")
-        text.append(f" · {profile} · {len(views)} phones: {counts['running']} checking")
+        parts: list[tuple[str, str]] = []
         if counts["asking"]:
-            text.append(f", {counts['asking']} need{'s' if counts['asking'] == 1 else ''} you", style="bold")
-        text.append(f", {done} done")
+            parts.append((f"{counts['asking']} need{'s' if counts['asking'] == 1 else ''} you", "bold"))
+        if counts["running"]:
+            parts.append((f"{counts['running']} checking", ""))
+        parts.append((f"{done} done", ""))
         if counts["waiting"]:
-            text.append(f", {counts['waiting']} waiting", style="yellow")
-        if counts["error"] + counts["incomplete"]:
-            text.append(f", {counts['error'] + counts['incomplete']} error/incomplete", style="red")
-        if questions:
-            text.append(f" · {questions} question{'s' if questions > 1 else ''} for you (press a)", style="bold yellow")
-        self.update(text)
+            parts.append((f"{counts['waiting']} waiting", "yellow"))
+        if counts["incomplete"]:
+            parts.append((f"{counts['incomplete']} incomplete", "red"))
+        if counts["error"]:
+            parts.append((f"{counts['error']} error{'s' if counts['error'] > 1 else ''}", "red"))
+        counted = Text(f"{len(views)} phone{'' if len(views) == 1 else 's'}: ")
+        for i, (part, style) in enumerate(parts):
+            if self.app.no_color and style != "bold":  # red and yellow would turn dark grey
+                style = ""
+            counted.append(", " if i else "").append(part, style=style)
+        room = self.size.width - 2 if self.size.width else 10_000
+        with_profile = Text(f"{profile} · ").append_text(counted)
+        shown = with_profile if with_profile.cell_len <= room else counted  # counts matter most
+        if shown is with_profile and len("phonebench · ") + shown.cell_len <= room:
+            shown = Text("phonebench", style="bold").append(" · ").append_text(shown)
+        self.update(shown)
