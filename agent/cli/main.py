@@ -13,6 +13,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from agent import __version__
 from agent.cli.common import add_verbosity_flags, is_quiet, is_verbose
@@ -45,7 +46,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         add_verbosity_flags(self)
 
-    def error(self, message: str) -> None:  # argparse would print usage and exit 2 itself; keep one path
+    def error(self, message: str) -> NoReturn:  # argparse would print usage and exit 2 itself; keep one path
         command = self.prog.removeprefix(PROG).strip()  # main adds "phonebench: " once
         raise UsageError(f"{command}: {message}" if command else message)
 

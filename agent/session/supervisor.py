@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,7 +65,7 @@ class Supervisor:
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    async def events(self) -> AsyncIterator[BenchEvent]:
+    async def events(self) -> AsyncGenerator[BenchEvent, None]:
         """Run the bench; yields events until cancelled."""
         for source in self.sources:
             self._spawn(self._pump(source))

@@ -81,11 +81,15 @@ class BenchApp(App[None]):
     def on_mount(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.bridge.install()
-        self.operator.on_change = lambda: self.call_later(self.ask_next)
+        self.operator.on_change = self._questions_changed
         self.run_worker(self.run_bench(), name="bench", exit_on_error=False)
         self.set_interval(REFRESH_S, self.tick)
         self.set_interval(UPLOAD_REFRESH_S, self.refresh_uploads)
         self.tick()
+
+
+    def _questions_changed(self) -> None:
+        self.call_later(self.ask_next)
 
     def on_unmount(self) -> None:
         self.operator.on_change = None

@@ -64,7 +64,8 @@ class BenchDriver(LinuxDriver):
 
     def __init__(self, app: Any, **options: Any) -> None:
         super().__init__(app, **options)
-        self._file = _Output(self._file, self._terminal_lost)
+        # Textual types _file as the real stream; _Output stands in for it, write for write
+        self._file = _Output(self._file, self._terminal_lost)  # type: ignore[assignment,arg-type]
         self._lost = threading.Event()
         self._watching = threading.Event()
         self._watch: threading.Thread | None = None

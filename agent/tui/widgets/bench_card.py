@@ -65,9 +65,10 @@ class BenchCard(Widget, can_focus=True):
         if view.running:
             self.bar.update(total=max(view.checks_total, 1), progress=view.checks_done)
         self.outcome = view.outcome
-        marker = view.upload.marker if view.upload is not None else None
+        upload = view.upload
+        marker = upload.marker if upload is not None else None
         self.border_subtitle = marker or ""
-        self.upload = view.upload.state if marker else "none"
+        self.upload = upload.state if upload is not None and marker else "none"
 
     def watch_outcome(self, old: str, new: str) -> None:
         self.remove_class(f"-{old}")
