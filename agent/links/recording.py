@@ -17,6 +17,7 @@ from agent.errors import LinkDisconnected, LinkError, LinkTimeout
 from agent.links.base import (
     DEFAULT_TIMEOUT_S,
     MCINSTALL,
+    SIMULATOR_ADB_FEATURE,
     AndroidLink,
     IosLink,
     Link,
@@ -57,7 +58,8 @@ class RecordingAndroidLink(AndroidLink):
         self.inner = inner
         self.device_id = inner.device_id
         self.describe = inner.describe
-        self.features = tuple(features)
+        # the simulators' own mark is theirs, not the phone's: a replay through them adds it again
+        self.features = tuple(f for f in features if f != SIMULATOR_ADB_FEATURE)
         self.recording = Recording("android", inner.device_id)
 
     async def shell(self, command: str, timeout: float = DEFAULT_TIMEOUT_S) -> ShellResult:

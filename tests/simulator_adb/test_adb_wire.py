@@ -45,10 +45,11 @@ def test_header_announcing_more_than_max_payload_is_refused() -> None:
         w.parse_header(head, 4)
 
 
-def test_banner_puts_product_properties_first_and_drops_delayed_ack() -> None:
+def test_banner_puts_product_properties_first_drops_delayed_ack_and_says_it_is_simulated() -> None:
     props = {"ro.product.model": "Pixel 8 Pro", "ro.product.name": "husky", "ro.product.device": "husky"}
     assert w.banner("device", props, ["shell_v2", "delayed_ack", "cmd"]) == (
-        b"device::ro.product.name=husky;ro.product.model=Pixel 8 Pro;ro.product.device=husky;features=shell_v2,cmd"
+        b"device::ro.product.name=husky;ro.product.model=Pixel 8 Pro;ro.product.device=husky;"
+        b"features=shell_v2,cmd,phonebench_simulated"
     )
     assert w.banner("recovery", {}, []).startswith(b"recovery::ro.product.name=;")
 
