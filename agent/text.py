@@ -11,6 +11,7 @@ capped (``capped``, ``capped_json``).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -21,6 +22,9 @@ _INVISIBLE = frozenset({"Cf", "Zl", "Zp", "Cs"})
 
 #: the most UTF-8 bytes one string from a phone takes in a report, the cut marker included
 CAP_BYTES = 4096
+#: the most entries a list or mapping from a phone keeps in a report
+CAP_ITEMS = 256
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
 def capped(text: str, limit: int = CAP_BYTES) -> str:
@@ -35,13 +39,20 @@ def capped(text: str, limit: int = CAP_BYTES) -> str:
 
 
 def capped_json(value: Any, limit: int = CAP_BYTES) -> Any:
-    """``value`` (JSON-like: str, list, dict, numbers) with every string in it ``capped``."""
+    """``value`` (JSON-like: str, list, dict, numbers) with every string in it ``capped`` and
+    e-mail addresses masked, and no list or mapping past CAP_ITEMS entries (the rest named by
+    a marker): a phone cannot make its report too big to deliver, nor put an account in it."""
     if isinstance(value, str):
-        return capped(value, limit)
+        return _EMAIL.sub("<e-mail>", capped(value, limit))
     if isinstance(value, list | tuple):
-        return [capped_json(v, limit) for v in value]
+        kept = [capped_json(v, limit) for v in value[:CAP_ITEMS]]
+        return kept + [f"…[cut: {len(value) - CAP_ITEMS} items]"] if len(value) > CAP_ITEMS else kept
     if isinstance(value, dict):
-        return {capped(k, limit) if isinstance(k, str) else k: capped_json(v, limit) for k, v in value.items()}
+        items = list(value.items())
+        out = {capped_json(k, limit) if isinstance(k, str) else k: capped_json(v, limit) for k, v in items[:CAP_ITEMS]}
+        if len(items) > CAP_ITEMS:
+            out["…"] = f"[cut: {len(items) - CAP_ITEMS} entries]"
+        return out
     return value
 
 

@@ -16,6 +16,8 @@ if TYPE_CHECKING:  # the outbox loads the store, jsonschema and cryptography: no
     from agent.delivery.outbox import Outbox, OutboxEntry
 
 _SHOWN_ERROR = 60
+#: the records kept apart from the station's own (agent.delivery.ledger.side_ledger)
+SIDE_RECORDS = ("replays", "demo", "simulated", "erasures-simulated")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +42,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     export.set_defaults(func=cmd_export)
 
     rebuild = actions.add_parser("rebuild", help="a broken or truncated outbox: set it aside and queue every report again")
+    rebuild.add_argument("--record", choices=SIDE_RECORDS, metavar="NAME",
+                         help=f"a side record's outbox instead of the station's ({', '.join(SIDE_RECORDS)})")
     rebuild.set_defaults(func=cmd_rebuild)
 
 
@@ -115,8 +119,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     """Set the outbox file aside (never deleted: it may still be read by hand) and build a
     new one from the station's report folder; the backend answers 409 to what it already has."""
     from agent import paths
+    from agent.delivery.ledger import side_ledger
+    from agent.report.signing import StationKey
 
-    broken = paths.outbox_path()
+    folder = paths.side_records_dir(args.record) if args.record else None
+    broken = folder / "outbox.sqlite3" if folder is not None else paths.outbox_path()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     kept = []
     for suffix in ("", "-wal", "-shm"):
@@ -128,8 +135,12 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             except OSError as e:
                 raise OutboxError(f"{part}: cannot set the outbox aside ({e.strerror or e})") from e
             kept.append(aside)
-    outbox = station_outbox() if paths.key_path().exists() else None
-    counts = outbox.counts() if outbox is not None else {"pending": 0}
+    if not paths.key_path().exists():  # this station never signed anything
+        counts = {"pending": 0}
+    elif folder is not None:
+        counts = side_ledger(StationKey.load(paths.key_path()), folder).outbox.counts()
+    else:
+        counts = station_outbox().counts()
     print(f"rebuilt {broken}: {counts['pending']} report(s) queued" + (f"; the old file is {kept[0]}" if kept else ""))
     return ExitCode.OK
 

@@ -118,7 +118,7 @@ async def run_fixture(path: Path, bench: Station, progress: Any = None) -> Outco
             if isinstance(event, ReportSaved):
                 outcome.report, outcome.envelope, outcome.path = event.report, event.envelope, event.path
             elif isinstance(event, SessionFailed):
-                outcome.error = LinkError(event.error)
+                outcome.error = _failure(event)
     finally:
         await link.close()
     return outcome
@@ -138,6 +138,14 @@ def _progress(name: str, event: Event) -> None:
     else:
         return
     print(f"{name}: {line}", file=sys.stderr)
+
+
+def _failure(event: SessionFailed) -> PhonebenchError:
+    """The session's failure as an error with its own exit code (8 for a record that could
+    not be kept, 5 for the phone or its link)."""
+    error = LinkError(event.error)
+    error.exit_code = ExitCode(event.exit_code)
+    return error
 
 
 def _exit_code(outcomes: list[Outcome]) -> ExitCode:

@@ -29,7 +29,7 @@ from agent.errors import NotARealPhoneError, PhonebenchError, ReportStoreError
 from agent.files import write_atomic
 from agent.jsonfile import load_json
 from agent.links.base import REAL_PROVENANCE
-from agent.report.chain import ReportStore, StoredReport
+from agent.report.chain import ChainState, ReportStore, StoredReport
 from agent.report.signing import PAYLOAD_TYPE, StationKey, verify_envelope
 
 _REPORT_FILE = re.compile(r"^(\d{6,})-([0-9a-f-]{36})\.dsse\.json$")
@@ -60,6 +60,8 @@ class Ledger:
     ) -> None:
         self.key, self.store, self.outbox = key, store, outbox
         self.real_only, self.copy_to, self.after_save = real_only, copy_to, after_save
+        #: where a station's own record sends the reports of phones that are not real
+        self.elsewhere: Ledger | _LazySide | None = None
 
     @property
     def key_id(self) -> str:
@@ -74,16 +76,30 @@ class Ledger:
         certificate rather than a report (both carry ``session.provenance``)."""
         provenance = (report.get("session") or {}).get("provenance")
         if self.real_only and provenance not in REAL_PROVENANCE:
+            if self.elsewhere is not None:  # a simulated phone on a live bench: its own record
+                return self.elsewhere.save(report, payload_type)
             raise NotARealPhoneError(
                 f"a {provenance or 'unsaid'} phone's report cannot enter the station's record ({self.folder})"
             )
-        stored = self.store.commit(report, self.key, payload_type)
-        self.outbox.add(stored)
+        # the outbox row is committed before the file exists, so a file on disk is always
+        # queued; a row whose file a crash kept from being written is written first, next time
+        stored = self.store.commit(report, self.key, payload_type, mend=self._mend, before_write=self._queue_stored)
         if self.copy_to is not None:
             _copy(stored, self.copy_to)
         if self.after_save is not None:
             self.after_save()
         return stored
+
+    def _queue_stored(self, stored: StoredReport) -> None:
+        self.outbox.add(stored)
+
+    def _mend(self, state: ChainState) -> None:
+        """Write the files of rows past the chain state: signed and queued, then the process
+        died before their file; the chain then links after them, never beside them."""
+        for entry in self.outbox.entries_after(self.key.keyid, state.sequence):
+            path = self.folder / f"{entry.sequence:06d}-{entry.report_id}.dsse.json"
+            if not path.exists():
+                _write(path, self.outbox.envelope(entry.report_id))
 
     def reconcile(self) -> Reconciled:
         """Queue report files the outbox lacks; write again files whose row is all that is left."""
@@ -116,6 +132,7 @@ def station_ledger(
     store = ReportStore(paths.reports_dir(), paths.chain_state_path())
     ledger = Ledger(key, store, outbox, real_only=True, copy_to=copy_to, after_save=after_save)
     ledger.reconcile()
+    ledger.elsewhere = _LazySide(key, paths.side_records_dir("simulated"), copy_to)
     return ledger
 
 
@@ -126,6 +143,19 @@ def side_ledger(key: StationKey, folder: Path, *, copy_to: Path | None = None) -
     ledger = Ledger(key, store, Outbox(folder / "outbox.sqlite3"), real_only=False, copy_to=copy_to)
     ledger.reconcile()
     return ledger
+
+
+class _LazySide:
+    """The side ledger a live bench's simulated phones go to, opened at the first of them."""
+
+    def __init__(self, key: StationKey, folder: Path, copy_to: Path | None) -> None:
+        self.key, self.folder, self.copy_to = key, folder, copy_to
+        self._ledger: Ledger | None = None
+
+    def save(self, report: dict[str, Any], payload_type: str = PAYLOAD_TYPE) -> StoredReport:
+        if self._ledger is None:
+            self._ledger = side_ledger(self.key, self.folder, copy_to=self.copy_to)
+        return self._ledger.save(report, payload_type)
 
 
 def _report_files(folder: Path) -> dict[str, Path]:

@@ -53,11 +53,18 @@ CREATE INDEX IF NOT EXISTS reports_queue ON reports (state, station_key, sequenc
 """
 
 
-def _advice(error: OutboxError) -> str:
+def rebuild_hint(path: Path) -> str:
+    """The command that rebuilds the outbox at ``path``: the station's, or a side record's."""
+    if path.parent.resolve() == paths.data_dir().resolve():
+        return REBUILD_HINT
+    return f"`phonebench outbox rebuild --record {path.parent.name}` rebuilds it from the report folder"
+
+
+def _advice(error: OutboxError, path: Path) -> str:
     """A broken file wants a rebuild; a full or read-only disk wants room, not a rebuild."""
     cause = str(error.__cause__ or "")
     if "not a database" in cause or "malformed" in cause:
-        return REBUILD_HINT
+        return rebuild_hint(path)
     return "is the disk full or read-only? nothing was written"
 
 
@@ -85,7 +92,8 @@ class Outbox:
         listings on a data folder this user may not write (nothing is created)."""
         self.path = path or paths.outbox_path()
         self._refuse_truncated()
-        self._db = WalDatabase(self.path, "the outbox", busy_timeout_s, read_only=read_only)
+        self._db = WalDatabase(self.path, "the outbox", busy_timeout_s, read_only=read_only,
+                               broken_hint=rebuild_hint(self.path))
         self._read, self._write = self._db.read, self._db.write
         if read_only:
             return
@@ -95,7 +103,7 @@ class Outbox:
                     if statement.strip():
                         db.execute(statement)
         except OutboxError as e:
-            raise OutboxError(f"{e}; {_advice(e)}") from e
+            raise OutboxError(f"{e}; {_advice(e, self.path)}") from e
 
     def _refuse_truncated(self) -> None:
         try:
@@ -105,7 +113,16 @@ class Outbox:
         except OSError as e:
             raise OutboxError(f"{self.path}: cannot open the outbox ({e.strerror or e})") from e
         if size == 0:
-            raise OutboxError(f"{self.path}: the outbox is empty (truncated?); nothing was replaced; {REBUILD_HINT}")
+            raise OutboxError(f"{self.path}: the outbox is empty (truncated?); nothing was replaced; {rebuild_hint(self.path)}")
+
+    def entries_after(self, station_key: str, sequence: int) -> list[OutboxEntry]:
+        """The rows of one key's chain past ``sequence``, in order."""
+        rows = self._read(
+            "SELECT report_id, station_key, sequence, state, attempts, last_error, next_attempt_at, created_at,"
+            " delivered_at FROM reports WHERE station_key = ? AND sequence > ? ORDER BY sequence",
+            (station_key, sequence),
+        )
+        return [OutboxEntry(*row) for row in rows]
 
     def report_ids(self) -> set[str]:
         """Every report the outbox holds, whatever its state."""

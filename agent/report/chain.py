@@ -13,7 +13,7 @@ import fcntl
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,9 +48,22 @@ class ReportStore:
         self.chain_path = chain_path
         self._lock = threading.Lock()
 
-    def commit(self, report: dict, key: StationKey, payload_type: str = PAYLOAD_TYPE) -> StoredReport:
+    def commit(
+        self,
+        report: dict,
+        key: StationKey,
+        payload_type: str = PAYLOAD_TYPE,
+        *,
+        mend: Callable[[ChainState], None] | None = None,
+        before_write: Callable[[StoredReport], None] | None = None,
+    ) -> StoredReport:
         """Link, validate, sign and write ``report`` (or, by ``payload_type``, an erasure
-        certificate: same chain, same key); the chain moves only once it is on disk."""
+        certificate: same chain, same key); the chain moves only once it is on disk.
+
+        Under the chain lock, ``mend(state)`` may first write files the record of truth holds
+        past ``state`` (so they are linked after), and ``before_write(stored)`` commits the
+        signed report elsewhere before its file exists (the outbox): a file on disk is then
+        always queued, whatever dies when."""
         doc = json.loads(canonical_json(report))  # a deep copy in exactly the form that is signed
         station = doc.get("station")
         if isinstance(station, dict):
@@ -58,15 +71,20 @@ class ReportStore:
                 raise SigningError(f"report: station.key_id {station['key_id']} is not this station's key {key.keyid}")
             station["key_id"] = key.keyid
         with self._locked():
+            if mend is not None:
+                mend(self.read_state())
             state = self._catch_up(self.read_state(), key)
             doc["chain"] = {"sequence": state.sequence + 1, "previous_digest": state.digest}
             PAYLOAD_TYPES[payload_type](doc)
             payload = canonical_json(doc)
             envelope = key.sign(payload, payload_type)
             path = self.out_dir / f"{state.sequence + 1:06d}-{doc['report_id']}.dsse.json"
+            stored = StoredReport(path, envelope, doc, payload)
+            if before_write is not None:
+                before_write(stored)
             _write_atomic(path, (json.dumps(envelope, indent=2) + "\n").encode("ascii"))
             self._write_state(ChainState(state.sequence + 1, payload_digest(payload)))
-        return StoredReport(path, envelope, doc, payload)
+        return stored
 
     def read_state(self) -> ChainState:
         """The chain state file; a corrupt one is an error, never a fresh start of the chain."""

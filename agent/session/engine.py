@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from agent import questions
 from agent.check import Check, CheckContext, CheckResult, Metric, Question
-from agent.errors import LinkDisconnected, LinkError, LinkTimeout, PhonebenchError
+from agent.errors import ExitCode, LinkDisconnected, LinkError, LinkTimeout, PhonebenchError
 from agent.links.base import DEFAULT_TIMEOUT_S, Link, Provenance
 from agent.report.build import build_report, utc_now
 from agent.session.events import (
@@ -131,10 +131,10 @@ class _Session:
         try:
             await self._run()
         except PhonebenchError as e:
-            self.emit(SessionFailed(self.id, str(e)))
+            self.emit(SessionFailed(self.id, str(e), int(e.exit_code)))
         except Exception as e:  # the bench keeps going whatever one session does
             log.exception("session %s failed", self.id)
-            self.emit(SessionFailed(self.id, f"internal error: {type(e).__name__}: {e}"))
+            self.emit(SessionFailed(self.id, f"internal error: {type(e).__name__}: {e}", int(ExitCode.ERROR)))
 
     async def _run(self) -> None:
         started = utc_now()

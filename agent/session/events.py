@@ -88,6 +88,8 @@ class SessionFailed:
 
     session_id: str
     error: str
+    #: the exit code of the error behind it (agent.errors.ExitCode): a full disk is not a phone
+    exit_code: int = 5
 
 
 Event = (

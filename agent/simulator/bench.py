@@ -86,6 +86,7 @@ class SimulatedHub:
             android = [f for f in self.fixtures if f.android is not None]
             ios = [f for f in self.fixtures if f.ios is not None]
             if android:
+                self._leave_trace(starting_adb=True)  # a SIGKILL while adb starts leaves it running
                 self.adb_server = ensure_adb_server(self.adb_port, host=self.adb_host)
                 self._leave_trace()
                 for fixture in android:
@@ -120,9 +121,11 @@ class SimulatedHub:
             self.trace.remove()
             self.trace = None
 
-    def _leave_trace(self) -> None:
-        """Name what a SIGKILL would leave behind: the adb server we started, the socket folder."""
-        port = self.adb_port if self.adb_server is not None and self.adb_server.started_here else None
+    def _leave_trace(self, starting_adb: bool = False) -> None:
+        """Name what a SIGKILL would leave behind: the adb server we start or started (on a
+        port chosen free, so ours), the socket folder."""
+        started = self.adb_server is not None and self.adb_server.started_here
+        port = self.adb_port if starting_adb or started else None
         folder = str(Path(self.usbmuxd.socket_address).parent) if self.usbmuxd is not None else None
         old, self.trace = self.trace, leftovers.Trace(os.getpid(), port, folder)
         self.trace.write()
