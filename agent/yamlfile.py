@@ -103,7 +103,9 @@ def _step(outer: str, parent: yaml.Node | None, index: Any) -> str:
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
+    for key_node, _ in node.value:  # `<<` merges one mapping into another: a key's value
+        if key_node.tag == "tag:yaml.org,2002:merge":  # then comes from elsewhere, unseen
+            raise _refused("merge keys (<<) are not allowed", key_node.start_mark, _child(loader.path, "<<"))
     out = _Map()
     out.lines = {}
     names: dict[str, Any] = {}  # str(key) -> the key first given under that name

@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 @dataclass
-class Outcome:
+class FixtureRun:
     name: str
     report: dict[str, Any] | None = None
     envelope: dict[str, Any] | None = None
@@ -53,8 +53,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     record = SideRecord(paths.side_records_dir("replays"), copy_to=args.out)
     bench = open_station(args.profile, record=record, operator=operator)
     progress = None if is_quiet(args) else _progress
-    outcomes = asyncio.run(_run_all(files, bench, progress))
-    code = _print_rows(outcomes, args.json) if args.fixture.is_dir() else _print_one(outcomes[0], args)
+    runs = asyncio.run(_run_all(files, bench, progress))
+    code = _print_rows(runs, args.json) if args.fixture.is_dir() else _print_one(runs[0], args)
     if args.upload:
         upload_side_record(bench, quiet=is_quiet(args))
     return code
@@ -90,38 +90,38 @@ def _fixture_files(path: Path) -> list[Path]:
     return [path]
 
 
-async def _run_all(files: list[Path], bench: Station, progress: Any) -> list[Outcome]:
+async def _run_all(files: list[Path], bench: Station, progress: Any) -> list[FixtureRun]:
     gate = asyncio.Semaphore(PARALLEL)
 
-    async def one(path: Path) -> Outcome:
+    async def one(path: Path) -> FixtureRun:
         async with gate:
             return await run_fixture(path, bench, progress)
 
     return list(await asyncio.gather(*(one(p) for p in files)))
 
 
-async def run_fixture(path: Path, bench: Station, progress: Any = None) -> Outcome:
-    """One session over one fixture; problems become the outcome's error, not an exception."""
+async def run_fixture(path: Path, bench: Station, progress: Any = None) -> FixtureRun:
+    """One session over one fixture; problems become the run's error, not an exception."""
     from agent.fixtures.format import load_fixture
     from agent.links.replay import replay_link
 
-    outcome = Outcome(path.name)
+    run = FixtureRun(path.name)
     try:
         link = replay_link(load_fixture(path))
     except PhonebenchError as e:
-        outcome.error = e
-        return outcome
+        run.error = e
+        return run
     try:
         async for event in run_session(link, bench):
             if progress:
                 progress(path.name, event)
             if isinstance(event, ReportSaved):
-                outcome.report, outcome.envelope, outcome.path = event.report, event.envelope, event.path
+                run.report, run.envelope, run.path = event.report, event.envelope, event.path
             elif isinstance(event, SessionFailed):
-                outcome.error = _failure(event)
+                run.error = _failure(event)
     finally:
         await link.close()
-    return outcome
+    return run
 
 
 def _progress(name: str, event: Event) -> None:
@@ -148,29 +148,29 @@ def _failure(event: SessionFailed) -> PhonebenchError:
     return error
 
 
-def _exit_code(outcomes: list[Outcome]) -> ExitCode:
-    errors = [o.error for o in outcomes if o.error is not None]
+def _exit_code(runs: list[FixtureRun]) -> ExitCode:
+    errors = [o.error for o in runs if o.error is not None]
     return errors[0].exit_code if errors else ExitCode.OK
 
 
-def _print_one(outcome: Outcome, args: argparse.Namespace) -> int:
+def _print_one(run: FixtureRun, args: argparse.Namespace) -> int:
     from agent.report.summary import render_summary
 
-    if outcome.error is not None:
-        raise outcome.error
-    assert outcome.report is not None
+    if run.error is not None:
+        raise run.error
+    assert run.report is not None
     if args.json:
-        print(json.dumps(outcome.envelope, indent=2))
+        print(json.dumps(run.envelope, indent=2))
     else:
-        print(render_summary(outcome.report, outcome.path))
-    info(args, f"report written: {outcome.path}")
+        print(render_summary(run.report, run.path))
+    info(args, f"report written: {run.path}")
     return ExitCode.OK
 
 
-def _print_rows(outcomes: list[Outcome], as_json: bool) -> int:
+def _print_rows(runs: list[FixtureRun], as_json: bool) -> int:
     from agent.report.summary import render_row
 
-    for o in outcomes:
+    for o in runs:
         if as_json and o.envelope is not None:
             print(json.dumps(o.envelope))
         elif o.error is not None:
@@ -178,4 +178,4 @@ def _print_rows(outcomes: list[Outcome], as_json: bool) -> int:
             print(f"{o.name:<28} {kind}: {printable(o.error)}", file=sys.stdout if not as_json else sys.stderr)
         elif o.report is not None:
             print(render_row(o.name, o.report, o.path))
-    return _exit_code(outcomes)
+    return _exit_code(runs)

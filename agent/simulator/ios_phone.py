@@ -37,7 +37,7 @@ FACTORY_FRESH: Mapping[str, Mapping[str, Any]] = {
     "com.apple.purplebuddy": {"SetupDone": False},
     "com.apple.fmip": {"IsAssociated": False},
 }
-Outcome = Literal["answer", "garbage", "hang", "gone"]
+ReadOutcome = Literal["answer", "garbage", "hang", "gone"]
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ class SimPhone:
         if self._on_erase is not None:
             self._on_erase(self)
 
-    async def before_read(self, key: str) -> Outcome:
+    async def before_read(self, key: str) -> ReadOutcome:
         """Apply the fixture's faults and delay for the read ``key``."""
         if self.gone:
             return "gone"

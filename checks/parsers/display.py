@@ -132,11 +132,12 @@ def record_fields(body: str) -> dict[str, str]:
 
 
 def _panel_line(lines: list[str]) -> str:
-    """The panel being measured: the one flagged default, else the internal one that is
-    on (a foldable lists both panels), else any internal one, else the first."""
+    """The panel being measured: the internal one that is on (a foldable lists both panels,
+    and the default flag may sit on the folded-away one), else the one flagged default, else
+    any internal one, else the first."""
     for wanted in (
-        lambda ln: bool(_DEFAULT_FLAG.search(ln)),
         lambda ln: bool(_INTERNAL.search(ln) and _STATE_ON.search(ln)),
+        lambda ln: bool(_DEFAULT_FLAG.search(ln)),
         lambda ln: bool(_INTERNAL.search(ln)),
     ):
         picked = next((ln for ln in lines if wanted(ln)), None)

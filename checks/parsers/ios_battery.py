@@ -69,11 +69,14 @@ class IosBattery:
     def find(self, key: str, kind: Any = _int) -> tuple[Any, str] | None:
         """(value, source) of a registry key, at the top level or else inside BatteryData,
         when ``kind`` can read it there."""
+        zero = None  # a 0 at one level must not hide the figure the other level has
         for where, prefix in ((self.ioreg, ""), (self.data, "BatteryData/")):
             value = kind(where.get(key))
-            if value is not None:
+            if value is not None and (value != 0 or isinstance(value, bool)):
                 return value, _reg(prefix + key)
-        return None
+            if value is not None and zero is None:
+                zero = value, _reg(prefix + key)
+        return zero
 
     def reg_int(self, key: str) -> Reading:
         """A registry integer, at the top level or else inside BatteryData."""
@@ -134,7 +137,7 @@ class IosBattery:
         return missing("no HasBattery flag", _lock("HasBattery"))
 
     def temperature_c(self) -> Reading:
-        reading = self._reported(("Temperature",), "hundredths of a degree")
+        reading = self._reported(("Temperature",), "hundredths of a degree", below_zero_too=True)
         if reading.value is None:
             return reading
         return Reading(reading.value / 100, method="Temperature / 100", source=reading.source)
@@ -142,15 +145,16 @@ class IosBattery:
     def voltage_mv(self) -> Reading:
         return self._reported(VOLTAGE_KEYS, "mV")
 
-    def _reported(self, keys: tuple[str, ...], unit: str) -> Reading:
-        """The first of ``keys`` with a figure; 0 (or less) from a battery that is there
-        is the gauge not reporting, so the next key is tried and the reason says so."""
+    def _reported(self, keys: tuple[str, ...], unit: str, below_zero_too: bool = False) -> Reading:
+        """The first of ``keys`` with a figure; 0 (or, unless ``below_zero_too``, less: a
+        temperature may be below zero, a voltage may not) from a battery that is there is
+        the gauge not reporting, so the next key is tried and the reason says so."""
         notes = []
         for key in keys:
             found = self.find(key)
             if found is None:
                 continue
-            if found[0] > 0:
+            if found[0] > 0 or (below_zero_too and found[0] < 0):
                 return Reading(found[0], method=None if key == keys[0] else f"{key} ({unit})", source=found[1])
             gone = self.present().value is False
             meaning = "no battery is installed" if gone else "not reported (the battery is present)"

@@ -201,3 +201,22 @@ def test_a_level_that_is_no_percentage_says_so() -> None:
 def test_a_negative_charge_says_so() -> None:
     reading = IosBattery({}, {"BatteryData": {"AppleRawCurrentCapacity": -5}}, 17).charge_counter_uah()
     assert reading.reason == "AppleRawCurrentCapacity is -5: a charge cannot be negative"
+
+
+def test_a_zero_at_the_top_level_does_not_hide_the_figure_under_battery_data() -> None:
+    from checks.parsers.ios_battery import IosBattery
+
+    battery = IosBattery({"HasBattery": True}, {
+        "Voltage": 0, "Temperature": 0, "AppleRawMaxCapacity": 0, "DesignCapacity": 0, "CycleCount": 0,
+        "BatteryData": {"Voltage": 3879, "Temperature": 2890, "AppleRawMaxCapacity": 3000, "DesignCapacity": 3544,
+                        "CycleCount": 12},
+    }, 17)
+    assert battery.voltage_mv().value == 3879
+    assert battery.temperature_c().value == 28.9
+    assert battery.reg_int("CycleCount").value == 12
+
+
+def test_a_temperature_below_zero_is_a_figure_not_a_silent_gauge() -> None:
+    from checks.parsers.ios_battery import IosBattery
+
+    assert IosBattery({"HasBattery": True}, {"Temperature": -500}, 17).temperature_c().value == -5.0

@@ -191,3 +191,15 @@ def test_display_parsers_never_raise(text: str) -> None:
     info = parse_dumpsys_display(text)
     assert info.refresh_hz is None or info.refresh_hz > 0
     assert (info.refresh_hz is None) == (info.refresh_reason is not None)
+
+
+def test_the_panel_that_is_on_is_measured_even_when_the_default_flag_sits_on_the_folded_one() -> None:
+    from checks.parsers.display import parse_dumpsys_display
+
+    folded = ('DisplayDeviceInfo{"Built-in Screen": 2208 x 1840, modeId 1, renderFrameRate 60.0, '
+              "supportedModes [{id=1, width=2208, height=1840, fps=120.0}], density 373, "
+              "FLAG_DEFAULT_DISPLAY, type INTERNAL, state OFF}")
+    cover = ('DisplayDeviceInfo{"Built-in Screen": 1080 x 2092, modeId 2, renderFrameRate 60.0, '
+             "supportedModes [{id=2, width=1080, height=2092, fps=120.0}], density 408, type INTERNAL, state ON}")
+    info = parse_dumpsys_display(f"{folded}\n{cover}\n")
+    assert (info.width_px, info.height_px) == (1080, 2092)
