@@ -98,3 +98,17 @@ def test_a_phone_with_a_600_kb_model_name_gives_a_small_valid_report_that_says_i
         assert "\u2026[cut: " in report["device"][field]
     detail = next(c for c in report["checks"] if c["name"] == "long_detail")["detail"]
     assert detail.startswith("the phone said: DDD") and "[cut: " in detail
+
+
+def test_a_list_or_mapping_from_a_phone_keeps_at_most_256_entries_and_says_how_many_were_cut() -> None:
+    from agent.text import CAP_ITEMS, capped_json
+
+    many = capped_json({f"com.vendor.type{n}": 1 for n in range(15_000)})
+    assert len(many) == CAP_ITEMS + 1 and many["…"] == f"[cut: {15_000 - CAP_ITEMS} entries]"
+    assert capped_json(list(range(300)))[-1] == "…[cut: 44 items]"
+
+
+def test_an_e_mail_address_never_reaches_a_report_string() -> None:
+    from agent.text import capped_json
+
+    assert capped_json({"reason": "Owner of user1@example.com Example Ltd"}) == {"reason": "Owner of <e-mail> Example Ltd"}

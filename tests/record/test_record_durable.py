@@ -59,7 +59,9 @@ def test_thirty_sigkills_lose_no_signed_report(tmp_path: Path) -> None:
         proc = subprocess.Popen([sys.executable, "-m", "agent", "run", "--fixture", str(PIXEL), "--upload", "-q"],
                                 env=_env(tmp_path), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _kill_when(proc, folder, before, at_file=n % 2 == 0, limit_s=3.0)
-    # any phonebench command that opens the record mends it: here, one more run
+        if (folder / "outbox.sqlite3").exists():  # no command has mended anything yet
+            assert _on_disk(folder) <= _queued(outbox), f"kill {n}: a signed report on disk is not queued"
+    # any phonebench command that opens the record mends the rest: here, one more run
     last = phonebench(tmp_path, "run", "--fixture", str(PIXEL), "-q")
     assert last.returncode == 0, last.stderr
     assert _on_disk(folder) <= _queued(outbox)
@@ -160,3 +162,51 @@ def test_upload_without_a_backend_says_so_and_keeps_the_replays_queued(tmp_path:
     outbox = tmp_path / ".data" / "phonebench" / "replays" / "outbox.sqlite3"
     assert len(_queued(outbox)) == 1
     assert not (tmp_path / ".data" / "phonebench" / "outbox.sqlite3").exists()
+
+
+def test_a_side_records_broken_outbox_names_its_own_rebuild_and_that_rebuild_loses_nothing(tmp_path: Path) -> None:
+    for _ in range(2):
+        assert phonebench(tmp_path, "run", "--fixture", str(PIXEL), "-q").returncode == 0
+    outbox = tmp_path / ".data" / "phonebench" / "replays" / "outbox.sqlite3"
+    ids = _queued(outbox)
+    outbox.write_bytes(b"")
+    failed = phonebench(tmp_path, "run", "--fixture", str(PIXEL), "-q")
+    assert failed.returncode == 8 and "outbox rebuild --record replays" in failed.stderr
+    rebuilt = phonebench(tmp_path, "outbox", "rebuild", "--record", "replays")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert _queued(outbox) == ids
+    assert phonebench(tmp_path, "run", "--fixture", str(PIXEL), "-q").returncode == 0
+
+
+def test_an_outbox_that_refuses_the_row_is_exit_8_and_leaves_no_unqueued_report(tmp_path: Path) -> None:
+    assert phonebench(tmp_path, "run", "--fixture", str(PIXEL), "-q").returncode == 0
+    folder = tmp_path / ".data" / "phonebench" / "replays"
+    with sqlite3.connect(folder / "outbox.sqlite3") as db:  # as a full disk would refuse the insert
+        db.execute("CREATE TRIGGER full BEFORE INSERT ON reports BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    result = phonebench(tmp_path, "run", "--fixture", str(PIXEL), "-q")
+    assert result.returncode == 8, result.stderr
+    assert len(list(folder.glob("*.dsse.json"))) == 1  # the refused report was never written
+    assert _on_disk(folder) <= _queued(folder / "outbox.sqlite3")
+
+
+def test_a_listing_works_on_a_read_only_data_folder(tmp_path: Path) -> None:
+    if shutil.which("unshare") is None:
+        pytest.skip("needs util-linux unshare for a private read-only mount")
+    code = (
+        "from agent.delivery.ledger import station_ledger\n"
+        "from agent.delivery.outbox import Outbox\n"
+        "from agent.report.signing import StationKey\n"
+        "from agent import paths\n"
+        "from tests.signing.signing_helpers import sample_report\n"
+        "ledger = station_ledger(StationKey.load_or_create(paths.key_path()), Outbox())\n"
+        "r = sample_report(); r['station']['key_id'] = None; ledger.save(r)\n"
+    )
+    made = subprocess.run([sys.executable, "-c", code], env=_env(tmp_path), cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    data = tmp_path / ".data" / "phonebench"
+    script = (f'mount --bind "{data}" "{data}" && mount -o remount,bind,ro "{data}" && '
+              f'! touch "{data}/probe" 2>/dev/null && "{sys.executable}" -m agent outbox --json')
+    result = subprocess.run(["unshare", "-rm", "sh", "-c", script], env=_env(tmp_path), cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert '"pending": 1' in result.stdout
