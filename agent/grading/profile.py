@@ -280,5 +280,5 @@ def _grade_rule(node: Any, spot: Spot, scale: tuple[str, ...], check_rules: Mapp
         raise spot.at("at_most", node).error(f"grade {at_most!r} is not on the scale ({', '.join(scale)}) nor {REVIEW!r}")
     reason = spot.get(node, "reason", str, default=None)
     if reason is not None:
-        _check_template(reason, {"checks"}, spot.at("reason", node))
+        _check_template(reason, {"checks", "reasons"}, spot.at("reason", node))
     return GradeRule(checks, verdicts, at_most, reason)

@@ -23,7 +23,7 @@ from agent.check import CheckResult
 from agent.grading.profile import NUMBER_OPS, REVIEW, CheckRules, GradeRule, GradeSpec, Profile, Rule
 
 SEVERITY: Mapping[str, int] = {"pass": 0, "warn": 1, "not_assessed": 2, "review": 3, "fail": 4}
-_PLACEHOLDER = re.compile(r"\{(value|limit|checks)\}")
+_PLACEHOLDER = re.compile(r"\{(value|limit|checks|reasons)\}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -197,8 +197,9 @@ def _worst_answer(spec: GradeSpec) -> int:
 
 
 def _grade_reason(rule: GradeRule, matched: list[Verdict]) -> str:
-    if rule.reason is not None:
-        return _fill(rule.reason, checks=", ".join(v.check for v in matched))
+    if rule.reason is not None:  # {reasons}: what the matched checks said, e.g. which lock holds the phone
+        reasons = "; ".join(r for v in matched for r in v.reasons)
+        return _fill(rule.reason, checks=", ".join(v.check for v in matched), reasons=reasons)
     found = ", ".join(f"{v.check} {v.verdict}" for v in matched)
     return f"{found}: a person must decide" if rule.at_most == REVIEW else f"{found}: grade at most {rule.at_most}"
 

@@ -134,4 +134,5 @@ def test_the_mdm_organisation_is_redacted_from_a_recorded_iphone() -> None:
     assert "Example Logistics" in dump_fixture(doc)  # the recording captured the MCInstall replies
     text = dump_fixture(redact_fixture(doc)[0])
     assert "Example Logistics" not in text
+    assert "example.com" not in text  # the MDM server's URL and the profiles' identifiers name it too
     assert "GetCloudConfiguration" in text and "GetProfileList" in text
