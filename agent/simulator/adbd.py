@@ -158,8 +158,9 @@ class AdbdSimulator:
             self._loop = self._thread = None
 
     def unplug(self) -> None:
-        """The cable comes out: drop the connection and refuse new ones until plug()."""
-        self._call(self._unplug())
+        """The cable comes out: drop the connection and refuse new ones until plug(); a phone
+        rebooting into recovery or waiting there for its wipe stays off the bench."""
+        self._call(self._pull())
 
     def plug(self) -> None:
         """The cable goes (back) in: listen on the same port and attach to the adb server."""
@@ -222,6 +223,12 @@ class AdbdSimulator:
             await asyncio.gather(self._rebooting, return_exceptions=True)
         if self._pulling is not None:
             await asyncio.gather(self._pulling, return_exceptions=True)
+        await self._unplug()
+
+    async def _pull(self) -> None:
+        if self._rebooting is not None and not self._rebooting.done():
+            self._rebooting.cancel()
+            await asyncio.gather(self._rebooting, return_exceptions=True)
         await self._unplug()
 
     async def _unplug(self) -> None:

@@ -73,6 +73,8 @@ class UsbmuxdSimulator:
 
     def __init__(self, erase_return_s: float | None = 0.5) -> None:
         self.erase_return_s = erase_return_s
+        #: erased phones on their way back, by UDID (an unplug cancels the return)
+        self._returning: dict[str, asyncio.TimerHandle] = {}
         self._dir: Path | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -138,7 +140,15 @@ class UsbmuxdSimulator:
         return self._in_loop(self._plug, fixture)
 
     def unplug(self, udid: str) -> None:
-        self._in_loop(lambda: self._phone(udid).unplug())
+        """The cable comes out; a phone away erasing itself then never comes back."""
+        self._in_loop(lambda: self._pull(udid))
+
+    def _pull(self, udid: str) -> None:
+        returning = self._returning.pop(udid, None)
+        if returning is not None:
+            returning.cancel()
+            return
+        self._phone(udid).unplug()
 
     def trust(self, udid: str) -> None:
         """The technician taps Trust and enters the passcode."""
@@ -204,9 +214,10 @@ class UsbmuxdSimulator:
         if self.erase_return_s is None or self._loop is None:
             return
         fresh = factory_fresh(phone.fixture)
-        self._loop.call_later(self.erase_return_s, self._replug, fresh)
+        self._returning[fresh.device_id] = self._loop.call_later(self.erase_return_s, self._replug, fresh)
 
     def _replug(self, fixture: Fixture) -> None:
+        self._returning.pop(fixture.device_id, None)
         with contextlib.suppress(UsageError):  # plugged in by hand meanwhile
             self._plug(fixture)
 

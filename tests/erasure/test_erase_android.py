@@ -109,3 +109,25 @@ def test_the_preflight_and_verification_parsers() -> None:
     assert count_accounts("Can't find service: account\n") == (None, 0)
     assert frp_active("1\n") is True and frp_active("0") is False and frp_active("null") is None
     assert storage_kb("88\t/sdcard/\n") == 88 and storage_kb("du: /sdcard/: Permission denied") is None
+
+
+def test_an_android_phone_unplugged_in_recovery_gives_not_verified_never_erased(
+        phone: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+    import time
+
+    sim = phone(make_fixture("pulled", commands=commands()), recovery_wipe_s=2.0)
+
+    def pull_in_recovery() -> None:
+        deadline = time.monotonic() + 30
+        while (sim.fixture.android is None or sim.fixture.android.state != "recovery") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        sim.unplug()  # off the bench before the technician wipes it
+
+    puller = threading.Thread(target=pull_in_recovery, daemon=True)
+    puller.start()
+    # a wait long enough for the wipe to have brought it back, had the unplug not kept it away
+    code, out, _ = erase(capsys, "--serial", sim.serial, "--yes", "--json", "--simulated", "--wait", "6")
+    puller.join(10)
+    cert = payload(json.loads(out))
+    assert code == 5 and cert["result"] == "not_verified"

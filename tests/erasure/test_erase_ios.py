@@ -93,3 +93,30 @@ def test_a_phone_behind_the_simulator_is_simulated_even_unsaid_and_stays_out_of_
     assert code == 0 and payload(json.loads(out))["session"]["provenance"] == "simulated"
     assert len(list(paths.side_records_dir(SIDE).glob("*.dsse.json"))) == 1
     assert not list(paths.reports_dir().glob("*.dsse.json"))
+
+
+def test_an_iphone_unplugged_while_it_erases_gives_not_verified_never_erased(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import threading
+    import time
+
+    from tests.erasure.conftest import usbmuxd_with
+
+    sim = usbmuxd_with(monkeypatch, 2.0)  # the erased phone would come back after 2 s
+    try:
+        sim.plug(iphone(find_my=False))
+
+        def pull_when_away() -> None:
+            deadline = time.monotonic() + 30
+            while UDID not in sim._returning and time.monotonic() < deadline:
+                time.sleep(0.02)
+            sim.unplug(UDID)  # the technician takes it off the bench while it erases
+
+        puller = threading.Thread(target=pull_when_away, daemon=True)
+        puller.start()
+        code, out, _ = erase(capsys, "--udid", UDID, "--yes", "--simulated", "--json", "--wait", "4")
+        puller.join(10)
+    finally:
+        sim.stop()
+    cert = payload(json.loads(out))
+    assert code == 5 and cert["result"] == "not_verified"
