@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from agent import paths
-from agent.delivery.outbox import Outbox
+from agent.delivery.outbox import Outbox, OutboxEntry
 from agent.errors import NotARealPhoneError, PhonebenchError, ReportStoreError
 from agent.files import write_atomic
 from agent.jsonfile import load_json
@@ -84,22 +84,23 @@ class Ledger:
         # the outbox row is committed before the file exists, so a file on disk is always
         # queued; a row whose file a crash kept from being written is written first, next time
         stored = self.store.commit(report, self.key, payload_type, mend=self._mend, before_write=self._queue_stored)
-        if self.copy_to is not None:
-            _copy(stored, self.copy_to)
         if self.after_save is not None:
             self.after_save()
         return stored
 
     def _queue_stored(self, stored: StoredReport) -> None:
+        """Queued first, then the ``--out`` copy, then (in the store) the record's own file."""
         self.outbox.add(stored)
+        if self.copy_to is not None:
+            _write(self.copy_to / stored.path.name, stored.envelope)
 
     def _mend(self, state: ChainState) -> None:
-        """Write the files of rows past the chain state: signed and queued, then the process
-        died before their file; the chain then links after them, never beside them."""
+        """Write the files (and copies) of rows past the chain state: signed and queued, then
+        the process died before their file; the chain then links after them, never beside them."""
         for entry in self.outbox.entries_after(self.key.keyid, state.sequence):
-            path = self.folder / f"{entry.sequence:06d}-{entry.report_id}.dsse.json"
-            if not path.exists():
-                _write(path, self.outbox.envelope(entry.report_id))
+            for folder in (self.folder, self.copy_to):
+                if folder is not None and not (folder / _file_name(entry)).exists():
+                    _write(folder / _file_name(entry), self.outbox.envelope(entry.report_id))
 
     def reconcile(self) -> Reconciled:
         """Queue report files the outbox lacks; write again files whose row is all that is left."""
@@ -109,8 +110,7 @@ class Ledger:
         rewritten = 0
         for entry in self.outbox.entries():
             if entry.station_key == self.key.keyid and entry.report_id not in on_disk:
-                path = self.folder / f"{entry.sequence:06d}-{entry.report_id}.dsse.json"
-                _write(path, self.outbox.envelope(entry.report_id))
+                _write(self.folder / _file_name(entry), self.outbox.envelope(entry.report_id))
                 rewritten += 1
         return Reconciled(queued, rewritten)
 
@@ -168,8 +168,9 @@ def _report_files(folder: Path) -> dict[str, Path]:
     return {m.group(2): p for p in names if (m := _REPORT_FILE.match(p.name))}
 
 
-def _copy(stored: StoredReport, folder: Path) -> None:
-    _write(folder / stored.path.name, stored.envelope)
+def _file_name(entry: OutboxEntry) -> str:
+    """A report's file name in its record, as the chain store writes it."""
+    return f"{entry.sequence:06d}-{entry.report_id}.dsse.json"
 
 
 def _write(path: Path, envelope: dict) -> None:

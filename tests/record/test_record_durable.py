@@ -53,21 +53,25 @@ def _kill_when(proc: subprocess.Popen[str], folder: Path, before: int, at_file: 
 def test_thirty_sigkills_lose_no_signed_report(tmp_path: Path) -> None:
     random.seed(7)
     folder, outbox = tmp_path / ".data" / "phonebench" / "replays", tmp_path / ".data" / "phonebench" / "replays" / "outbox.sqlite3"
+    copies = tmp_path / "copies"  # --out: a copy of each report, with no gap whatever dies when
     assert phonebench(tmp_path, "keys", "show").returncode == 0  # the key exists before the first kill
     for n in range(KILLS):
         before = len(list(folder.glob("*.dsse.json")))
-        proc = subprocess.Popen([sys.executable, "-m", "agent", "run", "--fixture", str(PIXEL), "--upload", "-q"],
+        proc = subprocess.Popen([sys.executable, "-m", "agent", "run", "--fixture", str(PIXEL), "--upload", "-q",
+                                 "--out", str(copies)],
                                 env=_env(tmp_path), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _kill_when(proc, folder, before, at_file=n % 2 == 0, limit_s=3.0)
         if (folder / "outbox.sqlite3").exists():  # no command has mended anything yet
             assert _on_disk(folder) <= _queued(outbox), f"kill {n}: a signed report on disk is not queued"
     # any phonebench command that opens the record mends the rest: here, one more run
-    last = phonebench(tmp_path, "run", "--fixture", str(PIXEL), "-q")
+    last = phonebench(tmp_path, "run", "--fixture", str(PIXEL), "-q", "--out", str(copies))
     assert last.returncode == 0, last.stderr
     assert _on_disk(folder) <= _queued(outbox)
     verified = phonebench(tmp_path, "verify", str(folder))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "chain: ok" in verified.stdout
+    copied = phonebench(tmp_path, "verify", str(copies))
+    assert copied.returncode == 0 and "chain: ok" in copied.stdout, copied.stdout + copied.stderr
 
 
 def test_a_row_whose_file_is_gone_is_written_again_from_the_row(tmp_path: Path) -> None:
