@@ -48,17 +48,26 @@ class BenchGrid(VerticalScroll, can_focus=False):
 
     @property
     def cards(self) -> list[BenchCard]:
-        return list(self.query_one("#cards", ItemGrid).query_children(BenchCard))
+        grid = self._grid()
+        return list(grid.query_children(BenchCard)) if grid is not None else []
 
     def show(self, view: SlotView) -> None:
         """Draw one slot, adding its card (in slot order) the first time."""
+        grid = self._grid()
+        if grid is None:  # the first events can come before the grid is composed: draw then
+            self.call_after_refresh(self.show, view)
+            return
         card = self._card(view.slot)
         if card is None:
             card = BenchCard(view.slot)
             later = [c for c in self.cards if c.slot > view.slot]
-            self.query_one("#cards", ItemGrid).mount(card, before=later[0] if later else None)
+            grid.mount(card, before=later[0] if later else None)
             self.query_one("#empty").display = False
         card.show(view)
+
+    def _grid(self) -> ItemGrid | None:
+        found = self.query("#cards")
+        return found.first(ItemGrid) if found else None
 
     def focus_slot(self, slot: int) -> bool:
         card = self._card(slot)
