@@ -44,11 +44,8 @@ async def _answer_ioregistry(phone: SimPhone, conn: Conn, request: Mapping[str, 
     """Answer one IORegistry request; False when the connection is finished."""
     name = str(request.get("EntryName") or request.get("EntryClass") or "")
     read = ioregistry_read_key(name)
-    outcome = await phone.before_read(read)
-    if outcome == "hang":
-        await conn.hang()
-        return False
-    if outcome == "gone":
+    outcome = await phone.serve_read(read, conn)
+    if outcome is None:
         return False
     if outcome == "garbage":
         await conn.send({"Status": "Success", "Diagnostics": {"IORegistry": {"?": garbage_for(read)}}}, binary=True)

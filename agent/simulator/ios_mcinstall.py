@@ -61,11 +61,8 @@ async def serve_mcinstall(phone: SimPhone, conn: Conn) -> None:
 async def _answer(phone: SimPhone, conn: Conn, kind: str) -> bool:
     """Answer one read request; False when the connection is finished."""
     read = service_read_key(MCINSTALL, kind)
-    outcome = await phone.before_read(read)
-    if outcome == "hang":
-        await conn.hang()
-        return False
-    if outcome == "gone":
+    outcome = await phone.serve_read(read, conn)
+    if outcome is None:
         return False
     if outcome == "garbage":
         key = "CloudConfiguration" if kind == "GetCloudConfiguration" else "?"

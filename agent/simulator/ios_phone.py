@@ -182,3 +182,12 @@ class SimPhone:
         if self.ios.delay_ms:
             await asyncio.sleep(self.ios.delay_ms / 1000)
         return "garbage" if fault is not None and fault.kind == "garbage" else "answer"
+
+    async def serve_read(self, key: str, conn: Conn) -> Literal["answer", "garbage"] | None:
+        """``before_read`` for a service connection: a hang holds ``conn`` open and silent,
+        and None (after a hang, or with the phone gone) means the connection is finished."""
+        outcome = await self.before_read(key)
+        if outcome == "hang":
+            await conn.hang()
+            return None
+        return None if outcome == "gone" else outcome
