@@ -10,7 +10,9 @@ Nothing a client sends is answered with a 5xx.
 
 Provenance (``session.provenance``): ``usb`` and ``network`` are always accepted; ``simulated``
 and ``replay`` only when listed in ``accept_provenance``. A report that does not say is
-accepted (stations predating the field) unless ``require_provenance`` is set.
+accepted (stations predating the field) unless ``require_provenance`` is set. A kind that its
+own ``session.transport_id`` contradicts is refused with 422 (see ``transport_conflict``): a
+``usb`` phone names a USB transport, a ``network`` phone is not on the station's loopback.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ MAX_BODY_BYTES = 1 << 20  # a report is a few kB; anything near this is not one
 PROVENANCES = ("usb", "network", "simulated", "replay")
 ALWAYS_ACCEPTED = frozenset({"usb", "network"})
 #: a string (its closing quote optional, so an unterminated one never makes the scan quadratic), or a bracket
+_USB_TRANSPORTS = ("usb:", "usbmux:")
+_LOOPBACK = re.compile(r"^(adb:)?(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[?::1\]?|localhost)(:\d+)?$", re.IGNORECASE)
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -97,7 +101,8 @@ class Receiver:
             return (422, "session.provenance is missing and this receiver requires it") if self.require_provenance else None
         if provenance not in self.accepted:
             return 422, f"session.provenance {_shown(provenance)} is not accepted by this receiver"
-        return None
+        conflict = transport_conflict(provenance, report["session"].get("transport_id"))
+        return (422, conflict) if conflict else None
 
     def _verify(self, envelope: object) -> dict:
         try:
@@ -126,6 +131,25 @@ def check_provenances(kinds: Iterable[str]) -> frozenset[str]:
         if kind not in PROVENANCES:
             raise ValueError(f"unknown provenance {kind!r} (expected one of {', '.join(PROVENANCES)})")
     return given
+
+
+def transport_conflict(kind: str, transport_id: object) -> str | None:
+    """Why ``transport_id`` contradicts provenance ``kind``, or None. The station's links write
+    ``usb:<bus path>`` (adb ``devices -l``) or ``usbmux:...`` for a USB phone and the adb
+    serial (``host:port``, an mDNS name) for a network one; a ``network`` phone on loopback is
+    an emulator or a simulator on the station itself, not a phone on the bench."""
+    if kind not in ALWAYS_ACCEPTED:
+        return None
+    shown = "null" if transport_id is None else _shown(str(transport_id))
+    if not isinstance(transport_id, str) or not transport_id:
+        return f"session.provenance {kind!r} names no transport (session.transport_id is {shown})"
+    usb = transport_id.startswith(_USB_TRANSPORTS)
+    if kind == "usb" and not usb:
+        return f"session.provenance 'usb' but session.transport_id {shown} is not a USB transport"
+    if kind == "network" and (usb or _LOOPBACK.match(transport_id)):
+        why = "a USB transport" if usb else "on the station's loopback (an emulator or simulator)"
+        return f"session.provenance 'network' but session.transport_id {shown} is {why}"
+    return None
 
 
 def _idempotency_key(request: Request) -> str | None:

@@ -45,6 +45,10 @@ def client(db_path: Path) -> Iterator[TestClient]:
         yield test_client
 
 
+#: a transport id each provenance's link would write
+TRANSPORTS = {"usb": "usb:1-1.3", "network": "192.168.1.20:5555", "simulated": "adb:127.0.0.1:40001", "replay": None}
+
+
 class Chain:
     """Hand-made, correctly linked reports of one key, with whatever changes a test wants."""
 
@@ -57,6 +61,7 @@ class Chain:
         report["station"] = {"id": self.key.default_station_id(), "key_id": self.key.keyid}
         if provenance is not None:
             report["session"]["provenance"] = provenance
+            report["session"]["transport_id"] = TRANSPORTS[provenance]
         else:  # a station from before phonebench.report/2, which had no provenance
             report["schema"] = "phonebench.report/1"
             for key in ("provenance", "transport_id"):
@@ -204,6 +209,35 @@ def test_usb_network_and_unsaid_provenance_are_accepted_and_listed(client: TestC
     for kind in ("usb", "network", None):
         assert post(client, chain.next(kind)).status_code == 201
     assert [r.provenance for r in BackendDB(db_path).reports()] == ["usb", "network", None]
+
+
+@pytest.mark.parametrize(("kind", "transport", "why"), [
+    ("usb", "192.168.1.20:5555", "is not a USB transport"),
+    ("usb", None, "names no transport (session.transport_id is null)"),
+    ("network", "usb:1-1.3", "is a USB transport"),
+    ("network", "usbmux:devid 3", "is a USB transport"),
+    ("network", "127.0.0.1:40001", "on the station's loopback"),
+    ("network", "localhost:5555", "on the station's loopback"),
+    ("network", "adb:127.0.0.1:40001", "on the station's loopback"),
+])
+def test_a_provenance_its_transport_contradicts_is_422_and_recorded(client: TestClient, station: Station,
+                                                                    db_path: Path, kind: str,
+                                                                    transport: str | None, why: str) -> None:
+    response = post(client, Chain(station.key).next(kind, session=_session(kind, transport)))
+    assert response.status_code == 422
+    assert response.json()["error"].startswith(f"session.provenance '{kind}'") and why in response.json()["error"]
+    assert BackendDB(db_path).reports() == []
+    assert chain_rows(db_path)[1][0] == "rejected"
+
+
+def test_usb_through_usbmux_and_a_network_phone_on_the_lan_are_consistent(client: TestClient, station: Station) -> None:
+    chain = Chain(station.key)
+    assert post(client, chain.next("usb", session=_session("usb", "usbmux:devid 7"))).status_code == 201
+    assert post(client, chain.next("network", session=_session("network", "pixel-7._adb-tls-connect._tcp"))).status_code == 201
+
+
+def _session(kind: str, transport: str | None) -> dict[str, Any]:
+    return {**sample_report()["session"], "provenance": kind, "transport_id": transport}
 
 
 def test_accepted_provenances_are_taken_when_configured(db_path: Path, station: Station) -> None:
