@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
+
+from agent.errors import FixtureError, UsageError
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -49,3 +52,17 @@ def port_number(text: str) -> int:
     if not (text.isascii() and text.isdigit() and 0 < int(text) < 65536):
         raise argparse.ArgumentTypeError(f"expected a port number (1-65535), got {text!r}")
     return int(text)
+
+
+def fixture_files(path: Path) -> list[Path]:
+    """The fixture files ``run --fixture``, ``tui --replay`` and ``demo --fixtures`` read: a
+    file, or every ``*.yaml`` under a folder. A path that is not there is a bad fixture (exit 3),
+    as a file that does not parse is; a folder with none is a usage error (exit 2)."""
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.yaml") if p.is_file())
+        if not files:
+            raise UsageError(f"{path}: no fixture files (*.yaml) in this folder")
+        return files
+    if not path.exists():
+        raise FixtureError(f"{path}: no such fixture file or folder")
+    return [path]

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from agent.cli.common import is_quiet
+from agent.cli.common import fixture_files, is_quiet
 from agent.errors import ExitCode, UsageError
 from agent.fixtures.format import Fixture
 from agent.report.summary import render_row
@@ -52,10 +52,7 @@ def demo_fixtures(folder: Path | None, include_waiting: bool) -> list[Fixture]:
     from agent.resources import data_dir
 
     if folder is not None:
-        files = sorted(folder.rglob("*.yaml"))
-        if not files:
-            raise UsageError(f"{folder}: no fixture files (*.yaml)")
-        return [load_fixture(f) for f in files]
+        return [load_fixture(f) for f in fixture_files(folder)]
     root = data_dir("fixtures")
     fixtures = [load_fixture(f) for f in sorted([*root.glob("android/*.yaml"), *root.glob("ios/*.yaml")])]
     if include_waiting:

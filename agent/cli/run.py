@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.cli.common import info, is_quiet
-from agent.errors import ExitCode, FixtureError, LinkError, PhonebenchError, UsageError
+from agent.cli.common import fixture_files, info, is_quiet
+from agent.errors import ExitCode, FixtureError, LinkError, PhonebenchError
 from agent.session.engine import Station, run_session
 from agent.session.events import CheckFinished, DeviceIdentified, Event, QuestionAsked, ReportSaved, SessionFailed
 from agent.text import printable
@@ -48,7 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from agent.session.operator import load_answers
     from agent.session.station import open_station
 
-    files = _fixture_files(args.fixture)
+    files = fixture_files(args.fixture)
     operator = load_answers(args.answers) if args.answers else None
     record = SideRecord(paths.side_records_dir("replays"), copy_to=args.out)
     bench = open_station(args.profile, record=record, operator=operator)
@@ -76,18 +76,6 @@ def upload_side_record(station: Station, *, quiet: bool) -> None:
     line = result.message or f"delivered {result.delivered}, rejected {result.rejected}, still pending {result.pending}"
     if not quiet:
         print(f"upload: {line}", file=sys.stderr, flush=True)
-
-
-def _fixture_files(path: Path) -> list[Path]:
-    """A path that is not there is a bad fixture (exit 3), as a file that does not parse is."""
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*.yaml") if p.is_file())
-        if not files:
-            raise UsageError(f"{path}: no fixture files (*.yaml) in this folder")
-        return files
-    if not path.exists():
-        raise FixtureError(f"{path}: no such fixture file or folder")
-    return [path]
 
 
 async def _run_all(files: list[Path], bench: Station, progress: Any) -> list[FixtureRun]:

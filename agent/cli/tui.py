@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.cli.common import port_number
+from agent.cli.common import fixture_files, port_number
 from agent.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -51,17 +51,13 @@ def live_supervisor(slots: Mapping[str, int], adb_port: int | None = None) -> Ma
 
 
 def replay_supervisor(folder: Path) -> MakeSupervisor:
-    """A supervisor factory over every fixture in ``folder`` (a bad file is a one-line error)."""
+    """A supervisor factory over the fixtures at ``folder`` (a file, or every ``*.yaml`` under a
+    folder; a missing or bad one is a one-line error, exit 3)."""
     from agent.discovery.replay import ReplaySource
     from agent.fixtures.format import load_fixture
     from agent.session.supervisor import Supervisor
 
-    if not folder.is_dir():
-        raise UsageError(f"{folder}: not a folder of fixtures")
-    files = sorted(p for p in folder.rglob("*.yaml") if p.is_file())
-    if not files:
-        raise UsageError(f"{folder}: no fixture files (*.yaml) in this folder")
-    source = ReplaySource([load_fixture(p) for p in files])
+    source = ReplaySource([load_fixture(p) for p in fixture_files(folder)])
     return lambda bench: Supervisor(bench, [source], source.open_link)
 
 

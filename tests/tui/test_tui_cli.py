@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from agent.cli import tui as cli_tui
-from agent.errors import ExitCode, UsageError
+from agent.errors import ExitCode, FixtureError, UsageError
 
 
 def _parse(*argv: str) -> argparse.Namespace:
@@ -27,11 +27,13 @@ def test_tui_takes_a_profile_and_a_replay_folder() -> None:
     assert _parse("tui").profile is None  # the station config's profile, else default
 
 
-def test_a_replay_folder_without_fixtures_is_a_one_line_usage_error(tmp_path: Path) -> None:
+def test_a_replay_folder_without_fixtures_is_a_usage_error_and_a_missing_one_a_fixture_error(tmp_path: Path) -> None:
+    """As ``run --fixture``: exit 2 for a folder with no fixtures, 3 for a path that is not there."""
     with pytest.raises(UsageError, match="no fixture files"):
         cli_tui.replay_supervisor(tmp_path)
-    with pytest.raises(UsageError, match="not a folder"):
+    with pytest.raises(FixtureError, match="no such fixture file or folder") as missing:
         cli_tui.replay_supervisor(tmp_path / "missing")
+    assert missing.value.exit_code == ExitCode.FIXTURE
 
 
 def test_registering_the_command_does_not_load_textual() -> None:
