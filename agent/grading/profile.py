@@ -58,12 +58,15 @@ class CheckRules:
 
 @dataclass(frozen=True)
 class GradeRule:
-    """"When <checks> have <verdicts>, the grade is at most <at_most>" (or review)."""
+    """"When <checks> have <verdicts>, the grade is at most <at_most>" (or review). With
+    ``metrics``, only the verdicts the checks' rules on those metrics gave count, so one check
+    can cap the grade in two ways (a lock holds a phone; root makes it not sellable)."""
 
     checks: tuple[str, ...]       # empty: any check the profile grades
     verdicts: tuple[str, ...]
     at_most: str
     reason: str | None
+    metrics: tuple[str, ...] = ()  # empty: the check's verdict, whichever rule gave it
 
 
 @dataclass(frozen=True)
@@ -266,11 +269,18 @@ def _grade_rule(node: Any, spot: Spot, scale: tuple[str, ...], check_rules: Mapp
     spot.keys_in(node, {"when", "at_most", "reason"})
     when = spot.get(node, "when", dict)
     when_spot = spot.at("when", node)
-    when_spot.keys_in(when, {"check", "verdict"})
+    when_spot.keys_in(when, {"check", "metric", "verdict"})
     checks = when_spot.names(when, "check", default=())
     for name in checks:
         if name not in check_rules:
             raise when_spot.at("check", when).error(f"{name!r} has no rules under checks:, so it has no verdict to test")
+    metrics = when_spot.names(when, "metric", default=())
+    if metrics and not checks:
+        raise when_spot.at("metric", when).error("metric: needs check: naming the checks whose rules test it")
+    ruled = {rule.name for name in checks for rule in check_rules[name].rules}
+    for metric in metrics:
+        if metric not in ruled:
+            raise when_spot.at("metric", when).error(f"no rule of {', '.join(checks)} tests {metric!r}")
     verdicts = when_spot.names(when, "verdict")
     for verdict in verdicts:
         if verdict not in VERDICTS:
@@ -281,4 +291,4 @@ def _grade_rule(node: Any, spot: Spot, scale: tuple[str, ...], check_rules: Mapp
     reason = spot.get(node, "reason", str, default=None)
     if reason is not None:
         _check_template(reason, {"checks", "reasons"}, spot.at("reason", node))
-    return GradeRule(checks, verdicts, at_most, reason)
+    return GradeRule(checks, verdicts, at_most, reason, metrics)

@@ -28,10 +28,20 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
+class Fired:
+    """One rule of a check that fired: what it tested, the verdict it gave, and why."""
+
+    name: str                 # the metric or answer the rule tests
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Verdict:
     check: str
     verdict: str              # pass | warn | fail | review | not_assessed
     reasons: tuple[str, ...]
+    fired: tuple[Fired, ...] = ()   # the rules behind the verdict, worst first
 
 
 @dataclass(frozen=True)
@@ -68,12 +78,11 @@ def _judge(profile: Profile, name: str, result: CheckResult, answers: Mapping[st
 
 
 def _apply_rules(rules: CheckRules, result: CheckResult, answers: Mapping[str, Any]) -> Verdict:
-    fired = [f for f in (_apply(rule, result.metrics, answers) for rule in rules.rules) if f is not None]
+    fired = [Fired(rule.name, *f) for rule in rules.rules if (f := _apply(rule, result.metrics, answers)) is not None]
     if not fired:
         return Verdict(rules.name, "pass", ("no rule flagged anything",))
-    fired.sort(key=lambda f: -SEVERITY[f[0]])   # stable: worst first, then rule order
-    worst = fired[0][0]
-    return Verdict(rules.name, worst, tuple(dict.fromkeys(reason for _, reason in fired)))
+    fired.sort(key=lambda f: -SEVERITY[f.verdict])   # stable: worst first, then rule order
+    return Verdict(rules.name, fired[0].verdict, tuple(dict.fromkeys(f.reason for f in fired)), tuple(fired))
 
 
 def _apply(rule: Rule, metrics: Mapping[str, Any], answers: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -161,7 +170,7 @@ def _grade(spec: GradeSpec, verdicts: Mapping[str, Verdict], answers: Mapping[st
     cap_reasons: list[str] = []
     reviewed: set[str] = set()
     for rule in spec.rules:
-        matched = [v for v in verdicts.values() if (not rule.checks or v.check in rule.checks) and v.verdict in rule.verdicts]
+        matched = [m for v in verdicts.values() if (not rule.checks or v.check in rule.checks) and (m := _match(rule, v))]
         if not matched:
             continue
         text = _grade_reason(rule, matched)
@@ -177,6 +186,17 @@ def _grade(spec: GradeSpec, verdicts: Mapping[str, Verdict], answers: Mapping[st
     if review:
         return Grade(REVIEW, tuple(review))
     return Grade(spec.scale[level], tuple(reasons + (cap_reasons or [_summary(verdicts)])))
+
+
+def _match(rule: GradeRule, verdict: Verdict) -> Verdict | None:
+    """``verdict`` as far as ``rule`` tests it: whole, or (a rule naming metrics) narrowed to
+    the worst of what the check's rules on those metrics gave, with their reasons only."""
+    if not rule.metrics:
+        return verdict if verdict.verdict in rule.verdicts else None
+    fired = [f for f in verdict.fired if f.name in rule.metrics and f.verdict in rule.verdicts]
+    if not fired:
+        return None
+    return Verdict(verdict.check, fired[0].verdict, tuple(dict.fromkeys(f.reason for f in fired)), tuple(fired))
 
 
 def _could_lower(spec: GradeSpec, level: int, reviewed: set[str], base_open: bool) -> bool:

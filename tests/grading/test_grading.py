@@ -316,3 +316,29 @@ def test_the_screen_passes_only_when_the_technician_saw_no_defect(visual: Any) -
     phone = results(screen={"visual_ok": visual, "screen_defects": []})
     verdict = grade(BUNDLED["default"], phone, {"cosmetic_grade": "A"}, True).verdicts["screen"].verdict
     assert (verdict == "pass") == (visual is True)
+
+
+def test_a_grade_rule_naming_a_metric_tells_root_from_a_lock_in_one_check(resale: Profile) -> None:
+    """One locks verdict (fail), two caps: a lock holds the phone, root makes it not sellable."""
+    rooted = grade(resale, results(locks={"tamper_signs": ["root"]}), {"cosmetic_grade": "A"}, True)
+    assert rooted.verdicts["locks"].verdict == "fail"
+    assert rooted.grade is not None and rooted.grade.value == "not_sellable"
+    assert any("root" in r for r in rooted.grade.reasons) and not any("hold" in r for r in rooted.grade.reasons)
+    both = grade(resale, results(locks={"tamper_signs": ["root"], "locks_found": ["frp"]}), {"cosmetic_grade": "A"}, True)
+    assert both.grade is not None and both.grade.value == "locked"
+    assert any("Factory Reset Protection" in r for r in both.grade.reasons)
+
+
+@pytest.mark.parametrize(("when", "error"), [
+    ("{metric: tamper_signs, verdict: fail}", "metric: needs check:"),
+    ("{check: locks, metric: battery_level, verdict: fail}", "no rule of locks tests 'battery_level'"),
+])
+def test_a_grade_rule_metric_must_be_one_its_checks_rules_test(tmp_path: Path, when: str, error: str) -> None:
+    from agent.errors import ProfileError
+
+    text = (Path(__file__).resolve().parents[2] / "profiles" / "resale-80.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "p.yaml"
+    path.write_text(text.replace("{check: locks, metric: tamper_signs, verdict: fail}", when), encoding="utf-8")
+    with pytest.raises(ProfileError, match=error) as raised:
+        load_profile(str(path))
+    assert f"{path}:" in str(raised.value)

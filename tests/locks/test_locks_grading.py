@@ -63,6 +63,8 @@ def test_root_and_an_unlocked_bootloader_are_not_sellable_under_resale_80_and_a_
     resale = session(load_fixture(ROOT / name), "resale-80", tmp_path)
     assert resale["grade"]["value"] == "not_sellable"
     assert any("rooted, bootloader unlocked" in r for r in resale["grade"]["reasons"])
+    assert locks_entry(resale)["verdict"] == "fail"  # the check's verdict agrees with the grade
+    assert not any("hold" in r for r in resale["grade"]["reasons"])  # a fail that is not a lock
     default = session(load_fixture(ROOT / name), "default", tmp_path)
     assert default["grade"]["value"] == "B"
     assert locks_entry(default)["verdict"] == "warn"
