@@ -128,7 +128,8 @@ class AndroidEraser:
             why = (f"{google} Google account(s) on the phone: after a reset, Factory Reset Protection asks for "
                    "that account; remove it in Settings > Accounts first")
         elif frp:
-            why = "Factory Reset Protection is active (secure_frp_mode 1): the reset phone would ask for its owner's account"
+            why = ("Factory Reset Protection is active (secure_frp_mode 1): the reset phone would ask for its owner's "
+                   "account; have the owner remove their Google account in Settings > Accounts first")
         else:
             return
         if not force:
