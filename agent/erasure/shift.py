@@ -41,9 +41,12 @@ class Signer:
     reason: str | None = None
 
 
-def clean_name(text: str | None) -> str | None:
-    """A typed name as a certificate may carry it, or None when nothing printable is left."""
-    name = inert(text or "").strip()[:MAX_OPERATOR].strip()
+def clean_name(text: object) -> str | None:
+    """A typed name as a certificate may carry it, or None when it is not text or nothing
+    printable is left."""
+    if not isinstance(text, str):
+        return None
+    name = inert(text.strip())[:MAX_OPERATOR].strip()
     return name or None
 
 
