@@ -30,7 +30,7 @@ import sys
 from typing import Any
 
 from agent.cli.common import info
-from agent.errors import ErasureRefused, ExitCode, UsageError
+from agent.errors import ExitCode, UsageError
 from agent.text import printable
 
 SIMULATED_RECORD = "erasures-simulated"
