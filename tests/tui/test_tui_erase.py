@@ -118,7 +118,8 @@ async def test_erasing_a_simulated_iphone_from_the_tui_signs_a_certificate_verif
         view = app.model.slots[run.slot]
         assert view.status() == "erased" and run.certificate["report_id"][:8] in view.reason()
         assert [line for line in run.lines if "left the bench" in line or "back on USB" in line]
-        assert UDID.replace("-", "").upper() in app.supervisor.phones  # still its slot, no new session
+        phone = app.supervisor.phones[UDID.replace("-", "").upper()]  # still in its slot
+        assert phone.slot == run.slot and phone.session is None and phone.erased  # and no session by itself
     capsys.readouterr()
     assert main(["verify", str(tmp_path / "out")]) == 0
 
