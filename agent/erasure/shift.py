@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,8 @@ def clean_name(text: object) -> str | None:
 class ShiftStore:
     """The name given at this shift's first erase. ``clock`` gives seconds since the epoch."""
 
-    def __init__(self, shift_hours: float = 8.0, path: Path | None = None, clock=time.time) -> None:
+    def __init__(self, shift_hours: float = 8.0, path: Path | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.shift_s = shift_hours * 3600.0
         self.path = path or paths.state_dir() / SHIFT_FILE
         self.clock = clock

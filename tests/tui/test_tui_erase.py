@@ -33,7 +33,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def bench(tmp_path: Path, adb_server: AdbServer) -> Iterator[Callable[..., BenchApp]]:  # noqa: F811
     """A live bench over the simulators (questions answered ahead, so sessions finish alone)."""
-    started: list[Any] = []
 
     def make(usbmuxd: UsbmuxdSimulator | None = None) -> BenchApp:
         station = open_station("default", record=SideRecord(tmp_path / "out"), operator=AnswersOperator(ANSWERS, {}))
@@ -42,8 +41,6 @@ def bench(tmp_path: Path, adb_server: AdbServer) -> Iterator[Callable[..., Bench
         return BenchApp(hub.supervisor(station), TuiOperator(), "default")
 
     yield make
-    for sim in started:
-        sim.stop()
 
 
 @pytest.fixture
