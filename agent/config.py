@@ -4,6 +4,8 @@ One YAML file (``paths.config_path()``), every key optional::
 
     station_id: bench-3            # default: derived from the station key
     operator: J. Doe               # who signs off erasure certificates (default: none; erase --operator)
+    shift_hours: 8                 # without operator: the name asked at a shift's first erase is kept
+                                   # this long (default 8; state dir, operator.json)
     profile: default
     backend:
       url: https://grading.example.com
@@ -42,7 +44,9 @@ from agent.yamlfile import Spot, kind_of, read_document
 
 ENV_URL = "PHONEBENCH_BACKEND_URL"
 ENV_TOKEN = "PHONEBENCH_BACKEND_TOKEN"
-_TOP_KEYS = ("station_id", "operator", "profile", "backend", "slots", "printer")
+_TOP_KEYS = ("station_id", "operator", "shift_hours", "profile", "backend", "slots", "printer")
+#: the longest operator name a certificate carries (characters)
+MAX_OPERATOR = 64
 _BACKEND_KEYS = ("url", "token", "ca_bundle", "timeout_s")
 _PRINTER_KEYS = ("tcp", "cups")
 #: a CUPS queue name as ``lp -d`` takes it; never starting with "-", so it cannot read as an option
@@ -72,6 +76,8 @@ class StationConfig:
     timeout_s: float = 10.0
     station_id: str | None = None
     operator: str | None = None
+    #: how long a name asked at an erase stands for the next erases (hours), when ``operator`` is unset
+    shift_hours: float = 8.0
     profile: str = "default"
     slots: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     printer: Printer | None = None
@@ -161,7 +167,12 @@ class _Reader:
         if top.get("station_id") is not None:
             out["station_id"] = self.text(top["station_id"], ("station_id",))
         if top.get("operator") is not None:
-            out["operator"] = self.text(top["operator"], ("operator",))
+            out["operator"] = self.text(top["operator"], ("operator",))[:MAX_OPERATOR]
+        if top.get("shift_hours") is not None:
+            hours = top["shift_hours"]
+            if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= 24:
+                raise self.fail(("shift_hours",), f"expected hours between 0 and 24, got {hours!r}")
+            out["shift_hours"] = float(hours)
         if top.get("profile") is not None:
             out["profile"] = self.text(top["profile"], ("profile",))
         if top.get("backend") is not None:

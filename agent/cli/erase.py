@@ -10,7 +10,10 @@ recovery, the technician wipes it there, and the agent watches and verifies
 banner feature, the fake usbmuxd's BUID), so their certificates never enter the station's record.
 
 Without ``--yes`` it names the phone and asks for the last four digits of its IMEI or serial
-before erasing anything. The certificate (agent/erasure/certificate.py) goes through the same
+before erasing anything. The certificate's operator is ``--operator``, else the station
+config's ``operator``, else the name asked at the shift's first erase on a terminal and kept
+for ``shift_hours`` (agent/erasure/shift.py); unattended (``--yes``) with none of them, it is
+null and ``operator_reason`` says why. The steps are agent/erasure/job.py's, the same the TUI shows. The certificate (agent/erasure/certificate.py) goes through the same
 Ledger as reports: the station's own record for a real phone, a side record
 (``erasures-simulated``) for simulated phones (``--simulated``, or found behind phonebench's
 simulated usbmuxd). Exit 0 only for an erase that was
@@ -27,7 +30,7 @@ import sys
 from typing import Any
 
 from agent.cli.common import info
-from agent.errors import ErasureRefused, ExitCode, UsageError
+from agent.errors import ExitCode, UsageError
 from agent.text import printable
 
 SIMULATED_RECORD = "erasures-simulated"
@@ -46,7 +49,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="do not offer Quick Start to a nearby device after the erase (iPhone)")
     p.add_argument("--wait", type=_seconds, default=None, metavar="S",
                    help="how long the phone may take to come back before the erase counts as not verified")
-    p.add_argument("--operator", metavar="NAME", help="who is erasing (default: the station config's operator)")
+    p.add_argument("--operator", metavar="NAME",
+                   help="who is erasing (default: the station config's operator, else the name given at this shift's "
+                        "first erase, asked on a terminal; none with --yes)")
     p.add_argument("--simulated", action="store_true",
                    help="the phone is a protocol simulator's: its certificate goes to a side record, never the station's")
     p.set_defaults(func=cmd_erase)
@@ -67,6 +72,8 @@ def cmd_erase(args: argparse.Namespace) -> int:
     from agent.config import load_config
     from agent.delivery.ledger import Ledger, side_ledger, station_ledger
     from agent.delivery.outbox import Outbox
+    from agent.erasure.job import EraseOptions, EraseTarget, erase_phone
+    from agent.erasure.shift import ShiftStore
     from agent.report.signing import StationKey
 
     config = load_config()
@@ -77,49 +84,16 @@ def cmd_erase(args: argparse.Namespace) -> int:
         return (side_ledger(key, paths.side_records_dir(SIMULATED_RECORD)) if simulated
                 else station_ledger(key, Outbox()))
 
-    erase = _erase_iphone if args.udid is not None else _erase_android
-    run, ledger = asyncio.run(erase(args, open_ledger))
-    stored = _save(run, ledger, args.operator or config.operator, config.station_id or key.default_station_id(),
-                   run.provenance.kind == "simulated")
+    target = EraseTarget("ios" if args.udid is not None else "android", args.udid or args.serial, args.simulated)
+    if target.platform == "android" and (args.preserve_data_plan or args.disallow_proximity_setup):
+        raise UsageError("erase --serial: --preserve-data-plan and --disallow-proximity-setup are iPhone options")
+    options = EraseOptions(args.force, args.preserve_data_plan, args.disallow_proximity_setup, args.wait)
+    front = TerminalFront(args, config.operator, ShiftStore(config.shift_hours))
+    folders = [paths.reports_dir(), paths.side_records_dir("demo"), paths.side_records_dir("replays")]
+    stored = asyncio.run(erase_phone(target, options, front, open_ledger,
+                                     config.station_id or key.default_station_id(), folders))
     _show(args, stored.report, stored.envelope, str(stored.path))
     return ExitCode.OK if stored.report["result"] == "erased" else ExitCode.SESSION
-
-
-async def _erase_iphone(args: argparse.Namespace, open_ledger: Any) -> tuple[Any, Any]:
-    from agent.erasure.ios import RETURN_TIMEOUT_S, IosEraseOptions, IphoneEraser
-
-    options = IosEraseOptions(args.preserve_data_plan, args.disallow_proximity_setup,
-                              RETURN_TIMEOUT_S if args.wait is None else args.wait)
-    eraser = IphoneEraser(args.udid, simulated=args.simulated)
-    try:
-        device = await eraser.identify()
-        if not args.yes:
-            confirm(device.model, device.serial, device.imei, _ask)
-        await eraser.preflight(args.force)
-        ledger = open_ledger(eraser.simulated)
-        info(args, f"erasing {printable(device.model)} serial {printable(device.serial)}; waiting for it to come back")
-        return await eraser.erase(options), ledger
-    finally:
-        await eraser.close()
-
-
-async def _erase_android(args: argparse.Namespace, open_ledger: Any) -> tuple[Any, Any]:
-    from agent.erasure.android import RETURN_TIMEOUT_S, AndroidEraser
-    from agent.links.adb import AdbAndroidLink, running_adb_server
-
-    if args.preserve_data_plan or args.disallow_proximity_setup:
-        raise UsageError("erase --serial: --preserve-data-plan and --disallow-proximity-setup are iPhone options")
-    server = running_adb_server()
-    eraser = AndroidEraser(AdbAndroidLink(args.serial, server.host, server.port, simulated=args.simulated))
-    device = await eraser.identify()
-    if not args.yes:
-        confirm(device.model, device.serial, device.imei, _ask)
-    await eraser.preflight(args.force)
-    simulated = args.simulated or (await eraser.link.provenance()).kind == "simulated"
-    ledger = open_ledger(simulated)
-    info(args, RECOVERY_STEPS)
-    run = await eraser.erase(RETURN_TIMEOUT_S if args.wait is None else args.wait, None if args.yes else _ask)
-    return run, ledger
 
 
 RECOVERY_STEPS = """the phone is rebooting into recovery. On the phone:
@@ -129,33 +103,47 @@ RECOVERY_STEPS = """the phone is rebooting into recovery. On the phone:
 waiting for the phone to reach recovery, leave it and come back"""
 
 
-def confirm(model: str | None, serial: str | None, imei: str | None, ask: Any) -> None:
-    """ErasureRefused unless the technician types the last four digits of the IMEI or the
-    serial of the phone named: the guard against erasing the phone in the next port."""
-    wanted = {v[-4:].upper() for v in (serial, imei) if v and len(v) >= 4}
-    if not wanted:
-        raise ErasureRefused("the phone gives no serial or IMEI to confirm with; erase --yes skips the question")
-    answer = ask(f"Erase {printable(model or 'this phone')} serial {printable(serial or '?')}? "
-                 "Type the last four IMEI or serial digits: ")
-    if (answer or "").strip().upper() not in wanted:
-        raise ErasureRefused("the digits typed are not this phone's last four IMEI or serial digits; nothing was erased")
+class TerminalFront:
+    """The erase at a terminal: steps on stderr, questions read from stdin (never with ``--yes``)."""
+
+    def __init__(self, args: argparse.Namespace, config_operator: str | None, store: Any) -> None:
+        self.args, self.config_operator, self.store = args, config_operator, store
+
+    def step(self, key: str, text: str) -> None:
+        info(self.args, RECOVERY_STEPS if key == "rebooting" else text)
+
+    async def confirm(self, device: Any) -> None:
+        from agent.erasure.job import confirm_digits
+
+        if not self.args.yes:
+            prompt = (f"Erase {printable(device.model or 'this phone')} serial {printable(device.serial or '?')}? "
+                      "Type the last four IMEI or serial digits: ")
+            confirm_digits(device, await asyncio.to_thread(_ask, prompt))
+        info(self.args, f"erasing {printable(device.model)} serial {printable(device.serial)}")
+
+    async def ask(self, question: str) -> str | None:
+        return None if self.args.yes else await asyncio.to_thread(_ask, question)
+
+    async def operator(self) -> Any:
+        """``--operator``, the config, this shift's name; else asked on a terminal (and kept for
+        the shift), or none with the reason on the certificate."""
+        from agent.erasure.shift import NOBODY_ASKED, NOT_GIVEN, Signer, clean_name, resolve_operator
+
+        signer = resolve_operator(self.args.operator, self.config_operator, self.store)
+        if signer is not None:
+            return signer
+        if self.args.yes or not sys.stdin.isatty():
+            return Signer(None, "none", NOBODY_ASKED)
+        name = clean_name(await asyncio.to_thread(_ask, "Your name, for the erasure certificates of this shift: "))
+        if name is None:
+            return Signer(None, "none", NOT_GIVEN)
+        self.store.remember(name)
+        return Signer(name, "asked")
 
 
 def _ask(prompt: str) -> str:
     print(prompt, end="", file=sys.stderr, flush=True)
     return sys.stdin.readline()
-
-
-def _save(run: Any, ledger: Any, operator: str | None, station_id: str, simulated: bool) -> Any:
-    from agent import paths
-    from agent.erasure.certificate import build_certificate, latest_diagnostics_report
-    from agent.report.signing import ERASURE_PAYLOAD_TYPE
-
-    folders = [paths.reports_dir()] + ([paths.side_records_dir("demo"), paths.side_records_dir("replays")]
-                                       if simulated else [])
-    certificate = build_certificate(run, station_id=station_id, key_id=ledger.key_id, operator=operator,
-                                    diagnostics_report_id=latest_diagnostics_report(folders, run.device.serial))
-    return ledger.save(certificate, ERASURE_PAYLOAD_TYPE)
 
 
 def _show(args: argparse.Namespace, certificate: dict, envelope: dict, path: str) -> None:

@@ -7,7 +7,7 @@ reset" there, and the agent watches the phone reach recovery, leave, and come ba
 
     AndroidEraser(link).identify() -> ErasedDevice    getprop, the IMEI parcel
                        .preflight(force) -> None       Google accounts, FRP
-                       .erase(wait_s, ask) -> ErasureRun
+                       .erase(wait_s, ask) -> ErasureRun     ask: async question -> answer | None
 
 Back in state ``device`` (USB debugging allowed again), the agent verifies: setup not
 complete, no accounts, the shared storage near empty. When it cannot (the phone did not
@@ -23,9 +23,10 @@ import asyncio
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from agent.erasure.certificate import ErasedDevice, ErasureRun, Sanitization, Verification
+from agent.erasure.progress import Progress, quiet
 from agent.errors import ErasureRefused, LinkError
 from agent.formats.getprop import parse_getprop
 from agent.formats.imei import is_imei
@@ -46,13 +47,19 @@ NEAR_EMPTY_KB = 64 * 1024
 VERIFY_METHOD = (f"over adb once the phone is back in state device: `{SETUP}` (0), `{ACCOUNTS}` (no accounts), "
                  f"`{SHARED_STORAGE}` (under {NEAR_EMPTY_KB // 1024} MiB)")
 TECHNICIAN_METHOD = "the technician saw the phone start the setup wizard (Welcome screen) after the reset"
-TECHNICIAN_QUESTION = "After the reset, does the phone show the setup wizard's Welcome screen? [y/N] "
+TECHNICIAN_QUESTION = ("Did the phone show the wipe finished and reboot to setup (the setup wizard's Welcome screen)? "
+                       "[y/N] ")
 PURGE_REASON = ("ro.crypto.type=file: file-based encryption; the factory reset destroys the keys that protect "
                 "user data, a cryptographic erase (SP 800-88 Rev. 1 section 2.6), which counts as Purge")
 CLEAR_REASON = ("no file-based encryption reported (ro.crypto.type is not file): the factory reset formats the "
                 "userdata partition, a logical technique that counts as Clear (SP 800-88 Rev. 1 Appendix A)")
 
-Ask = Callable[[str], str]
+#: the technician's answer to a question, None when there is nobody to ask (or they would not say)
+Ask = Callable[[str], Awaitable[str | None]]
+#: what the watch tells a front end at each phase it sees
+PHASES = {"recovery": "the phone is in recovery: wipe it there (Wipe data/factory reset), then Reboot system now",
+          "left": "the phone left recovery: it wipes and restarts",
+          "back": "the phone is back on adb"}
 
 
 def count_accounts(dumpsys: str) -> tuple[int | None, int]:
@@ -97,6 +104,8 @@ class AndroidEraser:
         self.device: ErasedDevice | None = None
         self.crypto_type: str | None = None
         self._forced: str | None = None
+        #: told each step of the erase (agent/erasure/progress.py)
+        self.progress: Progress = quiet
 
     async def identify(self) -> ErasedDevice:
         props = parse_getprop((await self.link.shell("getprop")).stdout)
@@ -119,7 +128,8 @@ class AndroidEraser:
             why = (f"{google} Google account(s) on the phone: after a reset, Factory Reset Protection asks for "
                    "that account; remove it in Settings > Accounts first")
         elif frp:
-            why = "Factory Reset Protection is active (secure_frp_mode 1): the reset phone would ask for its owner's account"
+            why = ("Factory Reset Protection is active (secure_frp_mode 1): the reset phone would ask for its owner's "
+                   "account; have the owner remove their Google account in Settings > Accounts first")
         else:
             return
         if not force:
@@ -130,6 +140,7 @@ class AndroidEraser:
         device = self.device or await self.identify()
         provenance = await self.link.provenance()
         await self.link.reboot("recovery")
+        self.progress("rebooting", "rebooting into recovery")
         seen = await self._watch(wait_s)
         verification = await self._verify(seen, wait_s, ask)
         return ErasureRun(str(uuid.uuid4()), self.started_at, provenance, self.link.describe, device,
@@ -138,6 +149,7 @@ class AndroidEraser:
     async def _watch(self, wait_s: float) -> list[str]:
         """The phases seen, in order: ``recovery`` (reached it), ``left``, ``back`` (in state device)."""
         seen: list[str] = []
+        told = 0
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline and "back" not in seen:
             try:
@@ -150,21 +162,27 @@ class AndroidEraser:
                 seen.append("left")
             if seen[-1:] == ["left"] and state == "device":
                 seen.append("back")
+            if len(seen) > told:
+                for phase in seen[told:]:
+                    self.progress(phase, PHASES[phase])
+                told = len(seen)
             await asyncio.sleep(POLL_S)
         return seen
 
     async def _verify(self, seen: list[str], wait_s: float, ask: Ask | None) -> Verification:
         if seen == ["recovery", "left", "back"]:
             try:
+                self.progress("verifying", "verifying: setup not complete, no accounts, user data near empty")
                 return await self._verify_over_adb()
             except LinkError as e:
                 problem = f"could not check the phone that came back: {e}"
         else:
             problem = (f"the phone was not seen to reach recovery, leave and come back within {wait_s:g} s "
                        f"(seen: {', '.join(seen) or 'nothing'})")
-        if ask is None:
+        answer = None if ask is None else await ask(TECHNICIAN_QUESTION)
+        if answer is None:
             return Verification(VERIFY_METHOD, "not_verified", (problem,))
-        answer = ask(TECHNICIAN_QUESTION).strip()
+        answer = answer.strip()
         passed = answer.lower() in ("y", "yes")
         return Verification(TECHNICIAN_METHOD, "passed" if passed else "failed", (problem,), by="technician",
                             technician_answer=inert(answer)[:512] or "(no answer)")

@@ -99,10 +99,13 @@ def result_of(verification: Verification) -> str:
 
 
 def build_certificate(
-    run: ErasureRun, *, station_id: str, key_id: str, operator: str | None, diagnostics_report_id: str | None
+    run: ErasureRun, *, station_id: str, key_id: str, operator: str | None, diagnostics_report_id: str | None,
+    operator_reason: str | None = None,
 ) -> dict[str, Any]:
-    """The certificate document, without its chain link (the store adds it)."""
-    return {
+    """The certificate document, without its chain link (the store adds it). With no
+    ``operator``, ``operator_reason`` (when given) says why nobody is named."""
+    why = {"operator_reason": operator_reason} if not operator and operator_reason else {}
+    return why | {
         "schema": "phonebench.erasure/1",
         "report_id": run.certificate_id,
         "started_at": run.started_at,

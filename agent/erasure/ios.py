@@ -27,6 +27,7 @@ from importlib import metadata
 from typing import Any
 
 from agent.erasure.certificate import ErasedDevice, ErasureRun, Sanitization, Verification
+from agent.erasure.progress import Progress, quiet
 from agent.errors import ErasureRefused, LinkDisconnected, LinkError, LinkTimeout
 from agent.links.ios import PmdIosLink, behind_simulator
 from agent.report.build import utc_now
@@ -102,6 +103,8 @@ class IphoneEraser:
         self.started_at = utc_now()
         self.device: ErasedDevice | None = None
         self._forced: str | None = None
+        #: told each step of the erase (agent/erasure/progress.py)
+        self.progress: Progress = quiet
 
     def _link(self) -> PmdIosLink:
         return PmdIosLink(self.udid, usbmux_address=self.usbmux_address, simulated=self.simulated)
@@ -136,6 +139,7 @@ class IphoneEraser:
                                          disallow_proximity_setup=options.disallow_proximity_setup)
         except (LinkDisconnected, LinkTimeout):
             pass  # the request may have reached the phone: whether it erased, only the verification tells
+        self.progress("sent", "erase sent: the phone restarts and erases itself")
         verification = await self._verify(before, options.return_timeout_s)
         return ErasureRun(str(uuid.uuid4()), self.started_at, provenance, self.link.describe, device,
                           sanitization(options, self._forced), verification)
@@ -148,6 +152,7 @@ class IphoneEraser:
             return Verification(VERIFY_METHOD, "not_verified",
                                 (f"the phone did not attach again within {timeout_s:g} s (unplugged mid-erase?)",))
         self.link = self._link()  # a new attach: a new lockdown connection, a new pairing
+        self.progress("verifying", "verifying: activation state, setup, configuration profiles")
         try:
             activation = await self.link.lockdown_value("", "ActivationState")
             setup_done = await self.link.lockdown_value("com.apple.purplebuddy", "SetupDone")
@@ -160,12 +165,17 @@ class IphoneEraser:
     async def _came_back(self, before: int | None, timeout_s: float) -> bool:
         """Whether usbmuxd lists the phone under a DeviceID other than ``before`` in time."""
         deadline = time.monotonic() + timeout_s
+        away = False
         while time.monotonic() < deadline:
             try:
                 now = await self.link.attachment()
             except LinkError:
                 now = None  # usbmuxd busy or restarting: ask again
+            if not away and now != before:
+                away = True
+                self.progress("away", "the phone left the bench's USB while it erases")
             if now is not None and now != before:
+                self.progress("back", "the phone is back on USB")
                 return True
             await asyncio.sleep(POLL_S)
         return False

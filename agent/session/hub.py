@@ -76,7 +76,14 @@ class Hub:
         return link
 
     def supervisor(self, bench: Station) -> Supervisor:
-        return Supervisor(bench, self.sources(), self.open_link, SlotMap(self.slot_map), rejoin_s=self.rejoin_s)
+        supervisor = Supervisor(bench, self.sources(), self.open_link, SlotMap(self.slot_map), rejoin_s=self.rejoin_s)
+        supervisor.erase_address = self.erase_address
+        return supervisor
+
+    def erase_address(self, platform: str, key: str) -> dict[str, Any]:
+        """Where an eraser reaches this bench's phone (agent.erasure.job.EraseTarget's fields)."""
+        return {"platform": platform, "device_id": key, "simulated": self.simulated,
+                "usbmux_address": self.usbmux_address, "adb_host": self.adb_host, "adb_port": self.adb_port}
 
 
 def _not_ready(state: str) -> NotReady:

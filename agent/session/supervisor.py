@@ -5,6 +5,12 @@ becomes ready gets a session; one that needs the technician (USB debugging, Trus
 guidance and is retried; one pulled out mid-session ends that session as interrupted
 (the link raises LinkDisconnected); the same phone back within ``rejoin_s`` (USB resets
 after Trust) keeps its slot and is not counted twice.
+
+An erase owns its phone (``hold(slot)`` .. ``release(slot)``): while held, the phone's
+sightings (an iPhone leaving and attaching fresh, an Android phone in recovery and back)
+start nothing and do not free its slot; after it, the erased phone stays in its slot and
+gets no session by itself: the technician sees it is the erased phone and runs it (``r``)
+or replugs it as a new one.
 """
 
 from __future__ import annotations
@@ -46,9 +52,14 @@ class _Phone:
     last_report: dict[str, Any] | None = None
     carried: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)
+    held: bool = False  # an erase owns it
+    erased: bool = False  # an erase ended on it: no session until asked for
 
 
 class Supervisor:
+    #: (platform, key) -> where an eraser reaches that phone (a Hub's ``erase_address``), if this bench can erase
+    erase_address: Callable[[str, str], dict[str, Any]] | None = None
+
     def __init__(
         self,
         bench: Station,
@@ -86,11 +97,11 @@ class Supervisor:
         phone's last report (which the new report names). False when no phone is there or
         its session is still running."""
         phone = next((p for p in self.phones.values() if p.slot == slot), None)
-        if phone is None or phone.session is not None or phone.state in ("connecting", "checking", "gone"):
+        if phone is None or phone.held or phone.session is not None or phone.state in ("connecting", "checking", "gone"):
             return False
         if checks is not None and phone.last_report is None:
             return False
-        phone.carried, phone.answers = {}, {}
+        phone.carried, phone.answers, phone.erased = {}, {}, False
         if checks is not None and phone.last_report is not None:
             phone.carried = carry_over(phone.last_report, set(checks))
             asked_again = {q.key for c in self.bench.checks if c.name in checks for q in c.questions}
@@ -98,6 +109,24 @@ class Supervisor:
         phone.finished_at, phone.state = None, "connecting"
         self._spawn(self._connect(phone))
         return True
+
+    def hold(self, slot: int) -> tuple[str, str] | None:
+        """Give the phone in ``slot`` to an erase: (platform, key as its source names it), or
+        None when no phone is there, it is gone, or a session runs on it."""
+        phone = next((p for p in self.phones.values() if p.slot == slot), None)
+        if phone is None or phone.held or phone.session is not None or phone.state in ("connecting", "checking", "gone"):
+            return None
+        phone.held = True
+        return phone.platform, phone.sighting.key
+
+    def release(self, slot: int) -> None:
+        """The erase is over: the phone stays, erased, until run again or unplugged."""
+        phone = next((p for p in self.phones.values() if p.slot == slot and p.held), None)
+        if phone is not None:
+            phone.held, phone.erased = False, True
+            if phone.state == "gone":  # unplugged during the erase: now it may leave the bench
+                self._queue.put_nowait(PhoneGone(phone.slot, phone.sighting.key))
+                self._spawn(self._release_later(phone))
 
     async def aclose(self) -> None:
         tasks = list(self._tasks) + [p.session for p in self.phones.values() if p.session]
@@ -127,6 +156,11 @@ class Supervisor:
     async def _on_sighting(self, s: Sighting) -> list[BenchEvent]:
         key = canonical(s.key)
         phone = self.phones.get(key)
+        if phone is not None and phone.held:  # the erase watches the phone itself
+            if s.source == phone.sighting.source:
+                phone.sighting = s if s.present else phone.sighting
+                phone.state = "gone" if not s.present else s.state
+            return []
         if s.source == "usb":
             return self._on_usb(key, s, phone)
         if not s.present:
@@ -134,7 +168,7 @@ class Supervisor:
         phone = phone if phone is not None else self._arrived(key, s)
         phone.sighting = s
         if s.state in ("ready", "attached"):
-            if self._recently_done(phone):
+            if self._recently_done(phone) or phone.erased:
                 phone.state = "done"
             elif phone.session is None:
                 phone.state = "connecting"
@@ -169,7 +203,7 @@ class Supervisor:
 
     async def _release_later(self, phone: _Phone) -> None:
         await asyncio.sleep(self.rejoin_s)
-        if phone.state == "gone" and self.phones.get(phone.key) is phone and phone.session is None:
+        if phone.state == "gone" and self.phones.get(phone.key) is phone and phone.session is None and not phone.held:
             del self.phones[phone.key]
             self.slots.release(phone.slot)
 

@@ -18,6 +18,7 @@ from textual.widgets import Footer
 from textual.worker import Worker
 
 from agent.errors import PhonebenchError
+from agent.tui.erase_flow import EraseRun, card_state, start_erase
 from agent.tui.export import DEFAULT_FOLDER, StoredEnvelope, export_envelope, file_name
 from agent.tui.model import BenchModel, SlotView
 from agent.tui.question_queue import Pending, TuiOperator
@@ -28,6 +29,7 @@ from agent.tui.widgets.bench_card import BenchCard
 from agent.tui.widgets.bench_grid import BenchGrid
 from agent.tui.widgets.check_picker import CheckPicker, rerunnable
 from agent.tui.widgets.confirm import Confirm
+from agent.tui.widgets.erase_dialog import EraseDialog
 from agent.tui.widgets.event_log import EventLog, LogBridge
 from agent.tui.widgets.export_dialog import ExportDialog
 from agent.tui.widgets.key_map import KeyMap
@@ -42,10 +44,11 @@ STYLES = Path(__file__).resolve().parent
 
 
 class BenchApp(App[None]):
-    CSS_PATH = [STYLES / "bench.tcss", STYLES / "dialogs.tcss"]  # absolute: subclasses live elsewhere
+    CSS_PATH = [STYLES / "bench.tcss", STYLES / "dialogs.tcss", STYLES / "erase.tcss"]  # absolute: subclasses live elsewhere
     TITLE = "phonebench"
     ENABLE_COMMAND_PALETTE = False  # its footer entry would crowd 80 columns; ? shows the keys
     BINDINGS = [Binding("a", "questions", "Answer"), Binding("l", "toggle_log", "Log pane"),
+                Binding("x", "erase", "Erase", show=False),  # in the key map (?); the footer keeps 80 columns
                 Binding("question_mark", "keys", "Keys"), Binding("q", "quit_bench", "Quit")]
 
     def __init__(self, supervisor: Any, operator: TuiOperator, profile: str, uploads: UploadReader | None = None) -> None:
@@ -60,6 +63,8 @@ class BenchApp(App[None]):
         self.snoozed = False
         self.bridge = LogBridge(self.model.note)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.erases: dict[int, EraseRun] = {}
+        self.erase_wait_s: float | None = None  # None: the erasers' own timeouts
 
     def get_driver_class(self) -> type[Driver]:
         return terminal_driver(super().get_driver_class())
@@ -112,6 +117,7 @@ class BenchApp(App[None]):
             self.grid.show(view)
             if isinstance(self.screen, PhoneView) and self.screen.view.slot == slot:
                 self.screen.redraw(view)
+        self.erase_tick()
         self.event_log.add(self.model.take_lines())
         if self.focused is None and len(self.screen_stack) == 1:
             self.grid.focus_slot(min(self.model.slots, default=0))
@@ -183,6 +189,40 @@ class BenchApp(App[None]):
         phones = f"{unfinished} phone{'s are' if unfinished > 1 else ' is'}"
         question = f"Quit? {phones} not finished: their checks stop and unanswered questions are dropped. Saved reports stay."
         self.push_screen(Confirm(question), lambda yes: self.exit() if yes else None)
+
+    def action_erase(self) -> None:
+        """``x``: erase the phone in view (or the card picked); again: show that erase."""
+        slot = self.screen.view.slot if isinstance(self.screen, PhoneView) else getattr(self.focused, "slot", None)
+        if slot is None or slot not in self.model.slots or isinstance(self.screen, EraseDialog):
+            return
+        run = self.erases.get(slot)
+        if run is None or run.finished:
+            started = start_erase(self.supervisor, slot, self.model.slots[slot].name, self.erase_wait_s)
+            if isinstance(started, str):
+                self.notify(started, severity="warning", markup=False)
+                return
+            self.erases[slot] = run = started
+            self.run_worker(self.erase(run), name=f"erase-{slot}", exit_on_error=False)
+        self.push_screen(EraseDialog(run))
+
+    async def erase(self, run: EraseRun) -> None:
+        try:
+            await run.run()
+        finally:
+            self.supervisor.release(run.slot)
+            self.model.note(run.card_line(), run.slot)
+
+    def erase_tick(self) -> None:
+        """Erases' news onto their cards and dialogs; a question brings its dialog back."""
+        for run in self.erases.values():
+            if not run.changed:
+                continue
+            self.model.erasing(run.slot, card_state(run), run.card_line())
+            if isinstance(self.screen, EraseDialog) and self.screen.erase is run:
+                self.screen.redraw()
+            elif run.prompt is not None and (len(self.screen_stack) == 1 or isinstance(self.screen, PhoneView)):
+                self.push_screen(EraseDialog(run))
+            run.changed = False
 
     def action_toggle_log(self) -> None:
         self.event_log.display = not self.event_log.display

@@ -56,6 +56,9 @@ PLATFORM_TEXT = {"android": "Android", "ios": "iPhone"}
 WAITING = frozenset({"trust_pending", "denied", "locked", "unauthorized", "usb_only", "offline",
                      "recovery", "sideload", "no_permissions"})
 LOG_LINES = 200
+#: an erase's state -> the card's look and status
+ERASE_OUTCOME = {"erasing": "running", "erased": "good", "not_verified": "review", "failed": "bad"}
+ERASE_STATUS = {"erasing": "erasing", "erased": "erased", "not_verified": "erase not verified", "failed": "erase failed"}
 
 
 @dataclass
@@ -81,6 +84,8 @@ class SlotView:
     error: str | None = None
     port: str | None = None  # the USB port (1-1.3), when discovery or the report says
     unplugged: bool = False  # the phone left; the card keeps its last state until another takes the slot
+    erasure: str | None = None  # the erase's line on the card (agent/tui/erase_flow.py), until a new session
+    erase_state: str | None = None  # erasing, erased, not_verified, failed; None: no erase on this phone
     log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
 
     @property
@@ -98,6 +103,8 @@ class SlotView:
     @property
     def outcome(self) -> str:
         """The look of the card: waiting, running, asking, good, review, bad, incomplete, error, gone."""
+        if self.erase_state is not None:
+            return ERASE_OUTCOME.get(self.erase_state, "review")
         if self.asking and self.state == "checking":
             return "asking"
         if self.state in WAITING:
@@ -124,6 +131,8 @@ class SlotView:
 
     def status(self) -> str:
         """One short line for the card."""
+        if self.erase_state is not None:
+            return ERASE_STATUS.get(self.erase_state, "erase")
         if self.asking and self.state == "checking":
             return "needs you"
         if self.running:
@@ -138,6 +147,8 @@ class SlotView:
 
     def reason(self) -> str:
         """One line under the status: what to do next, or why the phone came out as it did."""
+        if self.erasure is not None:
+            return self.erasure
         if self.asking and self.state == "checking":
             needed = sorted(self.asking - OPTIONAL, key=_question_order)  # notes never hold a phone back
             return "answer: " + ", ".join(ASKING_TEXT.get(k, k) for k in needed) if needed else "answer: notes"
@@ -159,6 +170,7 @@ class SlotView:
         self.checks, self.asking, self.grade = {}, set(), None
         self.report = self.envelope = self.path = self.upload = self.error = None
         self.state, self.guidance = "checking", None
+        self.erasure = self.erase_state = None
 
 
 def _question_order(key: str) -> int:
@@ -227,6 +239,14 @@ class BenchModel:
             if state is not None and state != view.upload:
                 view.upload = state
                 self.dirty.add(view.slot)
+
+    def erasing(self, slot: int, state: str | None, line: str) -> None:
+        """An erase's news for the slot's card; ``state`` None gives the card its look back
+        (a refusal: nothing was erased), ``line`` stays as its reason."""
+        view = self.slots.get(slot)
+        if view is not None:
+            view.erase_state, view.erasure = state, line
+            self.dirty.add(slot)
 
     def answered(self, slot: int | None, key: str) -> None:
         """The technician dealt with a question (answers None never reach the engine's events)."""

@@ -53,6 +53,8 @@ def _identity(view: SlotView) -> Text:
         text.append(f"  — {printable(view.guidance)}", style="yellow")
     if view.error:
         text.append(f"\nerror: {printable(view.error)}", style="bold red")
+    if view.erasure:
+        text.append(f"\n{view.erasure}", style="bold")  # erase_flow made it printable
     return text
 
 

@@ -18,12 +18,14 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("Enter", "open the phone"),
         ("a", "answer the phone that has waited longest"),
         ("l", "show or hide the log pane"),
+        ("x", "erase the picked phone (asks first; again: show the erase)"),
         ("q", "quit (asks first while phones are unfinished)"),
     )),
     ("In a phone's view", (
         ("a", "answer this phone's questions"),
         ("r / c", "re-run the phone / one check"),
         ("e / j / l", "export the report / its JSON / the slot's log"),
+        ("x", "erase this phone, with a signed certificate"),
         ("Esc", "back to the bench"),
     )),
     ("In a phone's questions", (

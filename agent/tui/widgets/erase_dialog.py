@@ -1,0 +1,110 @@
+"""``x``: erase a phone, watched step by step (agent/tui/erase_flow.py holds the state).
+
+It shows the phone (model, serial, IMEI), asks for the last four digits before anything is
+erased, asks the technician's name at the shift's first erase, shows the refusals with
+what to do, the steps as the agent sees them, the Android recovery menu while the phone is
+there, the question when the agent could not verify, and the certificate at the end. Esc
+answers "no" to a question; with no question it only hides the dialog: the erase goes on,
+its step shows on the card, and the dialog comes back for the next question (or ``x``).
+Phone strings reach the screen as Text, never markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from agent.text import printable
+from agent.tui.erase_flow import RECOVERY_MENU, RESULT_TEXT, EraseRun
+
+PLACEHOLDER = {"digits": "last four digits", "name": "your name", "answer": "y or n"}
+
+
+class EraseDialog(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "close", "Close")]
+
+    def __init__(self, run: EraseRun) -> None:
+        super().__init__()
+        self.erase = run
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="erase"):
+            yield Label(Text(f"Erase slot {self.erase.slot}: {printable(self.erase.name)}"), classes="title")
+            yield Static(id="erase-phone")
+            yield Static(id="erase-steps")
+            yield Static(id="erase-recovery")
+            yield Static(id="erase-outcome")
+            yield Label(id="erase-prompt")
+            yield Input(id="erase-answer", max_length=64)
+            with Horizontal(classes="buttons"):
+                yield Button("OK (enter)", id="ok", variant="warning")
+                yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        run, self.erase.changed = self.erase, False
+        self.query_one("#erase-phone", Static).update(_phone(run))
+        self.query_one("#erase-steps", Static).update(Text("\n".join(printable(line) for line in run.lines[-8:])))
+        recovery = self.query_one("#erase-recovery", Static)
+        recovery.display = run.recovery
+        recovery.update(Text("\n".join(RECOVERY_MENU)))
+        self.query_one("#erase-outcome", Static).update(_outcome(run))
+        prompt, field, ok = self.query_one("#erase-prompt", Label), self.query_one("#erase-answer", Input), self.query_one("#ok")
+        asking = run.prompt is not None
+        for widget in (prompt, field, ok):
+            widget.display = asking
+        if run.prompt is not None:
+            prompt.update(Text(run.prompt.text))
+            field.placeholder = PLACEHOLDER.get(run.prompt.kind, "")
+            field.password = False
+            if self.focused is not field:
+                field.value = ""
+                field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.erase.reply(event.value)
+        self.redraw()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self.erase.reply(self.query_one("#erase-answer", Input).value)
+            self.redraw()
+        else:
+            self.action_close()
+
+    def action_close(self) -> None:
+        if self.erase.prompt is not None:
+            self.erase.reply(None)
+        self.dismiss(None)
+
+
+def _phone(run: EraseRun) -> Text:
+    device = run.device
+    if device is None:
+        return Text("reading the phone…")
+    return Text(f"{printable(device.manufacturer or '')} {printable(device.model or 'model unknown')}".strip()
+                + f"\nserial {printable(device.serial or 'unknown')} · IMEI {printable(device.imei or 'unknown')}")
+
+
+def _outcome(run: EraseRun) -> Text:
+    if run.phase == "refused":
+        return Text(f"Not erased: {printable(run.problem or '')}", style="bold yellow")
+    if run.phase == "failed":
+        return Text(f"Stopped: {printable(run.problem or '')}", style="bold red")
+    if run.phase == "done" and run.certificate is not None:
+        style = "bold green" if run.result == "erased" else "bold red"
+        text = Text(f"{RESULT_TEXT.get(run.result or '', run.result or '')}: certificate {run.certificate['report_id']}",
+                    style=style)
+        verification = run.certificate["verification"]
+        who = "by the technician" if verification.get("by") == "technician" else "by the agent"
+        text.append(f"\nverification {printable(verification['result'])} {who}; saved as {printable(run.path)}",
+                    style="")
+        return text
+    return Text("")
