@@ -6,13 +6,14 @@ Two lockdown services erase (Erase All Content and Settings); which one is agent
   ``Mobilebackup2Service.erase_device``, its ``backup2 erase-device``) covers more iOS versions:
   libimobiledevice's maintainer dates it to iOS 9.0 (libimobiledevice #463, 2017), a patch adding
   it to idevicebackup2 was reviewed in 2018 (libimobiledevice #723, not merged: "not a backup
-  tool's job"), and it is reported working on current iOS with just ``{MessageName: EraseDevice}``
-  (idevicerestore #665, #778, 2026). It takes no options (pymobiledevice3 #1063: no eSIM option known).
+  tool's job", and "it can fail if the device is not activated"), and one user reports it working
+  on a current iOS with just ``{MessageName: EraseDevice}`` (idevicerestore #665 and #778, 2026).
+  It takes no options (pymobiledevice3 #1063: its maintainer knows of no eSIM option for it).
 - MCInstall's ``EraseDevice`` (pymobiledevice3 ``MobileConfigService.erase_device``, its
-  ``profile erase-device``, pymobiledevice3 #1124; what Apple Configurator's erase and go-ios's
-  ``ios erase`` send) takes ``PreserveDataPlan`` and ``DisallowProximitySetup``, but an iPhone 5c
-  on iOS 10.3.3 answers it ``Status: CommandFormatError`` and does not erase (go-ios #489, 2024).
-  No public source says which iOS first accepts it.
+  ``profile erase-device``, pymobiledevice3 #1124; go-ios's ``ios erase`` sends the same request)
+  takes ``PreserveDataPlan`` and ``DisallowProximitySetup``, but an iPhone 5c on iOS 10.3.3
+  answers it ``Status: CommandFormatError`` and does not erase (go-ios #489, 2024, still open).
+  No public source we found says which iOS first accepts it, nor what Apple Configurator sends.
 
 mobilebackup2 is therefore the baseline, and MCInstall is used where it can add the two
 options: first on iOS 11 and later, falling back to mobilebackup2 when the phone refuses it. The
