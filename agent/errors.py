@@ -125,7 +125,11 @@ class NotPaired(LinkError):
 
 class EraseRequestRefused(LinkError):
     """The phone answered an erase request (MCInstall or mobilebackup2 ``EraseDevice``) with an
-    error: it did not start erasing, so another way may be tried."""
+    error: it did not start erasing, so another way may be tried. ``reply`` is what it said."""
+
+    def __init__(self, message: str, reply: str | None = None) -> None:
+        super().__init__(message)
+        self.reply = reply or message
 
 
 class SimulatorError(PhonebenchError):

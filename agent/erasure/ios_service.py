@@ -104,9 +104,10 @@ async def send_erase(link: EraseLink, options: EraseOptions, product_version: st
     EraseRequestRefused when every one refused (nothing was erased); a request that went
     unanswered (the phone left, or said nothing in time) counts as sent."""
     plan = services_for(product_version)
-    refusals: list[str] = []
+    refusals: list[str] = []  # what the phone said, for the certificate
+    errors: list[str] = []  # the same with the phone and the service named, for the technician
     for service in plan.services:
-        why = plan.why if not refusals else f"{plan.why}; MCInstall refused: {refusals[-1]}"
+        why = plan.why if not refusals else f"{plan.why}; the phone refused it: {refusals[-1]}"
         try:
             if service == "mcinstall":
                 await link.erase_device(preserve_data_plan=options.preserve_data_plan,
@@ -114,12 +115,13 @@ async def send_erase(link: EraseLink, options: EraseOptions, product_version: st
             else:
                 await link.erase_device_by_backup()
         except EraseRequestRefused as e:
-            refusals.append(str(e))
+            refusals.append(e.reply)
+            errors.append(str(e))
             continue
         except (LinkDisconnected, LinkTimeout):
             pass  # the request may have reached the phone: whether it erased, only the verification tells
         return SentErase(service, why, tuple(refusals))
-    raise EraseRequestRefused("; ".join(refusals) or "no EraseDevice to send")
+    raise EraseRequestRefused("; ".join(errors), refusals[-1])
 
 
 def sanitization(sent: SentErase, options: EraseOptions, forced_reason: str | None) -> Sanitization:

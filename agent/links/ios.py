@@ -131,7 +131,8 @@ class PmdIosLink(IosLink):
             try:
                 await self._mcinstall(lambda s: s.erase_device(preserve_data_plan, disallow_proximity_setup))
             except ProfileError as e:
-                raise EraseRequestRefused(f"{self.device_id}: MCInstall EraseDevice refused: {_one_line(e)}") from e
+                said = _one_line(e)
+                raise EraseRequestRefused(f"{self.device_id}: MCInstall EraseDevice refused: {said}", said) from e
 
         try:
             await self._bounded("MCInstall EraseDevice", timeout, erase)
@@ -155,7 +156,8 @@ class PmdIosLink(IosLink):
                     if type(e) is not PyMobileDevice3Exception:  # DeviceLink.dl_loop raises the base class
                         raise  # for the phone's own error reply; subclasses mean something else
                     said = _one_line(Exception(*e.args))  # without pymobiledevice3's "please report it"
-                    raise EraseRequestRefused(f"{self.device_id}: mobilebackup2 EraseDevice refused: {said}") from e
+                    raise EraseRequestRefused(f"{self.device_id}: mobilebackup2 EraseDevice refused: {said}",
+                                              said) from e
 
         try:
             await self._bounded("mobilebackup2 EraseDevice", timeout, erase)
