@@ -12,7 +12,8 @@
     │   ├── TrustPending            the Trust dialog is up on the iPhone
     │   ├── TrustDenied             the technician tapped Don't Trust
     │   ├── PhoneLocked             the iPhone has a passcode and is locked
-    │   └── NotPaired               pairing failed, or the iPhone forgot this station
+    │   ├── NotPaired               pairing failed, or the iPhone forgot this station
+    │   └── EraseRequestRefused     the phone answered an erase request with an error: nothing erased
     ├── SimulatorError              a simulated phone could not be started or driven (5 SESSION)
     │   └── WireError               a peer sent bytes that are not the protocol: drop that connection
     ├── SigningError                the station key cannot be used, or the chain state is corrupt (6 KEY)
@@ -120,6 +121,15 @@ class PhoneLocked(LinkError):
 
 class NotPaired(LinkError):
     """The station and the phone could not pair (or the phone forgot the pairing)."""
+
+
+class EraseRequestRefused(LinkError):
+    """The phone answered an erase request (MCInstall or mobilebackup2 ``EraseDevice``) with an
+    error: it did not start erasing, so another way may be tried. ``reply`` is what it said."""
+
+    def __init__(self, message: str, reply: str | None = None) -> None:
+        super().__init__(message)
+        self.reply = reply or message
 
 
 class SimulatorError(PhonebenchError):

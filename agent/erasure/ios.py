@@ -1,20 +1,32 @@
 """Erasing an iPhone or iPad over lockdown, and checking it came back fresh.
 
-The erase is MCInstall's ``EraseDevice`` (pymobiledevice3 ``MobileConfigService.erase_device``),
-chosen over mobilebackup2's ``EraseDevice``: it takes the two options a refurbisher needs
-(``PreserveDataPlan``, ``DisallowProximitySetup``), needs no DeviceLink backup session
-(version exchange, a backup folder, a phone whose backup password may be set), and it is
-the same service the verification reads profiles from. mobilebackup2's ``EraseDevice``
-(a DeviceLink process message) is documented back to iOS 9 by libimobiledevice, while
-MCInstall's has been seen refused as CommandFormatError on iOS 10.3 (go-ios #489): it is the
-fallback still to add for phones that refuse MCInstall's request.
+Two lockdown services erase (Erase All Content and Settings); which one is agent/erasure/ios_service:
+
+- mobilebackup2's ``EraseDevice`` (a DeviceLink process message; pymobiledevice3
+  ``Mobilebackup2Service.erase_device``, its ``backup2 erase-device``) covers more iOS versions:
+  libimobiledevice's maintainer dates it to iOS 9.0 (libimobiledevice #463, 2017), a patch adding
+  it to idevicebackup2 was reviewed in 2018 (libimobiledevice #723, not merged: "not a backup
+  tool's job", and "it can fail if the device is not activated"), and one user reports it working
+  on a current iOS with just ``{MessageName: EraseDevice}`` (idevicerestore #665 and #778, 2026).
+  It takes no options (pymobiledevice3 #1063: its maintainer knows of no eSIM option for it).
+- MCInstall's ``EraseDevice`` (pymobiledevice3 ``MobileConfigService.erase_device``, its
+  ``profile erase-device``, pymobiledevice3 #1124; go-ios's ``ios erase`` sends the same request)
+  takes ``PreserveDataPlan`` and ``DisallowProximitySetup``, but an iPhone 5c on iOS 10.3.3
+  answers it ``Status: CommandFormatError`` and does not erase (go-ios #489, 2024, still open).
+  No public source we found says which iOS first accepts it, nor what Apple Configurator sends.
+
+mobilebackup2 is therefore the baseline, and MCInstall is used where it can add the two
+options: first on iOS 11 and later, falling back to mobilebackup2 when the phone refuses it. The
+certificate names the service that erased and why, and records the options as applied (MCInstall)
+or as null with the reason (mobilebackup2), never as applied when they were not.
 
     IphoneEraser(udid).identify() -> ErasedDevice      lockdown default domain
                       .preflight(force) -> None         Find My (com.apple.fmip IsAssociated)
                       .erase(options) -> ErasureRun     EraseDevice, wait for a new attach, verify
 
 Erasing does not lift Activation Lock: with Find My on, the buyer would get a phone that
-asks for the seller's Apple ID, so the preflight refuses unless forced.
+asks for the seller's Apple ID, so the preflight refuses unless forced. Both services are
+checked the same way afterwards.
 """
 
 from __future__ import annotations
@@ -23,12 +35,12 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
-from agent.erasure.certificate import ErasedDevice, ErasureRun, Sanitization, Verification
+from agent.erasure.certificate import ErasedDevice, ErasureRun, Verification
+from agent.erasure.ios_service import sanitization, send_erase
 from agent.erasure.progress import Progress, quiet
-from agent.errors import ErasureRefused, LinkDisconnected, LinkError, LinkTimeout
+from agent.errors import ErasureRefused, LinkError
 from agent.links.ios import PmdIosLink, behind_simulator
 from agent.report.build import utc_now
 from agent.text import inert
@@ -38,9 +50,6 @@ POLL_S = 0.25
 RETURN_TIMEOUT_S = 900.0
 VERIFY_METHOD = ("after a new usbmux attach: lockdown ActivationState (Unactivated), com.apple.purplebuddy "
                  "SetupDone (not true), MCInstall GetProfileList (no configuration profiles)")
-PURGE_REASON = ("iOS keeps all user data encrypted under keys wrapped by a key in effaceable storage; Erase All "
-                "Content and Settings destroys that key, a cryptographic erase (SP 800-88 Rev. 1 section 2.6, "
-                "Appendix A mobile devices: Apple iOS), which counts as Purge")
 
 
 @dataclass(frozen=True)
@@ -79,21 +88,6 @@ def fresh_findings(activation: Any, setup_done: Any, profiles: list[str]) -> tup
     return all(ok for ok, _ in checks), tuple(("ok: " if ok else "FAILED: ") + line for ok, line in checks)
 
 
-def sanitization(options: IosEraseOptions, forced_reason: str | None) -> Sanitization:
-    return Sanitization(
-        method="purge",
-        technique="cryptographic erase (Erase All Content and Settings)",
-        reason=PURGE_REASON,
-        tool="pymobiledevice3",
-        tool_version=_version("pymobiledevice3"),
-        command="lockdown com.apple.mobile.MCInstall EraseDevice",
-        options={"PreserveDataPlan": options.preserve_data_plan,
-                 "DisallowProximitySetup": options.disallow_proximity_setup},
-        forced=forced_reason is not None,
-        forced_reason=forced_reason,
-    )
-
-
 class IphoneEraser:
     """One iPhone to erase, reached through usbmuxd (``usbmux_address`` as PmdIosLink takes it)."""
 
@@ -130,19 +124,16 @@ class IphoneEraser:
         self._forced = why
 
     async def erase(self, options: IosEraseOptions) -> ErasureRun:
-        """Send EraseDevice, wait for the phone's next attach, and check it is fresh."""
+        """Send EraseDevice (ios_service picks the service), wait for the phone's next attach, and
+        check it is fresh. EraseRequestRefused when the phone refused every EraseDevice: nothing erased."""
         device = self.device or await self.identify()
         provenance = await self.link.provenance()
         before = await self.link.attachment()
-        try:
-            await self.link.erase_device(preserve_data_plan=options.preserve_data_plan,
-                                         disallow_proximity_setup=options.disallow_proximity_setup)
-        except (LinkDisconnected, LinkTimeout):
-            pass  # the request may have reached the phone: whether it erased, only the verification tells
+        sent = await send_erase(self.link, options, device.os_version)  # MCInstall or mobilebackup2
         self.progress("sent", "erase sent: the phone restarts and erases itself")
         verification = await self._verify(before, options.return_timeout_s)
         return ErasureRun(str(uuid.uuid4()), self.started_at, provenance, self.link.describe, device,
-                          sanitization(options, self._forced), verification)
+                          sanitization(sent, options, self._forced), verification)
 
     async def close(self) -> None:
         await self.link.close()
@@ -180,9 +171,3 @@ class IphoneEraser:
             await asyncio.sleep(POLL_S)
         return False
 
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None

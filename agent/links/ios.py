@@ -28,12 +28,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import plistlib
+import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from agent import paths
-from agent.errors import LinkDisconnected, LinkError, LinkTimeout, NotPaired, PhoneLocked, TrustDenied, TrustPending
+from agent.errors import (
+    EraseRequestRefused,
+    LinkDisconnected,
+    LinkError,
+    LinkTimeout,
+    NotPaired,
+    PhoneLocked,
+    TrustDenied,
+    TrustPending,
+)
 from agent.links.base import (
     DEFAULT_TIMEOUT_S,
     MCINSTALL,
@@ -113,13 +123,44 @@ class PmdIosLink(IosLink):
     ) -> None:
         """Erase All Content and Settings, by MCInstall's ``EraseDevice`` (pymobiledevice3's
         ``MobileConfigService.erase_device``). The phone acknowledges and leaves the bus; the
-        link's connection is dropped afterwards, and the next call reconnects."""
+        link's connection is dropped afterwards, and the next call reconnects. A reply other
+        than ``Acknowledged`` (iOS 10.3.3 answers ``CommandFormatError``) is EraseRequestRefused."""
+        from pymobiledevice3.exceptions import ProfileError
 
         async def erase() -> None:
-            await self._mcinstall(lambda service: service.erase_device(preserve_data_plan, disallow_proximity_setup))
+            try:
+                await self._mcinstall(lambda s: s.erase_device(preserve_data_plan, disallow_proximity_setup))
+            except ProfileError as e:
+                said = _one_line(e)
+                raise EraseRequestRefused(f"{self.device_id}: MCInstall EraseDevice refused: {said}", said) from e
 
         try:
             await self._bounded("MCInstall EraseDevice", timeout, erase)
+        finally:
+            await self._drop()
+
+    async def erase_device_by_backup(self, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        """Erase All Content and Settings by mobilebackup2's ``EraseDevice`` DeviceLink message
+        (pymobiledevice3's ``Mobilebackup2Service.erase_device``, what ``backup2 erase-device``
+        sends): no options. The DeviceLink session gets a private empty folder, never the
+        user's; an error the phone reports instead of erasing is EraseRequestRefused."""
+        from pymobiledevice3.exceptions import PyMobileDevice3Exception
+        from pymobiledevice3.services.mobilebackup2 import Mobilebackup2Service
+
+        async def erase() -> None:
+            with tempfile.TemporaryDirectory(prefix="phonebench-mobilebackup2-") as folder:
+                try:
+                    async with Mobilebackup2Service(await self._client()) as service:
+                        await service.erase_device(folder)
+                except PyMobileDevice3Exception as e:
+                    if type(e) is not PyMobileDevice3Exception:  # DeviceLink.dl_loop raises the base class
+                        raise  # for the phone's own error reply; subclasses mean something else
+                    said = _one_line(Exception(*e.args))  # without pymobiledevice3's "please report it"
+                    raise EraseRequestRefused(f"{self.device_id}: mobilebackup2 EraseDevice refused: {said}",
+                                              said) from e
+
+        try:
+            await self._bounded("mobilebackup2 EraseDevice", timeout, erase)
         finally:
             await self._drop()
 

@@ -13,7 +13,9 @@ speaks it: one length-prefixed plist request, one reply, on the same connection.
     {RequestType: EraseDevice, PreserveDataPlan, DisallowProximitySetup}
                                         -> Acknowledged, then the phone erases: it detaches
                                            (``SimPhone.erase``) and usbmuxd plugs it back,
-                                           factory fresh, after its erase delay
+                                           factory fresh, after its erase delay; a fixture
+                                           with its own ``EraseDevice`` reply (an older iOS's
+                                           ``{Status: CommandFormatError}``) gets that, no erase
     a request the fixture has no reply to, or one that would change the phone otherwise
     (SetCloudConfiguration, InstallProfile, ...)
                                         -> {Status: Error, ErrorChain: [{ErrorCode, ErrorDomain,
@@ -48,6 +50,10 @@ async def serve_mcinstall(phone: SimPhone, conn: Conn) -> None:
             await conn.send({"Status": "Acknowledged"})
             continue
         if kind == "EraseDevice":
+            refusal = phone.ios.services.get(MCINSTALL, {}).get("EraseDevice")
+            if refusal is not None:  # an older iOS: e.g. {Status: CommandFormatError}, and no erase
+                await conn.send(plist_safe(refusal))
+                continue
             await conn.send({"Status": "Acknowledged"})
             phone.erase({name: bool(request.get(name)) for name in ("PreserveDataPlan", "DisallowProximitySetup")})
             return

@@ -8,10 +8,13 @@ usbmuxd (plist protocol, as libusbmuxd and pymobiledevice3 speak it), every pack
     u32 LE  tag       the client's request number, echoed in the reply; 0 on pushed events
     bytes   an XML plist dictionary
 
-lockdownd and the services behind it (diagnostics_relay), every message:
+lockdownd and the services behind it (diagnostics_relay, MCInstall), every message:
 
     u32 BE  length of the plist
     bytes   an XML (or binary) plist dictionary
+
+mobilebackup2 speaks DeviceLink in the same framing, with an array for the plist:
+``[DLMessage name, arguments...]`` (``device_link_message`` / ``read_device_link_message``).
 
 Kept apart from the servers so the framing can be read and tested without sockets.
 """
@@ -78,6 +81,30 @@ async def read_service_message(reader: asyncio.StreamReader) -> Mapping[str, Any
     if length > MAX_MESSAGE:
         raise WireError(f"service message of impossible length {length}")
     return _load_dict(await _read_exactly(reader, length))
+
+
+def device_link_message(body: list[Any]) -> bytes:
+    """One DeviceLink message: the service framing around an XML plist array."""
+    payload = plistlib.dumps(list(body))
+    return SERVICE_LENGTH.pack(len(payload)) + payload
+
+
+async def read_device_link_message(reader: asyncio.StreamReader) -> list[Any] | None:
+    """The next DeviceLink message (a plist array whose first item names it), or None at end of stream."""
+    head = await _read_head(reader, SERVICE_LENGTH.size, "DeviceLink message")
+    if head is None:
+        return None
+    (length,) = SERVICE_LENGTH.unpack(head)
+    if length > MAX_MESSAGE:
+        raise WireError(f"DeviceLink message of impossible length {length}")
+    payload = await _read_exactly(reader, length)
+    try:
+        body = plistlib.loads(payload)
+    except Exception as e:  # plistlib raises several unrelated types on bad input
+        raise WireError(f"not a plist: {payload[:32]!r}") from e
+    if not isinstance(body, list) or not body or not isinstance(body[0], str):
+        raise WireError(f"a DeviceLink message is an array led by its name, not a {type(body).__name__}")
+    return body
 
 
 async def _read_head(reader: asyncio.StreamReader, size: int, what: str) -> bytes | None:

@@ -18,9 +18,9 @@ Every request is a plist dictionary ``{Label, Request, ...}``; every reply echoe
                     phone as server with the DeviceCertificate, the host pinned to the
                     HostCertificate it paired with. Unknown HostID -> Error InvalidHostID
     StopSession     SessionID -> Result Success (the TLS layer stays, as pymobiledevice3 expects)
-    StartService    Service -> Port, EnableServiceSSL: true (session required; only
-                    com.apple.mobile.diagnostics_relay and com.apple.mobile.MCInstall
-                    exist) or Error InvalidService
+    StartService    Service, EscrowBag? -> Port, EnableServiceSSL: true (session required; only
+                    com.apple.mobile.diagnostics_relay, com.apple.mobile.MCInstall and
+                    com.apple.mobilebackup2 exist) or Error InvalidService
     Goodbye         -> Result Success, and the connection closes
 
 Faults and delays (see ios_phone) apply to GetValue inside a session, keyed
@@ -46,7 +46,8 @@ from agent.simulator.ios_wire import plist_safe
 LOCKDOWN_PORT = 62078
 LOCKDOWN_TYPE = "com.apple.mobile.lockdown"
 DIAGNOSTICS_RELAY = "com.apple.mobile.diagnostics_relay"
-SERVICES = frozenset({DIAGNOSTICS_RELAY, MCINSTALL})
+MOBILEBACKUP2 = "com.apple.mobilebackup2"
+SERVICES = frozenset({DIAGNOSTICS_RELAY, MCINSTALL, MOBILEBACKUP2})
 ESCROW_BAG = b"phonebench-simulated-escrow-bag"
 #: a modern iOS for a fixture without ProductVersion (pymobiledevice3 would assume 1.0 and ask for SSLv3)
 FALLBACK_PRODUCT_VERSION = "17.0"

@@ -24,7 +24,7 @@ Plist protocol only (version 1, message type 8; framing in ios_wire). Requests, 
 It runs its own event loop on a thread, so a host blocked on a hung phone cannot stall it,
 and sync code (tests, the demo) can drive it: start()/stop(), plug()/unplug(), trust()/deny().
 
-A phone that obeys MCInstall's EraseDevice detaches at once and is plugged in again, as a
+A phone that obeys an EraseDevice (MCInstall's or mobilebackup2's) detaches at once and is plugged in again, as a
 factory-fresh phone under a new DeviceID, ``erase_return_s`` later (None: it never comes
 back, as when the cable is pulled mid-erase).
 """
@@ -47,13 +47,14 @@ from agent.errors import SimulatorError, UsageError
 from agent.fixtures.format import Fixture
 from agent.links.base import SIMULATOR_USBMUX_BUID
 from agent.shutdown import on_forced_exit
+from agent.simulator.ios_backup import serve_mobilebackup2
 from agent.simulator.ios_certs import device_public_key_pem, server_context
 from agent.simulator.ios_diagnostics import serve_diagnostics
 from agent.simulator.ios_mcinstall import serve_mcinstall
 from agent.simulator.ios_phone import Conn, Pairing, SimPhone, factory_fresh
 from agent.simulator.ios_wire import MUX_MESSAGE_PLIST, MUX_VERSION_PLIST, WireError, mux_packet, read_mux_packet
 from agent.simulator.leftovers import SOCKET_DIR_PREFIX
-from agent.simulator.lockdownd import DIAGNOSTICS_RELAY, LOCKDOWN_PORT, Lockdownd
+from agent.simulator.lockdownd import DIAGNOSTICS_RELAY, LOCKDOWN_PORT, MOBILEBACKUP2, Lockdownd
 
 BUID = SIMULATOR_USBMUX_BUID
 RESULT_OK, RESULT_BADCOMMAND, RESULT_BADDEV, RESULT_CONNREFUSED, RESULT_BADVERSION = 0, 1, 2, 3, 6
@@ -305,7 +306,7 @@ class UsbmuxdSimulator:
             service = phone.service_at(port)
             assert service is not None
             name, pairing = service
-            serve = serve_diagnostics if name == DIAGNOSTICS_RELAY else serve_mcinstall
+            serve = {DIAGNOSTICS_RELAY: serve_diagnostics, MOBILEBACKUP2: serve_mobilebackup2}.get(name, serve_mcinstall)
             if await conn.start_tls(server_context(pairing.device_certificate, pairing.host_certificate), pairing):
                 await serve(phone, conn)
         finally:

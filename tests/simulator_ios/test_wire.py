@@ -66,3 +66,21 @@ def test_a_length_past_the_limit_is_refused_before_reading_it() -> None:
 
 def test_nulls_from_yaml_are_left_out_of_plists() -> None:
     assert plist_safe({"a": None, "b": [1, None], "c": {"d": None}}) == {"b": [1], "c": {}}
+
+
+def test_a_device_link_message_round_trips_and_a_dictionary_is_not_one() -> None:
+    from agent.simulator.ios_wire import device_link_message, read_device_link_message
+
+    message = ["DLMessageProcessMessage", {"MessageName": "EraseDevice", "TargetIdentifier": "U"}]
+    assert _parse(read_device_link_message, device_link_message(message)) == message
+    assert _parse(read_device_link_message, service_message({"Request": "QueryType"})) is WireError
+    assert _parse(read_device_link_message, device_link_message([])) is WireError
+    assert _parse(read_device_link_message, b"") is None
+
+
+@given(st.binary(max_size=64))
+def test_device_link_framing_survives_any_bytes(data: bytes) -> None:
+    from agent.simulator.ios_wire import read_device_link_message
+
+    result = _parse(read_device_link_message, data)
+    assert result is None or result is WireError or isinstance(result, list)
