@@ -21,7 +21,6 @@ from agent.session.events import PhoneGone, PhoneSeen, ReportSaved, SessionFaile
 from agent.session.hub import Hub
 from agent.text import printable
 
-
 #: the simulated phones are all listed within a second of the start: phones a crash left
 #: unfinished that are not among them are closed as incomplete reports this long after it
 DEMO_SETTLE_S = 3.0
