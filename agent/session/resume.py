@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 #: because a phone seen at all (in any state) is waited for
 SETTLE_S = 10.0
 
-CUT_OFF = "the session was cut off (the agent quit or stopped) and the phone was not back when it started again"
+CUT_OFF = "session cut off by a quit or a crash of the agent; the phone was not back when the bench started again"
 
 
 def journal_of(bench: Station) -> Journal | None:
@@ -41,11 +41,12 @@ def journal_of(bench: Station) -> Journal | None:
     return journal if isinstance(journal, Journal) else None
 
 
-def carried(entry: Unfinished) -> dict[str, Any]:
+def journaled_work(entry: Unfinished, identity: bool = False) -> dict[str, Any]:
     """The ``carried`` argument of ``run_session`` that resumes ``entry``: every journaled
-    result but identity, each saying it was measured before the restart, and when."""
+    result (but identity, which a resumed session measures again), each saying it was
+    measured before the restart, and when."""
     return {name: {**result, "origin": f"measured before the restart, at {at}"}
-            for name, (result, at) in entry.checks.items() if name != "identity"}
+            for name, (result, at) in entry.checks.items() if identity or name != "identity"}
 
 
 def kept(bench: Station, entry: Unfinished) -> bool:
@@ -90,8 +91,7 @@ def close_cut_off(bench: Station, journal: Journal, entry: Unfinished, reason: s
     if entry.provenance is None:
         journal.close(entry.session_id, "closed", "cut off before the phone was identified: nothing measured")
         return None
-    results = {name: carried_result({**result, "origin": f"measured before the restart, at {at}"})
-               for name, (result, at) in entry.checks.items()}
+    results = {name: carried_result(kept_entry) for name, kept_entry in journaled_work(entry, identity=True).items()}
     for check in bench.checks:
         results.setdefault(check.name, CheckResult("interrupted", detail=reason))
     session = _CutSession(bench, entry.session_id, PhoneRef(entry.device_id, entry.platform, entry.slot, entry.model),

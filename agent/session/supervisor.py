@@ -33,7 +33,7 @@ from agent.session.events import (
     SlotEvent,
 )
 from agent.session.journal import Unfinished, canonical
-from agent.session.resume import SETTLE_S, Resumer, guidance
+from agent.session.resume import SETTLE_S, Resumer, guidance, journaled_work
 from agent.session.slots import SlotMap
 
 log = logging.getLogger(__name__)
@@ -253,32 +253,41 @@ class Supervisor:
 
     def _resume(self, phone: _Phone) -> Unfinished | None:
         """A phone ready again after a restart: its next session carries the journaled work."""
-        from agent.session.resume import carried
-
         entry = self.resumer.take(phone.key)
         if entry is not None:
-            phone.carried, phone.answers = carried(entry), dict(entry.answers)
+            phone.carried, phone.answers = journaled_work(entry), dict(entry.answers)
         return entry
 
     async def _close_missing(self) -> None:
-        """Once discovery has settled: every unfinished phone not on the bench becomes an
-        incomplete report (signed into the record once; see ``agent.session.resume``)."""
-        await asyncio.sleep(self.settle_s)
+        """Once discovery has settled, and every ``settle_s`` after while some are left: each
+        unfinished phone not on the bench becomes an incomplete report (signed into the record
+        once; see ``agent.session.resume``). A phone on the bench but not ready (Trust, USB
+        debugging) is waited for until it resumes or leaves."""
+
         def present(key: str) -> bool:
             return key in self.phones and self.phones[key].state != "gone"
 
-        for entry in self.resumer.missing(present):
+        while self.resumer.waiting:
+            await asyncio.sleep(self.settle_s)
+            for entry in self.resumer.missing(present):
+                await self._close_one(entry)
+
+    async def _close_one(self, entry: Unfinished) -> None:
+        try:
             stored = await asyncio.to_thread(self.resumer.close, entry)
-            slot = next((s for s, key in self.slots.taken.items() if key == entry.key), entry.slot or 0)
-            if stored is not None:
-                ref = PhoneRef(entry.device_id, entry.platform, slot, entry.model)
-                checks = tuple(c.name for c in self.bench.checks)
-                for event in (SessionStarted(entry.session_id, ref, entry.link or "", checks),
-                              ReportSaved(entry.session_id, stored.report, stored.envelope, stored.path)):
-                    self._queue.put_nowait(SlotEvent(slot, event))
-            self._queue.put_nowait(PhoneGone(slot, entry.device_id))
-            if entry.key not in self.phones:
-                self.slots.release(slot)
+        except PhonebenchError as e:  # a full disk, say: the entry stays open for the next start
+            log.error("cannot close the unfinished session of %s: %s", entry.device_id, e)
+            return
+        slot = next((s for s, key in self.slots.taken.items() if key == entry.key), entry.slot or 0)
+        if stored is not None:
+            ref = PhoneRef(entry.device_id, entry.platform, slot, entry.model)
+            checks = tuple(c.name for c in self.bench.checks)
+            for event in (SessionStarted(entry.session_id, ref, entry.link or "", checks),
+                          ReportSaved(entry.session_id, stored.report, stored.envelope, stored.path)):
+                self._queue.put_nowait(SlotEvent(slot, event))
+        self._queue.put_nowait(PhoneGone(slot, entry.device_id))
+        if entry.key not in self.phones:
+            self.slots.release(slot)
 
     def _seen(self, phone: _Phone, guidance: str | None = None) -> PhoneSeen:
         ref = PhoneRef(phone.sighting.key, phone.platform, phone.slot)

@@ -15,7 +15,7 @@ from agent.links.replay import replay_link
 from agent.session.engine import Station, run_session
 from agent.session.events import PhoneRef, QuestionAsked, ReportSaved
 from agent.session.journal import Journal
-from agent.session.resume import Resumer, carried, close_cut_off
+from agent.session.resume import Resumer, close_cut_off, journaled_work
 from agent.session.station import open_station
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -92,7 +92,7 @@ def test_a_resumed_session_asks_only_what_is_missing_and_carries_the_rest(tmp_pa
     async def resume() -> dict:
         link = replay_link(load_fixture(next(FIXTURES.rglob("pixel-7.yaml"))))
         resumer = Resumer(bench)
-        async for event in run_session(link, bench, 3, carried=carried(entry), answers=entry.answers):
+        async for event in run_session(link, bench, 3, carried=journaled_work(entry), answers=entry.answers):
             if event.__class__.__name__ == "SessionStarted":
                 resumer.resumed(entry, event.session_id)
             if isinstance(event, ReportSaved):
