@@ -1,5 +1,6 @@
-"""A headless bench killed mid-session (SIGKILL: no teardown at all), then started again: the
-phones still plugged in resume, the others become incomplete reports, nothing is lost."""
+"""A headless bench stopped mid-session (SIGKILL: no teardown at all; SIGTERM: the orderly way
+out), then started again: the phones still plugged in resume, the others become incomplete
+reports, nothing is lost."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from agent.session.journal import Journal
 from tests.bench.test_bench_demo import processes_with_home
@@ -65,7 +68,9 @@ def _stop_leftovers(home: Path) -> None:
             pass
 
 
-def test_sigkill_mid_session_then_restart_resumes_or_closes_every_phone(isolated_home: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+def test_stopped_mid_session_then_restart_resumes_or_closes_every_phone(
+        isolated_home: Path, tmp_path: Path, stop: signal.Signals) -> None:
     record = isolated_home / ".local" / "share" / "phonebench" / "demo"
     journal = record / "journal.sqlite3"
     proc = subprocess.Popen(_demo(_copy(PLUGGED + PULLED, tmp_path / "all", hang=True)), cwd=ROOT,
@@ -74,8 +79,8 @@ def test_sigkill_mid_session_then_restart_resumes_or_closes_every_phone(isolated
         deadline = time.monotonic() + 60
         while _measuring(journal) < 4 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        proc.send_signal(stop)
+        proc.wait(30)
     finally:
         _stop_leftovers(isolated_home)
     assert not list(record.glob("*.dsse.json"))
