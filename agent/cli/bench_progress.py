@@ -26,11 +26,15 @@ class BenchProgress:
     slots: dict[int, str] = field(default_factory=dict)
     waiting: dict[str, tuple[int, str]] = field(default_factory=dict)  # device id -> (slot, guidance)
     finished: set[str] = field(default_factory=set)
+    #: slots of phones a quit or crash left unfinished: each ends resumed or closed as incomplete
+    unfinished: set[int] = field(default_factory=set)
 
     def seen(self, event: PhoneSeen) -> str | None:
         """Note the phone's state; the line to print when it starts waiting for something new."""
         device = event.phone.device_id
         self.slots[event.slot] = device
+        if event.state == "unfinished":
+            self.unfinished.add(event.slot)
         if event.state not in FOR_A_PERSON:
             self.waiting.pop(device, None)
             return None
@@ -47,6 +51,11 @@ class BenchProgress:
     def done(self, slot: int) -> None:
         """The phone in ``slot`` has its report (or its session failed): it is finished."""
         self.finished.add(self.slots.get(slot, "?"))
+        self.unfinished.discard(slot)
+
+    def gone(self, slot: int) -> None:
+        """The phone in ``slot`` left: an unfinished phone from before is no longer awaited."""
+        self.unfinished.discard(slot)
 
     @property
     def stuck(self) -> dict[str, tuple[int, str]]:
@@ -56,7 +65,7 @@ class BenchProgress:
     @property
     def settled(self) -> bool:
         """Nothing can progress without a person: every phone finished or waits for one."""
-        return all(d in self.finished or d in self.waiting for d in self.names)
+        return not self.unfinished and all(d in self.finished or d in self.waiting for d in self.names)
 
     def summary(self) -> list[str]:
         """One line per phone that waits for a person, by slot."""

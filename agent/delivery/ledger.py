@@ -88,6 +88,11 @@ class Ledger:
             self.after_save()
         return stored
 
+    def holds(self, report_id: str) -> bool:
+        """This record (or, for the station's, the side record its simulated phones go to)
+        already keeps the report: the session journal asks before saving a report again."""
+        return self.outbox.has(report_id) or (self.elsewhere is not None and self.elsewhere.holds(report_id))
+
     def _queue_stored(self, stored: StoredReport) -> None:
         """Queued first, then the ``--out`` copy, then (in the store) the record's own file."""
         self.outbox.add(stored)
@@ -152,10 +157,18 @@ class _LazySide:
         self.key, self.folder, self.copy_to = key, folder, copy_to
         self._ledger: Ledger | None = None
 
-    def save(self, report: dict[str, Any], payload_type: str = PAYLOAD_TYPE) -> StoredReport:
+    def holds(self, report_id: str) -> bool:
+        if self._ledger is None and not (self.folder / "outbox.sqlite3").exists():
+            return False
+        return self._open().holds(report_id)
+
+    def _open(self) -> Ledger:
         if self._ledger is None:
             self._ledger = side_ledger(self.key, self.folder, copy_to=self.copy_to)
-        return self._ledger.save(report, payload_type)
+        return self._ledger
+
+    def save(self, report: dict[str, Any], payload_type: str = PAYLOAD_TYPE) -> StoredReport:
+        return self._open().save(report, payload_type)
 
 
 def _report_files(folder: Path) -> dict[str, Path]:

@@ -128,6 +128,10 @@ class Outbox:
         """Every report the outbox holds, whatever its state."""
         return {row[0] for row in self._read("SELECT report_id FROM reports")}
 
+    def has(self, report_id: str) -> bool:
+        """The outbox holds this report, in any state."""
+        return bool(self._read("SELECT 1 FROM reports WHERE report_id = ?", (report_id,)))
+
     def add(self, stored: StoredReport) -> bool:
         """Queue a StoredReport; committed when this returns. False if it was already queued."""
         return self.add_envelope(stored.envelope, stored.report)

@@ -55,6 +55,13 @@ class ReportSink(Protocol):
     def save(self, report: dict[str, Any]) -> StoredReport: ...
 
 
+class SessionJournal(Protocol):
+    """Keeps a session's work as it happens (``agent.session.journal.Journal``): told every
+    event with the session that emits it; must return at once (it writes on a thread)."""
+
+    def note(self, session: Any, event: Event) -> None: ...
+
+
 @dataclass
 class Station:
     """What every session on a station shares: the profile that grades, the checks, the
@@ -70,6 +77,7 @@ class Station:
     sink: ReportSink | None
     operator: Operator = field(default_factory=NoOperator)
     timeout_s: float = DEFAULT_TIMEOUT_S
+    journal: SessionJournal | None = None
 
 
 async def run_session(
@@ -91,6 +99,8 @@ async def run_session(
     """
     queue: asyncio.Queue[Event | None] = asyncio.Queue()
     session = _Session(link, bench, slot, queue.put_nowait, carried or {})
+    if bench.journal is not None:
+        session.emit = _journaled(bench.journal, session, queue.put_nowait)
     session.answers.update(answers or {})
     task = asyncio.create_task(session.run())
     task.add_done_callback(lambda _: queue.put_nowait(None))
@@ -102,6 +112,19 @@ async def run_session(
         if not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+
+def _journaled(journal: SessionJournal, session: _Session, emit: Callable[[Event], None]) -> Callable[[Event], None]:
+    """``emit`` that journals each event first, so what a front end shows is kept."""
+
+    def both(event: Event) -> None:
+        try:
+            journal.note(session, event)
+        except Exception:  # a journal that cannot keep up must not stop the session
+            log.exception("journaling %s", type(event).__name__)
+        emit(event)
+
+    return both
 
 
 class _Session:
@@ -328,8 +351,9 @@ def carry_over(report: Mapping[str, Any], rerun: Collection[str]) -> dict[str, A
 
 
 def carried_result(entry: Mapping[str, Any]) -> CheckResult:
-    """A check's result copied from an earlier report's entry, saying where it came from."""
-    origin = f"carried over from report {entry.get('report_id', '?')}"
+    """A check's result copied from an earlier report's entry (or, with ``origin``, from the
+    session journal), saying where it came from."""
+    origin = entry.get("origin") or f"carried over from report {entry.get('report_id', '?')}"
     metrics = {
         name: Metric(m.get("value"), m.get("source"), m.get("reason"), m.get("method"))
         for name, m in (entry.get("metrics") or {}).items()

@@ -18,6 +18,7 @@ from agent.errors import LinkError, NotReady, PhoneLocked, TrustDenied, TrustPen
 from agent.links.adb_address import adb_address
 from agent.links.base import Link
 from agent.session.engine import Station
+from agent.session.resume import SETTLE_S
 from agent.session.slots import SlotMap
 from agent.session.supervisor import Supervisor
 
@@ -36,6 +37,8 @@ class Hub:
     usb: bool = True
     slot_map: Mapping[str, int] = field(default_factory=dict)
     rejoin_s: float = 5.0
+    #: how long after start phones a crash left unfinished may take to show up (agent.session.resume)
+    settle_s: float = SETTLE_S
     #: start the bundled adb server when none runs (a real station); the demo starts its own
     start_adb: bool = True
     #: the phones are the protocol simulators': their reports say ``simulated``
@@ -76,7 +79,8 @@ class Hub:
         return link
 
     def supervisor(self, bench: Station) -> Supervisor:
-        supervisor = Supervisor(bench, self.sources(), self.open_link, SlotMap(self.slot_map), rejoin_s=self.rejoin_s)
+        supervisor = Supervisor(bench, self.sources(), self.open_link, SlotMap(self.slot_map), rejoin_s=self.rejoin_s,
+                                settle_s=self.settle_s)
         supervisor.erase_address = self.erase_address
         return supervisor
 

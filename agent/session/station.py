@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from agent import paths
 from agent.links.base import DEFAULT_TIMEOUT_S
 from agent.session.engine import Station
+from agent.session.journal import Journal
 from agent.session.operator import NoOperator, Operator
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ def open_station(
     """Load everything a session needs; any problem is a PhonebenchError naming the file.
 
     ``record`` says where reports go: ``StationRecord`` (the station's own chain and outbox,
-    real phones only) or ``SideRecord`` (a folder of their own: replays, demos, tests)."""
+    real phones only) or ``SideRecord`` (a folder of their own: replays, demos, tests).
+    Sessions are journaled beside that record's outbox (``agent.session.journal``)."""
     from agent.config import load_config
     from agent.grading.catalog import load_catalog
     from agent.grading.profile import load_profile
@@ -38,12 +40,14 @@ def open_station(
     checks = load_checks()
     loaded = load_profile(profile or config.profile, known_checks={c.name for c in checks})
     key = StationKey.load_or_create(paths.key_path())
+    sink = record.open(key)
     return Station(
         profile=loaded,
         checks=checks,
         catalog=load_catalog(),
         station_id=station_id or config.station_id or key.default_station_id(),
-        sink=record.open(key),
+        sink=sink,
         operator=operator if operator is not None else NoOperator(),
         timeout_s=timeout_s,
+        journal=Journal.beside(sink.outbox.path),  # the record's own: a demo's never mixes with the station's
     )

@@ -4,7 +4,9 @@ It merges the sightings of every discovery source into phones in slots. A phone 
 becomes ready gets a session; one that needs the technician (USB debugging, Trust) gets
 guidance and is retried; one pulled out mid-session ends that session as interrupted
 (the link raises LinkDisconnected); the same phone back within ``rejoin_s`` (USB resets
-after Trust) keeps its slot and is not counted twice.
+after Trust) keeps its slot and is not counted twice. Phones a quit or a crash left
+unfinished (``agent.session.resume``) are shown at start, resume when they are ready again,
+and are closed as incomplete reports when they are not back ``settle_s`` after the start.
 
 An erase owns its phone (``hold(slot)`` .. ``release(slot)``): while held, the phone's
 sightings (an iPhone leaving and attaching fresh, an Android phone in recovery and back)
@@ -23,20 +25,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.discovery import Sighting
-from agent.errors import LinkError, NotReady
+from agent.errors import LinkError, NotReady, PhonebenchError
 from agent.links.base import Link
 from agent.session.engine import Station, carry_over, run_session
-from agent.session.events import BenchEvent, PhoneGone, PhoneRef, PhoneSeen, ReportSaved, SessionFailed, SlotEvent
+from agent.session.events import (
+    BenchEvent,
+    PhoneGone,
+    PhoneRef,
+    PhoneSeen,
+    ReportSaved,
+    SessionFailed,
+    SessionStarted,
+    SlotEvent,
+)
+from agent.session.journal import Unfinished, canonical
+from agent.session.resume import SETTLE_S, Resumer, guidance, journaled_work
 from agent.session.slots import SlotMap
 
 log = logging.getLogger(__name__)
 
 LinkOpener = Callable[[Sighting], Awaitable[Link]]
-
-
-def canonical(key: str) -> str:
-    """One name per phone across sources: UDIDs lose their dash, case is ignored."""
-    return key.replace("-", "").upper()
 
 
 @dataclass
@@ -54,6 +62,7 @@ class _Phone:
     answers: dict[str, Any] = field(default_factory=dict)
     held: bool = False  # an erase owns it
     erased: bool = False  # an erase ended on it: no session until asked for
+    resumes: Unfinished | None = None  # the journal entry its next session carries on
 
 
 class Supervisor:
@@ -68,16 +77,20 @@ class Supervisor:
         slots: SlotMap | None = None,
         rejoin_s: float = 5.0,
         retry_s: float = 1.0,
+        settle_s: float = SETTLE_S,
     ) -> None:
         self.bench, self.sources, self.open_link = bench, list(sources), open_link
         self.slots = slots or SlotMap()
-        self.rejoin_s, self.retry_s = rejoin_s, retry_s
+        self.rejoin_s, self.retry_s, self.settle_s = rejoin_s, retry_s, settle_s
+        self.resumer = Resumer(bench)
         self.phones: dict[str, _Phone] = {}
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def events(self) -> AsyncGenerator[BenchEvent, None]:
         """Run the bench; yields events until cancelled."""
+        for event in await self._recall():
+            yield event
         for source in self.sources:
             self._spawn(self._pump(source))
         try:
@@ -172,6 +185,7 @@ class Supervisor:
                 phone.state = "done"
             elif phone.session is None:
                 phone.state = "connecting"
+                phone.resumes = phone.resumes or self._resume(phone)
                 self._spawn(self._connect(phone))
             return [self._seen(phone)]
         phone.state = s.state
@@ -237,7 +251,10 @@ class Supervisor:
     async def _session(self, phone: _Phone, link: Link) -> None:
         self._queue.put_nowait(self._seen(phone))
         carried, answers, phone.carried, phone.answers = phone.carried, phone.answers, {}, {}
+        resumes, phone.resumes = phone.resumes, None
         async for event in run_session(link, self.bench, phone.slot, carried=carried, answers=answers):
+            if resumes is not None and isinstance(event, SessionStarted):
+                self.resumer.resumed(resumes, event.session_id)
             self._queue.put_nowait(SlotEvent(phone.slot, event))
             if isinstance(event, ReportSaved):
                 phone.last_report = event.report
@@ -246,6 +263,65 @@ class Supervisor:
                 phone.finished_at = time.monotonic() if complete else None
                 if phone.state != "gone":
                     phone.state = "done" if isinstance(event, ReportSaved) else "error"
+
+    async def _recall(self) -> list[BenchEvent]:
+        """The phones a quit or a crash left unfinished, each on a card in its old slot
+        when that is free; the settle timer closes those that do not come back."""
+        try:
+            entries = await asyncio.to_thread(self.resumer.recall)
+        except PhonebenchError as e:  # the bench runs on; the journal's entries wait for the next start
+            log.error("cannot read the session journal: %s", e)
+            return []
+        events: list[BenchEvent] = []
+        for entry in entries:
+            slot = entry.slot if entry.slot is not None and entry.slot not in self.slots.taken else None
+            if slot is not None:
+                self.slots.taken[slot] = entry.key
+            else:
+                slot = self.slots.assign(entry.key, None)
+            ref = PhoneRef(entry.device_id, entry.platform, slot, entry.model)
+            events.append(PhoneSeen(slot, ref, "unfinished", guidance(entry)))
+        if entries:
+            self._spawn(self._close_missing())
+        return events
+
+    def _resume(self, phone: _Phone) -> Unfinished | None:
+        """A phone ready again after a restart: its next session carries the journaled work."""
+        entry = self.resumer.take(phone.key)
+        if entry is not None:
+            phone.carried, phone.answers = journaled_work(entry), dict(entry.answers)
+        return entry
+
+    async def _close_missing(self) -> None:
+        """Once discovery has settled, and every ``settle_s`` after while some are left: each
+        unfinished phone not on the bench becomes an incomplete report (signed into the record
+        once; see ``agent.session.resume``). A phone on the bench but not ready (Trust, USB
+        debugging) is waited for until it resumes or leaves."""
+
+        def present(key: str) -> bool:
+            return key in self.phones and self.phones[key].state != "gone"
+
+        while self.resumer.waiting:
+            await asyncio.sleep(self.settle_s)
+            for entry in self.resumer.missing(present):
+                await self._close_one(entry)
+
+    async def _close_one(self, entry: Unfinished) -> None:
+        try:
+            stored = await asyncio.to_thread(self.resumer.close, entry)
+        except PhonebenchError as e:  # a full disk, say: the entry stays open for the next start
+            log.error("cannot close the unfinished session of %s: %s", entry.device_id, e)
+            return
+        slot = next((s for s, key in self.slots.taken.items() if key == entry.key), entry.slot or 0)
+        if stored is not None:
+            ref = PhoneRef(entry.device_id, entry.platform, slot, entry.model)
+            checks = tuple(c.name for c in self.bench.checks)
+            for event in (SessionStarted(entry.session_id, ref, entry.link or "", checks),
+                          ReportSaved(entry.session_id, stored.report, stored.envelope, stored.path)):
+                self._queue.put_nowait(SlotEvent(slot, event))
+        self._queue.put_nowait(PhoneGone(slot, entry.device_id))
+        if entry.key not in self.phones:
+            self.slots.release(slot)
 
     def _seen(self, phone: _Phone, guidance: str | None = None) -> PhoneSeen:
         ref = PhoneRef(phone.sighting.key, phone.platform, phone.slot)

@@ -179,7 +179,7 @@ class BenchApp(App[None]):
 
     def action_quit_bench(self) -> None:
         """``q``: quit, after asking when phones are unfinished (their checks stop; what
-        is saved stays saved)."""
+        they measured and the answers given are journaled, and they resume at the next start)."""
         if isinstance(self.screen, Confirm):
             return
         unfinished = sum(v.outcome in ("running", "asking", "waiting") for v in self.model.slots.values())
@@ -187,7 +187,9 @@ class BenchApp(App[None]):
             self.exit()
             return
         phones = f"{unfinished} phone{'s are' if unfinished > 1 else ' is'}"
-        question = f"Quit? {phones} not finished: their checks stop and unanswered questions are dropped. Saved reports stay."
+        question = (f"Quit? {phones} not finished. What was measured and answered is kept: plugged in at the next "
+                    "start, a phone resumes and only what is missing is asked; a phone not back gets an "
+                    "incomplete report. Saved reports stay.")
         self.push_screen(Confirm(question), lambda yes: self.exit() if yes else None)
 
     def action_erase(self) -> None:

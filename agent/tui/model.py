@@ -48,13 +48,14 @@ STATE_TEXT: dict[str, str] = {
     "done": "done",
     "incomplete": "incomplete",
     "error": "error",
+    "unfinished": "unfinished",
 }
 #: how a card names a question it waits for
 ASKING_TEXT = {"screen.visual": "screen", "cosmetic_grade": "grade", "notes": "notes"}
 OPTIONAL = frozenset({"notes"})
 PLATFORM_TEXT = {"android": "Android", "ios": "iPhone"}
 WAITING = frozenset({"trust_pending", "denied", "locked", "unauthorized", "usb_only", "offline",
-                     "recovery", "sideload", "no_permissions"})
+                     "recovery", "sideload", "no_permissions", "unfinished"})
 LOG_LINES = 200
 #: an erase's state -> the card's look and status
 ERASE_OUTCOME = {"erasing": "running", "erased": "good", "not_verified": "review", "failed": "bad"}

@@ -92,7 +92,7 @@ def test_key_map(snap_compare: Any, bench_events: list[Any]) -> None:
 
 
 def test_quitting_with_phones_unfinished(snap_compare: Any, bench_events: list[Any]) -> None:
-    """q pressed at 120x40 with 4 phones unfinished: a confirm saying how many, that their checks
-    stop and saved reports stay; No is focused."""
+    """q pressed at 120x40 with 4 phones unfinished: a confirm saying how many, that what was
+    measured and answered is kept and they resume at the next start; No is focused."""
     app = scripted_app(bench_events)
     assert snap_compare(app, terminal_size=(120, 40), run_before=_bench(app, "q"))
