@@ -209,7 +209,7 @@ class Supervisor:
                 if phone.back:
                     continue
                 return
-            phone.link, phone.state = link, "checking"
+            phone.link, phone.state, phone.finished_at = link, "checking", None
             phone.session, phone.withdrawal = asyncio.current_task(), Withdrawal()
             try:
                 await self._session(phone, link)

@@ -113,7 +113,7 @@ class QuestionForm(ModalScreen[dict[str, Any] | None]):
         """Its phone left and the questions were taken back: close with no result (under a
         screen pushed over it, such as the key map, once that one closes)."""
         self.withdrawn = True
-        if self.is_current:
+        if self.is_active:
             self.app.pop_screen()
 
     def on_screen_resume(self, event: ScreenResume) -> None:
