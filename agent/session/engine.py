@@ -34,7 +34,7 @@ from agent.session.events import (
     SessionStarted,
 )
 from agent.session.operator import FormOperator, NoOperator, Operator
-from agent.session.withdrawal import Withdrawal, Withdrawn, unless_withdrawn
+from agent.session.withdrawal import WITHDRAWN, Withdrawal, unless_withdrawn
 
 if TYPE_CHECKING:
     from agent.grading.catalog import Catalog
@@ -218,8 +218,6 @@ class _Session:
         ctx = CheckContext(self.link, self.link.platform, dict(self.device), self.model, self._ask, self.bench.timeout_s)
         try:
             out = await unless_withdrawn(self.withdrawn, asyncio.wait_for(check.run(ctx), CHECK_BUDGET_S))
-        except Withdrawn:
-            return CheckResult("interrupted", detail=self.gone)
         except LinkDisconnected as e:
             return self._interrupted(e)
         except (LinkTimeout, TimeoutError) as e:
@@ -233,6 +231,8 @@ class _Session:
         except Exception as e:
             log.exception("check %s raised", check.name)
             return CheckResult("error", detail=f"check raised {type(e).__name__}: {e}")
+        if out is WITHDRAWN:
+            return CheckResult("interrupted", detail=self.gone)
         return _as_result(check.name, out)
 
     async def _left(self) -> bool:
@@ -322,11 +322,10 @@ class _Session:
         the question is withdrawn, and no answer given after that reaches the report."""
         self.asking += 1
         try:
-            return await unless_withdrawn(self.withdrawn, answering)
-        except Withdrawn:
-            return None
+            answer = await unless_withdrawn(self.withdrawn, answering)
         finally:
             self.asking -= 1
+        return None if answer is WITHDRAWN else answer
 
     def _accept(self, question: Question, answer: Any) -> Any:
         """The technician's answer, checked against its question; None when there is none

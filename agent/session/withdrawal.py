@@ -11,14 +11,19 @@ incomplete report, no grade, ``reason`` saying when the phone left.
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 T = TypeVar("T")
 
 
-class Withdrawn(Exception):
-    """Raised by ``unless_withdrawn`` inside a session whose phone left."""
+class _Mark(enum.Enum):
+    WITHDRAWN = "withdrawn"
+
+
+#: what ``unless_withdrawn`` returns when the phone left first
+WITHDRAWN = _Mark.WITHDRAWN
 
 
 class Withdrawal:
@@ -44,9 +49,10 @@ class Withdrawal:
             session(self.reason)
 
 
-async def unless_withdrawn(withdrawn: asyncio.Event, work: Awaitable[T]) -> T:
-    """``work``'s result, unless ``withdrawn`` is set first: then ``work`` is cancelled (a
-    form leaves the operator's queue, a check stops reading) and Withdrawn is raised."""
+async def unless_withdrawn(withdrawn: asyncio.Event, work: Awaitable[T]) -> T | Literal[_Mark.WITHDRAWN]:
+    """``work``'s result (or its exception), unless ``withdrawn`` is set first: then ``work``
+    is cancelled (a form leaves the operator's queue, a check stops reading) and WITHDRAWN
+    comes back."""
     task = asyncio.ensure_future(work)
     waiter = asyncio.ensure_future(withdrawn.wait())
     try:
@@ -57,5 +63,5 @@ async def unless_withdrawn(withdrawn: asyncio.Event, work: Awaitable[T]) -> T:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
     if task.cancelled() and withdrawn.is_set():
-        raise Withdrawn
+        return WITHDRAWN
     return task.result()
