@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -34,6 +34,7 @@ from agent.session.events import (
     SessionStarted,
 )
 from agent.session.operator import FormOperator, NoOperator, Operator
+from agent.session.withdrawal import WITHDRAWN, Withdrawal, unless_withdrawn
 
 if TYPE_CHECKING:
     from agent.grading.catalog import Catalog
@@ -87,6 +88,7 @@ async def run_session(
     *,
     carried: Mapping[str, Any] | None = None,
     answers: Mapping[str, Any] | None = None,
+    withdrawal: Withdrawal | None = None,
 ) -> AsyncIterator[Event]:
     """Run one session and yield its events; the last one is ReportSaved or SessionFailed
     (SessionGraded when the station has no sink).
@@ -96,12 +98,15 @@ async def run_session(
     results are copied with a detail naming that report, so the new report says which
     figures were measured now and which earlier; identity always runs again. ``answers``
     are the technician's answers already given for this phone, which are not asked again.
+    ``withdrawal`` lets the supervisor end the session when its phone leaves (withdrawal.py).
     """
     queue: asyncio.Queue[Event | None] = asyncio.Queue()
     session = _Session(link, bench, slot, queue.put_nowait, carried or {})
     if bench.journal is not None:
         session.emit = _journaled(bench.journal, session, queue.put_nowait)
     session.answers.update(answers or {})
+    if withdrawal is not None:
+        withdrawal.attach(session.withdraw)
     task = asyncio.create_task(session.run())
     task.add_done_callback(lambda _: queue.put_nowait(None))
     try:
@@ -149,6 +154,15 @@ class _Session:
         self.holding = False  # between the checks' start and the form
         self.measuring = 0  # checks running and not waiting for an answer
         self.settled = asyncio.Event()  # measuring came down to 0
+        self.withdrawn = asyncio.Event()  # the supervisor saw the phone leave
+        self.asking = 0  # questions (or forms) out with the technician
+
+    def withdraw(self, reason: str) -> None:
+        """The phone left (the supervisor says, not a failing read): what runs or waits
+        stops, and the session ends incomplete, saying whether its questions were out."""
+        stage = "before its questions were answered" if self.asking else "during the checks"
+        self.gone = self.gone or f"{reason} {stage}"
+        self.withdrawn.set()
 
     async def run(self) -> None:
         try:
@@ -171,10 +185,11 @@ class _Session:
         await self._measure_all([c for c in checks if c.name != "identity"])
         if await self._left():  # a phone that left mid-read may have answered half a read first
             self.gone = self.gone or "phone disconnected during the checks"
-        complete = self.gone is None
-        if complete and self.form is None:
+        if self.form is None:  # an operator without forms: one question at a time, until the phone leaves
             for question in self._later_questions():
-                await self._ask(question)
+                if self.gone is None:
+                    await self._ask(question)
+        complete = self.gone is None
         from agent.grading.rules import grade
 
         grading = grade(self.bench.profile, self.results, self.answers, complete)
@@ -225,7 +240,7 @@ class _Session:
             return CheckResult("unsupported", detail=f"not available on {self.link.platform}")
         ctx = CheckContext(self.link, self.link.platform, dict(self.device), self.model, self._ask, self.bench.timeout_s)
         try:
-            out = await asyncio.wait_for(check.run(ctx), CHECK_BUDGET_S)
+            out = await unless_withdrawn(self.withdrawn, asyncio.wait_for(check.run(ctx), CHECK_BUDGET_S))
         except LinkDisconnected as e:
             return self._interrupted(e)
         except (LinkTimeout, TimeoutError) as e:
@@ -239,6 +254,8 @@ class _Session:
         except Exception as e:
             log.exception("check %s raised", check.name)
             return CheckResult("error", detail=f"check raised {type(e).__name__}: {e}")
+        if out is WITHDRAWN:
+            return CheckResult("interrupted", detail=self.gone)
         return _as_result(check.name, out)
 
     async def _left(self) -> bool:
@@ -283,7 +300,7 @@ class _Session:
         if self.holding and question.key not in self.held:
             return await self._hold(question)
         self.emit(QuestionAsked(self.id, self.phone, question))
-        return self._accept(question, await self.bench.operator.ask(question, self.phone))
+        return self._accept(question, await self._asking(self.bench.operator.ask(question, self.phone)))
 
     async def _hold(self, question: Question) -> Any:
         """A check's question, kept for the phone's form: the check waits, and while it
@@ -299,7 +316,8 @@ class _Session:
     async def _ask_together(self, measuring: asyncio.Future[Any], form: FormOperator) -> None:
         """Once every check has finished or waits for an answer, ask the phone's questions
         (the checks', the profile's, notes) in one go and hand the checks their answers.
-        A phone that left by then is not asked about: its checks get no answer."""
+        A phone that left by then is not asked about, nor is one that leaves while its form
+        waits (the form is withdrawn): its checks get no answer."""
         if self.measuring:
             settled = asyncio.ensure_future(self.settled.wait())
             try:
@@ -316,11 +334,21 @@ class _Session:
             asked += [q for q in self._later_questions() if q.key not in held]
             for question in asked:
                 self.emit(QuestionAsked(self.id, self.phone, question))
-            given = await form.ask_all(tuple(asked), self.phone) if asked else {}
-            answers = {q.key: self._accept(q, given.get(q.key)) for q in asked}
+            given = (await self._asking(form.ask_all(tuple(asked), self.phone)) or {}) if asked else {}
+            answers = {q.key: self._accept(q, given.get(q.key)) for q in asked} if self.gone is None else {}
         for key, (_, future) in held.items():
             if not future.done():
                 future.set_result(answers.get(key))
+
+    async def _asking(self, answering: Awaitable[Any]) -> Any:
+        """The technician answering (a form, a question); None when the phone leaves first:
+        the question is withdrawn, and no answer given after that reaches the report."""
+        self.asking += 1
+        try:
+            answer = await unless_withdrawn(self.withdrawn, answering)
+        finally:
+            self.asking -= 1
+        return None if answer is WITHDRAWN else answer
 
     def _accept(self, question: Question, answer: Any) -> Any:
         """The technician's answer, checked against its question; None when there is none

@@ -2,11 +2,14 @@
 
 It merges the sightings of every discovery source into phones in slots. A phone that
 becomes ready gets a session; one that needs the technician (USB debugging, Trust) gets
-guidance and is retried; one pulled out mid-session ends that session as interrupted
-(the link raises LinkDisconnected); the same phone back within ``rejoin_s`` (USB resets
-after Trust) keeps its slot and is not counted twice. Phones a quit or a crash left
-unfinished (``agent.session.resume``) are shown at start, resume when they are ready again,
-and are closed as incomplete reports when they are not back ``settle_s`` after the start.
+guidance and is retried. One pulled out mid-session has its session withdrawn at once
+(withdrawal.py): it ends as interrupted, its questions taken back from the technician. The
+same phone plugged in again (same serial or UDID; an iPhone under a new usbmux device id)
+gets a new session as soon as the last one has ended, unless that one finished complete
+less than ``rejoin_s`` ago (USB resets after Trust): then it stays done. Within
+``rejoin_s`` a phone keeps its slot. Phones a quit or a crash left unfinished
+(``agent.session.resume``) are shown at start, resume when they are ready again, and are
+closed as incomplete reports when they are not back ``settle_s`` after the start.
 
 An erase owns its phone (``hold(slot)`` .. ``release(slot)``): while held, the phone's
 sightings (an iPhone leaving and attaching fresh, an Android phone in recovery and back)
@@ -41,6 +44,7 @@ from agent.session.events import (
 from agent.session.journal import Unfinished, canonical
 from agent.session.resume import SETTLE_S, Resumer, guidance, journaled_work
 from agent.session.slots import SlotMap
+from agent.session.withdrawal import Withdrawal
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,9 @@ class _Phone:
     sighting: Sighting
     state: str = "seen"
     session: asyncio.Task[None] | None = None
+    task: asyncio.Task[None] | None = None  # _connect: opening a link, then the session
+    withdrawal: Withdrawal | None = None  # while the session runs
+    back: bool = False  # plugged in again while its last session was ending
     link: Link | None = None
     finished_at: float | None = None
     last_report: dict[str, Any] | None = None
@@ -120,7 +127,7 @@ class Supervisor:
             asked_again = {q.key for c in self.bench.checks if c.name in checks for q in c.questions}
             phone.answers = {k: v for k, v in phone.last_report["answers"].items() if k not in asked_again}
         phone.finished_at, phone.state = None, "connecting"
-        self._spawn(self._connect(phone))
+        phone.task = self._spawn(self._connect(phone))
         return True
 
     def hold(self, slot: int) -> tuple[str, str] | None:
@@ -183,10 +190,8 @@ class Supervisor:
         if s.state in ("ready", "attached"):
             if self._recently_done(phone) or phone.erased:
                 phone.state = "done"
-            elif phone.session is None:
-                phone.state = "connecting"
-                phone.resumes = phone.resumes or self._resume(phone)
-                self._spawn(self._connect(phone))
+            else:
+                self._start(phone)
             return [self._seen(phone)]
         phone.state = s.state
         return [self._seen(phone, s.guidance())]
@@ -206,18 +211,33 @@ class Supervisor:
         phone = self.phones[key] = _Phone(key, self.slots.assign(key, s.usb_path), s.platform, s)
         return phone
 
+    def _start(self, phone: _Phone) -> None:
+        """A session for a ready phone: now, or (``back``) once what runs for its last
+        attachment has ended: a link being opened, a session (withdrawn when it left)."""
+        phone.state = "connecting"
+        phone.resumes = phone.resumes or self._resume(phone)
+        if phone.task is not None and not phone.task.done():
+            phone.back = True
+        else:
+            phone.task = self._spawn(self._connect(phone))
+
     def _on_gone(self, phone: _Phone | None) -> list[BenchEvent]:
         if phone is None:
             return []
-        phone.state = "gone"
+        phone.state, phone.back = "gone", False
+        if phone.withdrawal is not None:
+            phone.withdrawal.withdraw("phone unplugged")
         if phone.link is not None:
             self._spawn(phone.link.close())
         self._spawn(self._release_later(phone))
         return [PhoneGone(phone.slot, phone.sighting.key)]
 
     async def _release_later(self, phone: _Phone) -> None:
+        """Free the slot of a phone that stayed away ``rejoin_s``, once its session has ended."""
         await asyncio.sleep(self.rejoin_s)
-        if phone.state == "gone" and self.phones.get(phone.key) is phone and phone.session is None and not phone.held:
+        while phone.state == "gone" and phone.task is not None and not phone.task.done():
+            await asyncio.wait([phone.task])
+        if phone.state == "gone" and self.phones.get(phone.key) is phone and not phone.held:
             del self.phones[phone.key]
             self.slots.release(phone.slot)
 
@@ -225,34 +245,57 @@ class Supervisor:
         return phone.finished_at is not None and time.monotonic() - phone.finished_at < self.rejoin_s
 
     async def _connect(self, phone: _Phone) -> None:
+        """Open a link and run a session; again when the phone is plugged in again meanwhile
+        (``back``): the link or session of its last attachment is of no use."""
         while phone.state != "gone":
-            try:
-                link = await self.open_link(phone.sighting)
-            except NotReady as e:
-                phone.state = e.state
-                self._queue.put_nowait(self._seen(phone, str(e)))
-                if e.state == "denied":
-                    return
-                await asyncio.sleep(self.retry_s)
-                continue
-            except LinkError as e:
-                phone.state = "error"
-                self._queue.put_nowait(self._seen(phone, str(e)))
+            phone.back = False
+            link = await self._open(phone)
+            if link is not None and (phone.state == "gone" or phone.back):  # it left while the link opened
+                await link.close()
+                link = None
+            if link is None:
+                if phone.back:
+                    continue
                 return
-            phone.link, phone.state = link, "checking"
-            phone.session = asyncio.current_task()
+            phone.link, phone.state, phone.finished_at = link, "checking", None
+            phone.session, phone.withdrawal = asyncio.current_task(), Withdrawal()
             try:
                 await self._session(phone, link)
             finally:
-                phone.session, phone.link = None, None
+                phone.session, phone.link, phone.withdrawal = None, None, None
                 await link.close()
-            return
+            if not phone.back or self._recently_done(phone):
+                return
+            phone.state = "connecting"
+            self._queue.put_nowait(self._seen(phone))
+
+    async def _open(self, phone: _Phone) -> Link | None:
+        """A link to the phone, retried while the phone waits for the technician (USB
+        debugging, Trust); None when the phone left or cannot be reached (the card says why)."""
+        while phone.state != "gone":
+            try:
+                return await self.open_link(phone.sighting)
+            except NotReady as e:
+                if phone.state == "gone":
+                    return None
+                phone.state = e.state
+                self._queue.put_nowait(self._seen(phone, str(e)))
+                if e.state == "denied":
+                    return None
+                await asyncio.sleep(self.retry_s)
+            except LinkError as e:
+                if phone.state != "gone" and not phone.back:
+                    phone.state = "error"
+                    self._queue.put_nowait(self._seen(phone, str(e)))
+                return None
+        return None
 
     async def _session(self, phone: _Phone, link: Link) -> None:
         self._queue.put_nowait(self._seen(phone))
         carried, answers, phone.carried, phone.answers = phone.carried, phone.answers, {}, {}
         resumes, phone.resumes = phone.resumes, None
-        async for event in run_session(link, self.bench, phone.slot, carried=carried, answers=answers):
+        events = run_session(link, self.bench, phone.slot, carried=carried, answers=answers, withdrawal=phone.withdrawal)
+        async for event in events:
             if resumes is not None and isinstance(event, SessionStarted):
                 self.resumer.resumed(resumes, event.session_id)
             self._queue.put_nowait(SlotEvent(phone.slot, event))

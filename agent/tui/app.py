@@ -140,6 +140,7 @@ class BenchApp(App[None]):
     def ask_next(self, force: bool = False) -> None:
         """Show a phone's form, unless one is shown or the technician is busy elsewhere: on
         the bench, the phone that has waited longest; in a phone's view, that phone's own."""
+        self._close_withdrawn()
         if self.asking is not None or (self.snoozed and not force):
             return
         if len(self.screen_stack) == 1:
@@ -152,13 +153,30 @@ class BenchApp(App[None]):
             self.asking = item
             self.push_screen(QuestionForm(item, self.operator.waiting), self.replied)
 
+    def _close_withdrawn(self) -> None:
+        """The open form's phone left: its session took the questions back, so the form
+        closes, saying so, and the next phone's form may come."""
+        item = self.asking
+        if item is None or not item.withdrawn:
+            return
+        self.asking = None
+        form = next((s for s in self.screen_stack if isinstance(s, QuestionForm) and s.pending is item), None)
+        if form is not None:
+            form.withdraw()
+        view = self.model.slots.get(item.phone.slot) if item.phone.slot is not None else None
+        why = "the phone was unplugged" if view is not None and view.unplugged else "its session ended"
+        self.model.note(f"questions withdrawn: {why}", item.phone.slot)
+        self.notify(f"Slot {item.phone.slot}: questions withdrawn, {why}.", severity="warning", markup=False)
+
     def replied(self, answers: dict[str, Any] | None) -> None:
         item, self.asking = self.asking, None
         if item is None or answers is None:
             self.snoozed = True
             return
         self.call_later(self.ask_next)
-        self.operator.answer(item, answers)
+        if not self.operator.answer(item, answers):
+            self.model.note("answers not saved: the questions were withdrawn", item.phone.slot)
+            return
         for question in item.questions:
             self.model.answered(item.phone.slot, question.key)
         unanswered = [q.key for q in item.questions if answers.get(q.key) is None]

@@ -3,8 +3,9 @@
 A session asks all of its phone's questions at once (``ask_all``) when its measurements
 are in, so the queue holds one form per phone, oldest ready first, and the technician deals
 with each phone once. The session awaits a future; answering the form resolves it. A
-session cancelled while it waits (the bench shuts down, the phone is re-run) takes its form
-out of the queue, so the UI never shows a form nobody is waiting for.
+session that stops waiting (its phone was unplugged and the supervisor withdrew it, or the
+bench shuts down) cancels that future: the form leaves the queue, the app closes it if it is
+open, and answering it afterwards saves nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ class Pending:
     phone: PhoneRef
     future: asyncio.Future[dict[str, Any]]
     draft: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def withdrawn(self) -> bool:
+        """Its session stopped waiting for it: nothing answered now reaches a report."""
+        return self.future.cancelled()
 
 
 class TuiOperator:
@@ -68,13 +74,16 @@ class TuiOperator:
         none must stay truthy)."""
         return len(self._queue)
 
-    def answer(self, item: Pending, answers: Mapping[str, Any]) -> None:
-        """Give ``item`` its answers by question key (a key left out: not answered)."""
+    def answer(self, item: Pending, answers: Mapping[str, Any]) -> bool:
+        """Give ``item`` its answers by question key (a key left out: not answered); False
+        when they reach nobody (the form was withdrawn)."""
         if item in self._queue:
             self._queue.remove(item)
-        if not item.future.done():
+        given = not item.future.done()
+        if given:
             item.future.set_result(dict(answers))
         self._changed()
+        return given
 
     def _changed(self) -> None:
         if self.on_change is not None:

@@ -3,7 +3,8 @@
 The technician deals with a phone once, keyboard only: a number ticks a defect, a letter
 picks the grade, Tab goes to the notes, Enter saves it all. Esc puts the form away ("later")
 and keeps what was ticked or typed for when it comes back. The result is the answers by
-question key; a question left out was not answered. Phone strings are Text, never markup.
+question key; a question left out was not answered. A form whose phone was unplugged is
+withdrawn: it closes with no result. Phone strings are Text, never markup.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.events import Key
+from textual.events import Key, ScreenResume
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
@@ -40,6 +41,7 @@ class QuestionForm(ModalScreen[dict[str, Any] | None]):
         super().__init__()
         self.pending, self.waiting = pending, waiting
         self.unpicked_warned = False
+        self.withdrawn = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
@@ -106,6 +108,17 @@ class QuestionForm(ModalScreen[dict[str, Any] | None]):
         for text in self.query(Input):
             out[text.name or ""] = text.value.strip()
         return out
+
+    def withdraw(self) -> None:
+        """Its phone left and the questions were taken back: close with no result (under a
+        screen pushed over it, such as the key map, once that one closes)."""
+        self.withdrawn = True
+        if self.is_active:
+            self.app.pop_screen()
+
+    def on_screen_resume(self, event: ScreenResume) -> None:
+        if self.withdrawn:
+            self.app.pop_screen()
 
     def action_save(self) -> None:
         unpicked = [c for c in self.query(ChoiceField) if c.picked is None]
