@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator
 
 from agent.discovery import Sighting
+from agent.discovery.ports import normal_path
 from agent.links.adb_address import adb_address
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ class AdbSource:
         try:
             for info in client.list(extended=True):  # type: ignore[attr-defined]
                 if info.serial == serial:
-                    return info.tags.get("usb")
+                    return normal_path(info.tags.get("usb"))
         except Exception:
             return None
         return None

@@ -36,6 +36,7 @@ from agent.session.events import (
 from agent.session.operator import FormOperator, NoOperator, Operator
 
 if TYPE_CHECKING:
+    from agent.discovery.ports import Port
     from agent.grading.catalog import Catalog
     from agent.grading.profile import Profile
     from agent.report.chain import StoredReport
@@ -79,6 +80,7 @@ async def run_session(
     *,
     carried: Mapping[str, Any] | None = None,
     answers: Mapping[str, Any] | None = None,
+    port: Port | None = None,
 ) -> AsyncIterator[Event]:
     """Run one session and yield its events; the last one is ReportSaved or SessionFailed
     (SessionGraded when the station has no sink).
@@ -88,9 +90,11 @@ async def run_session(
     results are copied with a detail naming that report, so the new report says which
     figures were measured now and which earlier; identity always runs again. ``answers``
     are the technician's answers already given for this phone, which are not asked again.
+    ``port`` is the USB port the phone is in (the supervisor knows it); the report says it.
     """
     queue: asyncio.Queue[Event | None] = asyncio.Queue()
     session = _Session(link, bench, slot, queue.put_nowait, carried or {})
+    session.port = port
     session.answers.update(answers or {})
     task = asyncio.create_task(session.run())
     task.add_done_callback(lambda _: queue.put_nowait(None))
@@ -117,6 +121,7 @@ class _Session:
         self.device: dict[str, Any] = {"platform": link.platform}
         self.device_fields = device_fields(bench.checks)
         self.provenance = Provenance("simulated")  # until the link says
+        self.port: Port | None = None
         self.model: Any = None
         self.gone: str | None = None
         # asking a phone's questions together: checks that ask wait here for the form

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.discovery import Sighting
+from agent.discovery.ports import Port
 from agent.errors import LinkError, NotReady
 from agent.links.base import Link
 from agent.session.engine import Station, carry_over, run_session
@@ -46,6 +47,7 @@ class _Phone:
     last_report: dict[str, Any] | None = None
     carried: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, Any] = field(default_factory=dict)
+    port: Port | None = None
 
 
 class Supervisor:
@@ -154,8 +156,9 @@ class Supervisor:
         return [self._seen(phone, s.guidance())]
 
     def _arrived(self, key: str, s: Sighting) -> _Phone:
-        """A phone no source saw before: it takes a slot."""
+        """A phone no source saw before: it takes its port's slot (agent.session.slots)."""
         phone = self.phones[key] = _Phone(key, self.slots.assign(key, s.usb_path), s.platform, s)
+        phone.port = self.slots.port(s.usb_path, s.location_id)
         return phone
 
     def _on_gone(self, phone: _Phone | None) -> list[BenchEvent]:
@@ -203,7 +206,7 @@ class Supervisor:
     async def _session(self, phone: _Phone, link: Link) -> None:
         self._queue.put_nowait(self._seen(phone))
         carried, answers, phone.carried, phone.answers = phone.carried, phone.answers, {}, {}
-        async for event in run_session(link, self.bench, phone.slot, carried=carried, answers=answers):
+        async for event in run_session(link, self.bench, phone.slot, carried=carried, answers=answers, port=phone.port):
             self._queue.put_nowait(SlotEvent(phone.slot, event))
             if isinstance(event, ReportSaved):
                 phone.last_report = event.report
@@ -215,4 +218,5 @@ class Supervisor:
 
     def _seen(self, phone: _Phone, guidance: str | None = None) -> PhoneSeen:
         ref = PhoneRef(phone.sighting.key, phone.platform, phone.slot)
-        return PhoneSeen(phone.slot, ref, phone.state, guidance, phone.sighting.usb_path)
+        port = phone.port
+        return PhoneSeen(phone.slot, ref, phone.state, guidance, port.path if port else None, port.name if port else None)
