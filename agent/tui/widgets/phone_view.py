@@ -27,7 +27,7 @@ class PhoneView(Screen[None]):
         Binding("c", "rerun_check", "One check"),
         Binding("e", "export", "Export"),
         Binding("p", "label", "Label"),
-        Binding("j", "report", "JSON"),
+        Binding("j", "report", "JSON", show=False),  # in the key map (?): the footer keeps 80 columns
         Binding("l", "log", "Log"),
         Binding("q", "app.quit_bench", "Quit", show=False),  # works here too; the footer keeps 80 columns
     ]
