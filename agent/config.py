@@ -1,7 +1,7 @@
 """The station config: where reports go, which profile grades, which USB port is which slot.
 
 Port paths are the kernel's (``1-1.3``, as ``adb devices -l`` shows ``usb:1-1.3``; see
-``agent.discovery.ports``). Without a mapping a port keeps the slot it was first given
+``agent.ports``). Without a mapping a port keeps the slot it was first given
 (remembered in the state dir), so the slot numbers stay put across runs.
 
 One YAML file (``paths.config_path()``), every key optional::
@@ -243,7 +243,7 @@ class _Reader:
         entries = [("slots", port, value) for port, value in self.mapping(slots or {}, ("slots",), None).items()]
         entries += [("ports", port, value) for port, value in self.mapping(ports or {}, ("ports",), None).items()]
         for section, port, value in entries:
-            keys = (section, port)
+            keys: tuple[Any, ...] = (section, port)
             path = self.port(port, keys)
             if path in table or path in names:
                 raise self.fail(keys, f"port {path} is already given")
@@ -267,7 +267,7 @@ class _Reader:
 
     def port(self, key: Any, keys: tuple[Any, ...]) -> str:
         """A port path in the normal form (``usb:1-1.3`` as adb prints it is taken too)."""
-        from agent.discovery.ports import normal_path
+        from agent.ports import normal_path
 
         path = normal_path(key) if isinstance(key, str) and key.isprintable() else None
         if path is None or path.startswith("sim-"):

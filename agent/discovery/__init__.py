@@ -29,7 +29,7 @@ class Sighting:
 
     ``key`` is what the source calls the phone (adb serial, UDID, or USB serial/path);
     ``present`` False means the source saw it leave. ``usb_path`` is the port in the normal
-    form of ``agent.discovery.ports`` (``1-1.3``), ``location_id`` usbmuxd's LocationID.
+    form of ``agent.ports`` (``1-1.3``), ``location_id`` usbmuxd's LocationID.
     """
 
     source: str

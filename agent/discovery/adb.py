@@ -12,8 +12,8 @@ import threading
 from collections.abc import AsyncIterator
 
 from agent.discovery import Sighting
-from agent.discovery.ports import normal_path
 from agent.links.adb_address import adb_address
+from agent.ports import normal_path
 
 log = logging.getLogger(__name__)
 

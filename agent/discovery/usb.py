@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 from agent.discovery import Sighting
-from agent.discovery.ports import normal_path, pyusb_path
 from agent.discovery.vendors import likely_reason, maker
+from agent.ports import normal_path, pyusb_path
 
 log = logging.getLogger(__name__)
 

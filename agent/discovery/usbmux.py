@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from agent.discovery import Sighting
-from agent.discovery.ports import location_path
+from agent.ports import location_path
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,13 @@ async def receive_with_locations(mux: Any) -> dict[int, int]:
     ``location`` itself. Pinned by tests/discovery/test_usbmux_location.py: if a release renames
     these methods, that test fails instead of the location quietly going missing.
     """
-    from pymobiledevice3.usbmux import BinaryMuxConnection, MuxDevice, PlistMuxConnection, UsbmuxdDeviceRecord
+    from pymobiledevice3.usbmux import (
+        BinaryMuxConnection,
+        MuxDevice,
+        PlistMuxConnection,
+        UsbmuxdDeviceRecord,
+        UsbmuxdRemoveData,
+    )
 
     if isinstance(mux, PlistMuxConnection):
         message = await mux._receive()
@@ -98,7 +104,7 @@ async def receive_with_locations(mux: Any) -> dict[int, int]:
         if isinstance(data, UsbmuxdDeviceRecord):
             mux._add_device(MuxDevice(data.device_id, data.serial_number, "USB"))
             return {data.device_id: data.location}
-        if hasattr(data, "device_id"):  # UsbmuxdRemoveData
+        if isinstance(data, UsbmuxdRemoveData):
             mux._remove_device(data.device_id)
         return {}  # a Paired note, or something the plain call would have refused: nothing to add
     await mux.receive_device_state_update()

@@ -68,7 +68,7 @@ def build_report(*, session: Any, started_at: str, grading: Any, complete: bool,
 
 
 def _port(session: Any) -> dict[str, Any] | None:
-    """``session.port`` (agent.discovery.ports.Port) as the report's ``session.port``: path,
+    """``session.port`` (agent.ports.Port) as the report's ``session.port``: path,
     the station config's name, usbmuxd's LocationID as hex; None when no port is known (a
     network or replayed phone). The name is the station's own text, capped all the same."""
     port = getattr(session, "port", None)

@@ -36,9 +36,9 @@ from agent.session.events import (
 from agent.session.operator import FormOperator, NoOperator, Operator
 
 if TYPE_CHECKING:
-    from agent.discovery.ports import Port
     from agent.grading.catalog import Catalog
     from agent.grading.profile import Profile
+    from agent.ports import Port
     from agent.report.chain import StoredReport
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Bench slots: which numbered place on the bench a phone sits in.
 
-The slot follows the USB port (``agent.discovery.ports``), so "slot 7" is always the same
+The slot follows the USB port (``agent.ports``), so "slot 7" is always the same
 socket on the hub. The station config may fix a port's slot and name it; a port it does not
 map gets the lowest slot nobody holds or has been given, and the station remembers that
 (``store``, a small JSON file in the state dir) so the port has the same slot on the next run.
@@ -20,7 +20,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from agent.discovery.ports import Port
+from agent.ports import Port
 
 log = logging.getLogger(__name__)
 STORE_FORMAT = "phonebench-slots/1"
@@ -85,8 +85,8 @@ class SlotMap:
 
 def _read(store: Path) -> dict[str, int]:
     """The remembered ports; {} when there is no file, and {} with a warning when it is not ours."""
-    from agent.discovery.ports import PATH
     from agent.jsonfile import load_json
+    from agent.ports import PATH
 
     try:
         data = load_json(store.read_bytes())

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.discovery import Sighting
-from agent.discovery.ports import Port
 from agent.errors import LinkError, NotReady
 from agent.links.base import Link
+from agent.ports import Port
 from agent.session.engine import Station, carry_over, run_session
 from agent.session.events import BenchEvent, PhoneGone, PhoneRef, PhoneSeen, ReportSaved, SessionFailed, SlotEvent
 from agent.session.slots import SlotMap

@@ -178,6 +178,6 @@ def _place(fixtures: list[Fixture], fixture: Fixture) -> int:
 
 def _sim_port(place: int) -> str:
     """The simulated USB port of the phone in ``place``: ``sim-1.<place>``, never a real port path."""
-    from agent.discovery.ports import SIM_PREFIX
+    from agent.ports import SIM_PREFIX
 
     return f"{SIM_PREFIX}1.{place}"

@@ -334,7 +334,8 @@ def _saved(view: SlotView, event: ReportSaved, model: BenchModel) -> None:
     view.checks = {c["name"]: dict(c) for c in report.get("checks", [])}
     view.grade = report.get("grade")
     session = report.get("session") or {}
-    port = session.get("port") if isinstance(session.get("port"), dict) else {}
+    given = session.get("port")
+    port: dict[str, Any] = given if isinstance(given, dict) else {}
     transport = str(session.get("transport_id") or "")
     if port.get("path"):
         view.port, view.port_name = view.port or str(port["path"]), view.port_name or port.get("name")

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from agent.delivery.ledger import SideRecord
-from agent.discovery.ports import Port
 from agent.discovery.replay import ReplaySource
 from agent.fixtures.format import load_fixture
 from agent.links.replay import replay_link
+from agent.ports import Port
 from agent.session.engine import run_session
 from agent.session.events import (
     BenchEvent,
