@@ -99,3 +99,38 @@ def test_a_store_that_is_not_ours_is_set_aside_with_a_warning(tmp_path: Path, ca
     assert "not a phonebench-slots/1 file" in caplog.text
     store.write_text("{")
     assert SlotMap(store=store).remembered == {}
+
+
+def test_a_binary_protocol_usbmuxd_device_record_gives_its_location_too() -> None:
+    """The older binary protocol (no plist): its ADD record carries ``location`` itself; a REMOVE
+    takes the phone off the connection's list. Packets built with pymobiledevice3's own structs,
+    sent over a socket pair to its own BinaryMuxConnection."""
+    import asyncio
+    import socket
+
+    from pymobiledevice3.usbmux import (
+        BinaryMuxConnection,
+        UsbmuxdDeviceRecord,
+        UsbmuxdMessageType,
+        UsbmuxdRemoveData,
+        build_usbmuxd_request,
+    )
+
+    from agent.discovery.usbmux import receive_with_locations
+
+    async def go() -> tuple[dict[int, int], list[str], dict[int, int], list[str]]:
+        ours, theirs = socket.socketpair()
+        with ours, theirs:
+            ours.setblocking(False)
+            mux = BinaryMuxConnection(ours)
+            record = UsbmuxdDeviceRecord(7, 0x12A8, "00008110001C45E83A0B401E", 0x0001000E).build()
+            theirs.sendall(build_usbmuxd_request(0, UsbmuxdMessageType.ADD, 0, record))
+            added = await receive_with_locations(mux)
+            listed = [d.serial for d in mux.devices]
+            theirs.sendall(build_usbmuxd_request(0, UsbmuxdMessageType.REMOVE, 0, UsbmuxdRemoveData(7).build()))
+            removed = await receive_with_locations(mux)
+            return added, listed, removed, [d.serial for d in mux.devices]
+
+    added, listed, removed, left = asyncio.run(go())
+    assert added == {7: 0x0001000E} and listed == ["00008110001C45E83A0B401E"]
+    assert removed == {} and left == []
