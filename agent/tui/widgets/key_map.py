@@ -16,7 +16,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("On the bench", (
         ("arrows, 1–99", "pick a card (two digits quickly for slot 10 and up)"),
         ("Enter", "open the phone"),
-        ("p", "print the phone's label (no printer: a PDF in ~/phonebench-labels)"),
+        ("p", "print the phone's label (no printer: a PDF file)"),
         ("a", "answer the phone that has waited longest"),
         ("l", "show or hide the log pane"),
         ("q", "quit (asks first while phones are unfinished)"),
