@@ -275,7 +275,8 @@ class BenchModel:
         if view is None or view.device_id != event.phone.device_id:
             view = SlotView(event.slot, event.phone.device_id, event.phone.platform, event.phone.model)
             self.slots[event.slot] = view
-            self.note(f"{printable(event.phone.platform)} phone {printable(event.phone.device_id)} on the bench", event.slot)
+            where = f" at port {printable(event.port_name or event.port)}" if event.port else ""
+            self.note(f"{printable(event.phone.platform)} phone {printable(event.phone.device_id)}{where} on the bench", event.slot)
         view.unplugged = False
         if event.port is not None:
             view.port, view.port_name = event.port, event.port_name
