@@ -1,5 +1,9 @@
 """The station config: where reports go, which profile grades, which USB port is which slot.
 
+Port paths are the kernel's (``1-1.3``, as ``adb devices -l`` shows ``usb:1-1.3``; see
+``agent.ports``). Without a mapping a port keeps the slot it was first given
+(remembered in the state dir), so the slot numbers stay put across runs.
+
 One YAML file (``paths.config_path()``), every key optional::
 
     station_id: bench-3            # default: derived from the station key
@@ -15,6 +19,9 @@ One YAML file (``paths.config_path()``), every key optional::
     slots:                         # USB port path -> slot number on the bench
       "1-1.2": 1
       "1-1.3": 2
+    ports:                         # or a port's slot and the name on its card and in reports
+      "1-1.4": {slot: 3, name: left 3}
+      "2-1": {name: front}         # a name only: the slot is the one the station remembers
     printer: {tcp: "10.0.0.7:9100"}   # the label printer: raw TCP (ZPL on port 9100),
                                    # or {cups: QUEUE} through ``lp -d QUEUE``
 
@@ -44,7 +51,8 @@ from agent.yamlfile import Spot, kind_of, read_document
 
 ENV_URL = "PHONEBENCH_BACKEND_URL"
 ENV_TOKEN = "PHONEBENCH_BACKEND_TOKEN"
-_TOP_KEYS = ("station_id", "operator", "shift_hours", "profile", "backend", "slots", "printer")
+_TOP_KEYS = ("station_id", "operator", "shift_hours", "profile", "backend", "slots", "ports", "printer")
+_PORT_KEYS = ("slot", "name")
 #: the longest operator name a certificate carries (characters)
 MAX_OPERATOR = 64
 _BACKEND_KEYS = ("url", "token", "ca_bundle", "timeout_s")
@@ -80,6 +88,8 @@ class StationConfig:
     shift_hours: float = 8.0
     profile: str = "default"
     slots: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    #: port path -> its name on the bench (``ports: {"1-1.3": {name: ...}}``)
+    port_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     printer: Printer | None = None
     #: where the url and token came from: "file", "env" or None
     url_from: str | None = None
@@ -102,7 +112,9 @@ class StationConfig:
             f"printer:     {self.printer.show() if self.printer else '-'}",
             f"slots:       {'-' if not self.slots else ''}",
         ]
-        lines += [f"  {port} -> {slot}" for port, slot in sorted(self.slots.items(), key=lambda kv: kv[1])]
+        lines += [f"  {port} -> {slot}" + (f" ({self.port_names[port]})" if port in self.port_names else "")
+                  for port, slot in sorted(self.slots.items(), key=lambda kv: kv[1])]
+        lines += [f"  {port} ({name})" for port, name in sorted(self.port_names.items()) if port not in self.slots]
         return lines
 
     def to_json(self) -> dict[str, Any]:
@@ -121,6 +133,7 @@ class StationConfig:
                 "timeout_s": self.timeout_s,
             },
             "slots": dict(self.slots),
+            "port_names": dict(self.port_names),
             "printer": None if self.printer is None else
             {"kind": self.printer.kind, "host": self.printer.host, "port": self.printer.port, "queue": self.printer.queue},
         }
@@ -177,8 +190,8 @@ class _Reader:
             out["profile"] = self.text(top["profile"], ("profile",))
         if top.get("backend") is not None:
             out.update(self.backend(top["backend"]))
-        if top.get("slots") is not None:
-            out["slots"] = self.slots(top["slots"])
+        if top.get("slots") is not None or top.get("ports") is not None:
+            out.update(self.slots(top.get("slots"), top.get("ports")))
         if top.get("printer") is not None:
             out["printer"] = self.printer(top["printer"])
         return out
@@ -232,19 +245,46 @@ class _Reader:
             raise self.fail(keys, f"no such file {bundle}")
         return bundle
 
-    def slots(self, node: Any) -> Mapping[str, int]:
-        mapping = self.mapping(node, ("slots",), None)
+    def slots(self, slots: Any, ports: Any) -> dict[str, Mapping[str, Any]]:
+        """``slots: {PORT: N}`` and ``ports: {PORT: {slot: N, name: TEXT}}`` as one port -> slot
+        table and one port -> name table; a port or a slot given twice is an error."""
+        table: dict[str, int] = {}
+        names: dict[str, str] = {}
         seen: dict[int, str] = {}
-        for port, slot in mapping.items():
-            keys = ("slots", port)
-            if not str(port).isprintable():
-                raise self.fail(keys, "control characters in the port path")
+        entries = [("slots", port, value) for port, value in self.mapping(slots or {}, ("slots",), None).items()]
+        entries += [("ports", port, value) for port, value in self.mapping(ports or {}, ("ports",), None).items()]
+        for section, port, value in entries:
+            keys: tuple[Any, ...] = (section, port)
+            path = self.port(port, keys)
+            if path in table or path in names:
+                raise self.fail(keys, f"port {path} is already given")
+            slot = value
+            if section == "ports":
+                entry = self.mapping(value, keys, _PORT_KEYS)
+                slot = entry.get("slot")
+                if entry.get("name") is not None:
+                    names[path] = self.text(entry["name"], (*keys, "name"))
+                if slot is None:
+                    if path not in names:
+                        raise self.fail(keys, "expected slot: N, name: TEXT or both")
+                    continue
+                keys = (*keys, "slot")
             if isinstance(slot, bool) or not isinstance(slot, int) or slot < 1:
                 raise self.fail(keys, f"expected a slot number (1 or more), got {slot!r}")
             if slot in seen:
                 raise self.fail(keys, f"slot {slot} is already port {seen[slot]}")
-            seen[slot] = str(port)
-        return MappingProxyType({str(port): slot for port, slot in mapping.items()})
+            seen[slot], table[path] = path, slot
+        return {"slots": MappingProxyType(table), "port_names": MappingProxyType(names)}
+
+    def port(self, key: Any, keys: tuple[Any, ...]) -> str:
+        """A port path in the normal form (``usb:1-1.3`` as adb prints it is taken too)."""
+        from agent.ports import normal_path
+
+        path = normal_path(key) if isinstance(key, str) and key.isprintable() else None
+        if path is None or path.startswith("sim-"):
+            shown = repr(key) if isinstance(key, str) and key.isprintable() else "this key"
+            raise self.fail(keys, f"expected a USB port path such as 1-1.3 (adb devices -l shows usb:1-1.3), got {shown}")
+        return path
 
     def mapping(self, node: Any, keys: tuple[str, ...], allowed: tuple[str, ...] | None) -> dict:
         if not isinstance(node, dict):

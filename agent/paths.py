@@ -26,6 +26,11 @@ def state_dir() -> Path:
     return Path(platformdirs.user_state_dir(APP))
 
 
+def slots_path() -> Path:
+    """The slots this station gave USB ports the config does not map (agent.session.slots)."""
+    return state_dir() / "slots.json"
+
+
 def key_path() -> Path:
     """The station's Ed25519 private key (PEM, mode 0600)."""
     return config_dir() / "station_ed25519.pem"

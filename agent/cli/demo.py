@@ -94,7 +94,7 @@ def run_demo(
 
     with stop_on_signals(), SimulatedHub(fixtures, latency_ms=latency_ms) as sim:
         live = Hub(adb_port=sim.adb_port, adb_host=sim.adb_host, usbmux_address=sim.usbmux_address, usb=False,
-                   rejoin_s=2.0, start_adb=False, simulated=True, settle_s=DEMO_SETTLE_S)
+                   rejoin_s=2.0, start_adb=False, simulated=True, settle_s=DEMO_SETTLE_S, sim_ports=sim.ports)
         if not headless:
             from agent.cli.tui import run_tui
 

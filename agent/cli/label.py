@@ -99,9 +99,9 @@ def _verified(path: Path, pubkey: Path | None) -> list[VerifiedReport]:
 
 
 def _zpl(layouts: list[Layout]) -> bytes:
-    from agent.report.label_zpl import zpl_label
+    from agent.delivery.labels import zpl_bytes
 
-    return "".join(zpl_label(lay) for lay in layouts).encode("ascii")
+    return zpl_bytes(layouts)
 
 
 def _pdf(layouts: list[Layout]) -> bytes:

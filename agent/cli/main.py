@@ -67,7 +67,7 @@ def _live_bench() -> int:
     from agent.config import load_config
 
     config = load_config()
-    return run_tui(live_supervisor(config.slots), config.profile)
+    return run_tui(live_supervisor(config), config.profile)
 
 
 def _log_level(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ commands never pull it in. ``run_tui`` is also what the bare ``phonebench`` and 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ from agent.cli.common import fixture_files, port_number
 from agent.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
+    from agent.config import StationConfig
     from agent.delivery.ledger import Record
 
 MakeSupervisor = Callable[[Any], Any]  # (agent.session.engine.Station) -> agent.session.supervisor.Supervisor
@@ -37,17 +38,21 @@ def cmd_tui(args: argparse.Namespace) -> int:
     else:
         from agent.config import load_config
 
-        make_supervisor = live_supervisor(load_config().slots, args.adb_port)
+        make_supervisor = live_supervisor(load_config(), args.adb_port)
     return run_tui(make_supervisor, args.profile, side="replays" if args.replay is not None else None)
 
 
-def live_supervisor(slots: Mapping[str, int], adb_port: int | None = None) -> MakeSupervisor:
+def live_supervisor(config: StationConfig, adb_port: int | None = None) -> MakeSupervisor:
     """This station's phones: through the adb server on ``adb_port``, else the one the
     environment names as adb would (ANDROID_ADB_SERVER_PORT...), started there if none runs;
-    usbmuxd; the USB bus. The address is read now, so a bad variable stops us before the screen."""
+    usbmuxd; the USB bus. Slots follow ports: the config's ``slots``/``ports``, else the slot
+    a port had before (the state dir). The address is read now, so a bad variable stops us
+    before the screen."""
+    from agent import paths
     from agent.session.hub import Hub
 
-    return Hub(adb_port=adb_port, slot_map=slots).supervisor
+    return Hub(adb_port=adb_port, slot_map=config.slots, port_names=config.port_names,
+               slot_store=paths.slots_path()).supervisor
 
 
 def replay_supervisor(folder: Path) -> MakeSupervisor:

@@ -28,7 +28,8 @@ class Sighting:
     """One source's view of one phone at one moment.
 
     ``key`` is what the source calls the phone (adb serial, UDID, or USB serial/path);
-    ``present`` False means the source saw it leave.
+    ``present`` False means the source saw it leave. ``usb_path`` is the port in the normal
+    form of ``agent.ports`` (``1-1.3``), ``location_id`` usbmuxd's LocationID.
     """
 
     source: str
@@ -37,6 +38,7 @@ class Sighting:
     state: str
     present: bool = True
     usb_path: str | None = None
+    location_id: int | None = None
     detail: str | None = None
 
     def guidance(self) -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 from agent.discovery import Sighting
 from agent.links.adb_address import adb_address
+from agent.ports import normal_path
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class AdbSource:
         try:
             for info in client.list(extended=True):  # type: ignore[attr-defined]
                 if info.serial == serial:
-                    return info.tags.get("usb")
+                    return normal_path(info.tags.get("usb"))
         except Exception:
             return None
         return None

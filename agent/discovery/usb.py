@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from agent.discovery import Sighting
 from agent.discovery.vendors import likely_reason, maker
+from agent.ports import normal_path, pyusb_path
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def pyusb_scan() -> list[UsbDevice]:
 
     out = []
     for dev in usb.core.find(find_all=True):
-        path = f"{dev.bus}-" + ".".join(str(p) for p in (dev.port_numbers or ()))
+        path = pyusb_path(dev.bus, dev.port_numbers) or f"{dev.bus}-"
         serial = None
         try:
             if dev.iSerialNumber:
@@ -70,7 +71,7 @@ class UsbSource:
                     continue
                 key = dev.serial or dev.port_path
                 platform = "ios" if dev.vendor_id == 0x05AC else "android"
-                current[key] = Sighting(self.name, key, platform, "usb_only", usb_path=dev.port_path,
+                current[key] = Sighting(self.name, key, platform, "usb_only", usb_path=normal_path(dev.port_path),
                                         detail=f"{make}: {likely_reason(dev.vendor_id)}")
             for key, sighting in current.items():
                 if known.get(key) != sighting:

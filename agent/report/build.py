@@ -56,6 +56,7 @@ def build_report(*, session: Any, started_at: str, grading: Any, complete: bool,
             "provenance": session.provenance.kind,
             "transport_id": session.provenance.transport_id,
             "slot": session.phone.slot,
+            "port": _port(session),
             "complete": complete,
             "incomplete_reason": None if complete else capped_json(session.gone),
         },
@@ -64,3 +65,11 @@ def build_report(*, session: Any, started_at: str, grading: Any, complete: bool,
         "answers": capped_json(dict(session.answers)),
         "grade": {"value": grade.value, "reasons": capped_json(list(grade.reasons))} if complete and grade else None,
     }
+
+
+def _port(session: Any) -> dict[str, Any] | None:
+    """``session.port`` (agent.ports.Port) as the report's ``session.port``: path,
+    the station config's name, usbmuxd's LocationID as hex; None when no port is known (a
+    network or replayed phone). The name is the station's own text, capped all the same."""
+    port = getattr(session, "port", None)
+    return None if port is None else capped_json(port.to_json())

@@ -39,6 +39,7 @@ from agent.session.withdrawal import WITHDRAWN, Withdrawal, unless_withdrawn
 if TYPE_CHECKING:
     from agent.grading.catalog import Catalog
     from agent.grading.profile import Profile
+    from agent.ports import Port
     from agent.report.chain import StoredReport
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ async def run_session(
     carried: Mapping[str, Any] | None = None,
     answers: Mapping[str, Any] | None = None,
     withdrawal: Withdrawal | None = None,
+    port: Port | None = None,
 ) -> AsyncIterator[Event]:
     """Run one session and yield its events; the last one is ReportSaved or SessionFailed
     (SessionGraded when the station has no sink).
@@ -99,9 +101,11 @@ async def run_session(
     figures were measured now and which earlier; identity always runs again. ``answers``
     are the technician's answers already given for this phone, which are not asked again.
     ``withdrawal`` lets the supervisor end the session when its phone leaves (withdrawal.py).
+    ``port`` is the USB port the phone is in (the supervisor knows it); the report says it.
     """
     queue: asyncio.Queue[Event | None] = asyncio.Queue()
     session = _Session(link, bench, slot, queue.put_nowait, carried or {})
+    session.port = port
     if bench.journal is not None:
         session.emit = _journaled(bench.journal, session, queue.put_nowait)
     session.answers.update(answers or {})
@@ -145,6 +149,7 @@ class _Session:
         self.device: dict[str, Any] = {"platform": link.platform}
         self.device_fields = device_fields(bench.checks)
         self.provenance = Provenance("simulated")  # until the link says
+        self.port: Port | None = None
         self.model: Any = None
         self.gone: str | None = None
         # asking a phone's questions together: checks that ask wait here for the form

@@ -116,7 +116,8 @@ class PhoneSeen:
     phone: PhoneRef
     state: str
     guidance: str | None = None
-    port: str | None = None  # the USB port path (1-1.3), when discovery knows it
+    port: str | None = None  # the USB port path (1-1.3; agent.ports), when discovery knows it
+    port_name: str | None = None  # the station config's name for that port
 
 
 @dataclass(frozen=True)

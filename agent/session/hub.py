@@ -6,8 +6,10 @@ usbmuxd live differs. Heavy libraries load when a phone does, not at start.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from agent.discovery import GUIDANCE, Sighting
@@ -36,6 +38,10 @@ class Hub:
     usbmux_address: str | None = None
     usb: bool = True
     slot_map: Mapping[str, int] = field(default_factory=dict)
+    #: port path -> its name on the bench (the station config's ``ports:``)
+    port_names: Mapping[str, str] = field(default_factory=dict)
+    #: where the slots of ports the config does not map are remembered (None: not kept)
+    slot_store: Path | None = None
     rejoin_s: float = 5.0
     #: how long after start phones a crash left unfinished may take to show up (agent.session.resume)
     settle_s: float = SETTLE_S
@@ -43,6 +49,9 @@ class Hub:
     start_adb: bool = True
     #: the phones are the protocol simulators': their reports say ``simulated``
     simulated: bool = False
+    #: simulated phones' ports (``sim-1.3``) by device id: the fake adbds are attached over
+    #: loopback TCP and have no USB port adb could report, so the simulated bench says it
+    sim_ports: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         address = adb_address(self.adb_port, self.adb_host)
@@ -53,6 +62,8 @@ class Hub:
         out: list[Any] = [adb, UsbmuxSource(self.usbmux_address)]
         if self.usb:
             out.append(UsbSource())
+        if self.sim_ports:
+            out = [SimulatedPorts(source, self.sim_ports) for source in out]
         return out
 
     async def open_link(self, sighting: Sighting) -> Link:
@@ -79,7 +90,8 @@ class Hub:
         return link
 
     def supervisor(self, bench: Station) -> Supervisor:
-        supervisor = Supervisor(bench, self.sources(), self.open_link, SlotMap(self.slot_map), rejoin_s=self.rejoin_s,
+        slots = SlotMap(self.slot_map, self.port_names, self.slot_store)
+        supervisor = Supervisor(bench, self.sources(), self.open_link, slots, rejoin_s=self.rejoin_s,
                                 settle_s=self.settle_s)
         supervisor.erase_address = self.erase_address
         return supervisor
@@ -88,6 +100,25 @@ class Hub:
         """Where an eraser reaches this bench's phone (agent.erasure.job.EraseTarget's fields)."""
         return {"platform": platform, "device_id": key, "simulated": self.simulated,
                 "usbmux_address": self.usbmux_address, "adb_host": self.adb_host, "adb_port": self.adb_port}
+
+
+class SimulatedPorts:
+    """A discovery source whose phones' ports are the simulated bench's (``sim-...``): the
+    sightings of a device id in ``ports`` carry that port instead of whatever the source saw."""
+
+    def __init__(self, source: Any, ports: Mapping[str, str]) -> None:
+        self.source, self.name = source, source.name
+        self.ports = {key.replace("-", "").upper(): port for key, port in ports.items()}
+
+    async def watch(self) -> AsyncIterator[Sighting]:
+        async for sighting in self.source.watch():
+            port = self.ports.get(sighting.key.replace("-", "").upper())
+            yield sighting if port is None else dataclasses.replace(sighting, usb_path=port)
+
+    def stop(self) -> None:
+        stop = getattr(self.source, "stop", None)
+        if stop is not None:
+            stop()
 
 
 def _not_ready(state: str) -> NotReady:

@@ -30,6 +30,7 @@ from typing import Any
 from agent.discovery import Sighting
 from agent.errors import LinkError, NotReady, PhonebenchError
 from agent.links.base import Link
+from agent.ports import Port
 from agent.session.engine import Station, carry_over, run_session
 from agent.session.events import (
     BenchEvent,
@@ -70,6 +71,7 @@ class _Phone:
     held: bool = False  # an erase owns it
     erased: bool = False  # an erase ended on it: no session until asked for
     resumes: Unfinished | None = None  # the journal entry its next session carries on
+    port: Port | None = None
 
 
 class Supervisor:
@@ -207,8 +209,9 @@ class Supervisor:
         return [self._seen(phone, s.guidance())]
 
     def _arrived(self, key: str, s: Sighting) -> _Phone:
-        """A phone no source saw before: it takes a slot."""
+        """A phone no source saw before: it takes its port's slot (agent.session.slots)."""
         phone = self.phones[key] = _Phone(key, self.slots.assign(key, s.usb_path), s.platform, s)
+        phone.port = self.slots.port(s.usb_path, s.location_id)
         return phone
 
     def _start(self, phone: _Phone) -> None:
@@ -294,7 +297,8 @@ class Supervisor:
         self._queue.put_nowait(self._seen(phone))
         carried, answers, phone.carried, phone.answers = phone.carried, phone.answers, {}, {}
         resumes, phone.resumes = phone.resumes, None
-        events = run_session(link, self.bench, phone.slot, carried=carried, answers=answers, withdrawal=phone.withdrawal)
+        events = run_session(link, self.bench, phone.slot, carried=carried, answers=answers,
+                             withdrawal=phone.withdrawal, port=phone.port)
         async for event in events:
             if resumes is not None and isinstance(event, SessionStarted):
                 self.resumer.resumed(resumes, event.session_id)
@@ -368,4 +372,5 @@ class Supervisor:
 
     def _seen(self, phone: _Phone, guidance: str | None = None) -> PhoneSeen:
         ref = PhoneRef(phone.sighting.key, phone.platform, phone.slot)
-        return PhoneSeen(phone.slot, ref, phone.state, guidance, phone.sighting.usb_path)
+        port = phone.port
+        return PhoneSeen(phone.slot, ref, phone.state, guidance, port.path if port else None, port.name if port else None)

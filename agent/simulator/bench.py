@@ -69,6 +69,9 @@ class SimulatedHub:
         self.adbds: dict[str, AdbdSimulator] = {}
         self.usbmuxd: UsbmuxdSimulator | None = None
         self.names: dict[str, str] = {}
+        #: device id -> the simulated USB port it is in (``sim-1.N``, N its place in ``fixtures``);
+        #: hand it to Hub(sim_ports=...) so cards and reports show it
+        self.ports: dict[str, str] = {}
         self.trace: leftovers.Trace | None = None
 
     def __enter__(self) -> SimulatedHub:
@@ -90,15 +93,20 @@ class SimulatedHub:
                 self.adb_server = ensure_adb_server(self.adb_port, host=self.adb_host)
                 self._leave_trace()
                 for fixture in android:
+                    place = _place(self.fixtures, fixture)
                     sim = AdbdSimulator(fixture, adb_server_port=self.adb_port,
                                         recovery_wipe_s=TECHNICIAN_WIPE_S).start()
                     self.adbds[sim.serial] = sim
                     self.names[sim.serial] = _name(fixture)
+                    self.ports[sim.serial] = _sim_port(place)
             self.usbmuxd = UsbmuxdSimulator().start()
             self._leave_trace()
             for fixture in ios:
-                self.usbmuxd.plug(fixture)
+                place = _place(self.fixtures, fixture)
+                # LocationID as Linux usbmuxd would say it for a phone on bus 1 at address 10+N
+                self.usbmuxd.plug(fixture, location_id=(1 << 16) | (10 + place))
                 self.names[fixture.device_id] = _name(fixture)
+                self.ports[fixture.device_id] = _sim_port(place)
         except BaseException:
             self.stop()
             raise
@@ -161,3 +169,15 @@ class SimulatedHub:
 
 def _name(fixture: Fixture) -> str:
     return fixture.path.name if fixture.path else fixture.name
+
+
+def _place(fixtures: list[Fixture], fixture: Fixture) -> int:
+    """1 for the first fixture given, 2 for the next... (by identity: a fixture may come twice)."""
+    return next(i for i, f in enumerate(fixtures, 1) if f is fixture)
+
+
+def _sim_port(place: int) -> str:
+    """The simulated USB port of the phone in ``place``: ``sim-1.<place>``, never a real port path."""
+    from agent.ports import SIM_PREFIX
+
+    return f"{SIM_PREFIX}1.{place}"

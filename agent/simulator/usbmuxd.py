@@ -86,6 +86,7 @@ class UsbmuxdSimulator:
         self._listeners: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._next_id = 1
+        self._locations: dict[str, int] = {}  # udid -> LocationID given at plug()
 
     @property
     def socket_address(self) -> str:
@@ -134,10 +135,15 @@ class UsbmuxdSimulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def plug(self, fixture: Fixture) -> int:
-        """Attach the phone ``fixture`` describes; returns its usbmux DeviceID."""
+    def plug(self, fixture: Fixture, location_id: int | None = None) -> int:
+        """Attach the phone ``fixture`` describes; returns its usbmux DeviceID. Its Attached
+        message says ``LocationID`` as Linux usbmuxd does, ``(bus << 16) | address``: by default
+        bus 1 and a new address at every plug (as a real re-plug gets), else ``location_id``
+        (kept for the phone's later plugs, as its socket would be)."""
         if fixture.ios is None:
             raise UsageError(f"{fixture.name}: not an iOS fixture, usbmuxd serves iPhones only")
+        if location_id is not None:
+            self._locations[fixture.ios.udid] = location_id
         return self._in_loop(self._plug, fixture)
 
     def unplug(self, udid: str) -> None:
@@ -201,7 +207,7 @@ class UsbmuxdSimulator:
         phone = SimPhone(fixture, self._next_id, self._memory.setdefault(udid, {}), self._detached, self._erased)
         self._next_id += 1
         self._phones[phone.device_id] = phone
-        self._announce(_attached(phone))
+        self._announce(_attached(phone, self._locations))
         return phone.device_id
 
     def _phone(self, udid: str) -> SimPhone:
@@ -256,7 +262,7 @@ class UsbmuxdSimulator:
             if kind == "Listen":
                 send(_result(RESULT_OK))
                 for phone in self._phones.values():
-                    send(_attached(phone))
+                    send(_attached(phone, self._locations))
                 self._listeners.add(writer)
                 while await reader.read(4096):
                     pass
@@ -277,7 +283,7 @@ class UsbmuxdSimulator:
         if kind == "ReadBUID":
             return {"BUID": BUID}
         if kind == "ListDevices":
-            return {"DeviceList": [_attached(p) for p in self._phones.values()]}
+            return {"DeviceList": [_attached(p, self._locations) for p in self._phones.values()]}
         if kind == "ReadPairRecord":
             record = self._records.get(record_id)
             return _result(RESULT_BADDEV) if record is None else {"PairRecordData": record}
@@ -317,14 +323,14 @@ def _result(number: int) -> Mapping[str, Any]:
     return {"MessageType": "Result", "Number": number}
 
 
-def _attached(phone: SimPhone) -> Mapping[str, Any]:
+def _attached(phone: SimPhone, locations: Mapping[str, int]) -> Mapping[str, Any]:
     return {
         "MessageType": "Attached",
         "DeviceID": phone.device_id,
         "Properties": {
             "ConnectionType": "USB",
             "DeviceID": phone.device_id,
-            "LocationID": phone.device_id << 16,
+            "LocationID": locations.get(phone.udid, (1 << 16) | (phone.device_id + 1)),
             "ProductID": APPLE_PRODUCT_ID,
             "SerialNumber": phone.udid,
             "ConnectionSpeed": 480000000,

@@ -41,6 +41,8 @@ from agent.tui.widgets.text_view import TextView
 REFRESH_S = 0.1
 UPLOAD_REFRESH_S = 2.0
 STYLES = Path(__file__).resolve().parent
+#: where ``p`` writes a label as PDF when the station has no label printer
+LABEL_FOLDER = Path("~/phonebench-labels")
 
 
 class BenchApp(App[None]):
@@ -57,6 +59,7 @@ class BenchApp(App[None]):
         self.uploads = uploads or UploadReader()
         self.upload_read: Worker[None] | None = None
         self.export_folder = DEFAULT_FOLDER
+        self.label_folder = LABEL_FOLDER
         self.model = BenchModel()
         self.status_line, self.grid, self.event_log = StatusLine(id="status"), BenchGrid(id="bench"), EventLog(id="log")
         self.asking: Pending | None = None
@@ -312,6 +315,35 @@ class BenchApp(App[None]):
             return
         self.model.note(f"report exported to {path}", slot)
         self.notify(f"Exported to {path}", markup=False)
+
+    def on_phone_view_label_requested(self, message: PhoneView.LabelRequested) -> None:
+        self.label_slot(message.slot)
+
+    def on_bench_card_label_requested(self, message: BenchCard.LabelRequested) -> None:
+        self.label_slot(message.slot)
+
+    def label_slot(self, slot: int) -> None:
+        """``p``: the label of the slot's latest report, on the config's printer or into a file."""
+        view = self.model.slots[slot]
+        if view.report is None:
+            self.notify(f"Slot {slot} has no report yet: no label.", markup=False)
+            return
+        self.run_worker(self.make_label(slot, view.report), name="label", group="label", exit_on_error=False)
+
+    async def make_label(self, slot: int, report: dict[str, Any]) -> None:
+        from agent.config import load_config
+        from agent.delivery.labels import label_report
+
+        try:
+            printer = load_config().printer
+            done = await asyncio.to_thread(label_report, report, printer, self.label_folder)
+        except PhonebenchError as e:
+            self.model.note(f"label failed: {e}", slot)
+            self.notify(str(e), severity="error", markup=False)
+            return
+        hint = "" if done.printer else " (no printer in the station config)"
+        self.model.note(done.line() + hint, slot)
+        self.notify(done.line().capitalize() + hint, markup=False)
 
     def on_phone_view_report_requested(self, message: PhoneView.ReportRequested) -> None:
         view = self.model.slots[message.slot]

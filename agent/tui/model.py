@@ -7,6 +7,7 @@ Strings from a phone are stored as they came; every widget shows them as Text, n
 
 from __future__ import annotations
 
+import textwrap
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ class SlotView:
     upload: UploadState | None = None  # None until the outbox has been read for this report
     error: str | None = None
     port: str | None = None  # the USB port (1-1.3), when discovery or the report says
+    port_name: str | None = None  # the station config's name for it
     unplugged: bool = False  # the phone left; the card keeps its last state until another takes the slot
     erasure: str | None = None  # the erase's line on the card (agent/tui/erase_flow.py), until a new session
     erase_state: str | None = None  # erasing, erased, not_verified, failed; None: no erase on this phone
@@ -128,7 +130,12 @@ class SlotView:
         if model:
             return str(model)
         platform = PLATFORM_TEXT.get(self.platform, self.platform)
-        return f"{platform} at port {self.port}" if self.port else f"{platform} · not identified"
+        return f"{platform} at port {self.port_shown}" if self.port else f"{platform} · not identified"
+
+    @property
+    def port_shown(self) -> str | None:
+        """The port as the technician knows it: the config's name, else its path."""
+        return self.port_name or self.port
 
     def status(self) -> str:
         """One short line for the card."""
@@ -172,6 +179,19 @@ class SlotView:
         self.report = self.envelope = self.path = self.upload = self.error = None
         self.state, self.guidance = "checking", None
         self.erasure = self.erase_state = None
+
+
+def clamp_lines(text: str, width: int, lines: int) -> list[str]:
+    """``text`` wrapped at word breaks into at most ``lines`` lines of ``width`` cells; the last
+    ends in … when some was left out. Long words are cut, so nothing runs past ``width``."""
+    if width < 1 or lines < 1:
+        return []
+    wrapped = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    if len(wrapped) <= lines:
+        return wrapped
+    kept = wrapped[:lines]
+    kept[-1] = kept[-1][: width - 1].rstrip() + "…"
+    return kept
 
 
 def _question_order(key: str) -> int:
@@ -276,9 +296,11 @@ class BenchModel:
         if view is None or view.device_id != event.phone.device_id:
             view = SlotView(event.slot, event.phone.device_id, event.phone.platform, event.phone.model)
             self.slots[event.slot] = view
-            self.note(f"{printable(event.phone.platform)} phone {printable(event.phone.device_id)} on the bench", event.slot)
+            where = f" at port {printable(event.port_name or event.port)}" if event.port else ""
+            self.note(f"{printable(event.phone.platform)} phone {printable(event.phone.device_id)}{where} on the bench", event.slot)
         view.unplugged = False
-        view.port = event.port or view.port
+        if event.port is not None:
+            view.port, view.port_name = event.port, event.port_name
         if event.state == "checking" and view.running:
             return
         if event.state == "checking":
@@ -334,8 +356,12 @@ def _saved(view: SlotView, event: ReportSaved, model: BenchModel) -> None:
     view.checks = {c["name"]: dict(c) for c in report.get("checks", [])}
     view.grade = report.get("grade")
     session = report.get("session") or {}
+    given = session.get("port")
+    port: dict[str, Any] = given if isinstance(given, dict) else {}
     transport = str(session.get("transport_id") or "")
-    if transport.startswith("usb:"):
+    if port.get("path"):
+        view.port, view.port_name = view.port or str(port["path"]), view.port_name or port.get("name")
+    elif transport.startswith("usb:"):
         view.port = view.port or transport.removeprefix("usb:")
     complete = session.get("complete")
     view.state = "done" if complete else "incomplete"

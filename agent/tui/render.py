@@ -48,14 +48,25 @@ def _identity(view: SlotView) -> Text:
     for label, key in (("maker", "manufacturer"), ("model", "model"), ("code", "model_code"),
                        ("serial", "serial"), ("IMEI", "imei"), ("build", "build")):
         text.append(f"{label} ", style="dim").append(printable(d.get(key)) + "  ")
+    text.append("\nport ", style="dim").append(_port(view))
     text.append("\nstate ", style="dim").append(view.status())
-    if view.guidance:
-        text.append(f"  — {printable(view.guidance)}", style="yellow")
+    reason = view.reason()
+    if reason and not (view.state == "error" and view.error):  # the error has its own line below
+        text.append(f"  — {reason}", style="yellow")
     if view.error:
         text.append(f"\nerror: {printable(view.error)}", style="bold red")
     if view.erasure:
         text.append(f"\n{view.erasure}", style="bold")  # erase_flow made it printable
     return text
+
+
+def _port(view: SlotView) -> str:
+    """``left 3 (1-1.3)``, ``1-1.3``, or why there is none."""
+    if not view.port:
+        return "- (not on USB, or not known)"
+    if view.port_name:
+        return f"{printable(view.port_name)} ({printable(view.port)})"
+    return printable(view.port)
 
 
 def _check(check: Mapping[str, Any]) -> list[RenderableType]:

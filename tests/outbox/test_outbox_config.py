@@ -67,8 +67,15 @@ def test_the_real_environment_is_read_by_default(monkeypatch: pytest.MonkeyPatch
         ("backend:\n  url: http://[::1\n", 2, "backend.url: not a URL"),
         ('station_id: "bench\\e[31m"\n', 1, "station_id: control characters"),
         ("backend:\n  urll: https://x\n", 2, "backend.urll: unknown key"),
-        ("slots:\n  a: 1\n  b: 1\n", 3, "slots.b: slot 1 is already port a"),
-        ("slots:\n  a: zero\n", 2, "slots.a: expected a slot number"),
+        ("slots:\n  1-1: 1\n  1-2: 1\n", 3, "slots.1-2: slot 1 is already port 1-1"),
+        ("slots:\n  1-1: zero\n", 2, "slots.1-1: expected a slot number"),
+        ("slots:\n  a: 1\n", 2, "slots.a: expected a USB port path such as 1-1.3"),
+        ("ports:\n  1-1.3: {slot: 0}\n", 2, "ports.1-1.3.slot: expected a slot number"),
+        ("ports:\n  1-1.3: {}\n", 2, "ports.1-1.3: expected slot: N, name: TEXT or both"),
+        ("ports:\n  1-1.3: {slot: 1, colour: red}\n", 2, "ports.1-1.3.colour: unknown key"),
+        ("ports:\n  1-1.3:\n    name: \"a\\tb\"\n", 3, "ports.1-1.3.name: control characters"),
+        ("slots:\n  1-1.3: 1\nports:\n  usb:1-1.3: {name: x}\n", 4, "ports.usb:1-1.3: port 1-1.3 is already given"),
+        ("slots:\n  1-1: 2\nports:\n  1-2: {slot: 2}\n", 4, "ports.1-2.slot: slot 2 is already port 1-1"),
         ("backend:\n  ca_bundle: missing.pem\n", 2, "backend.ca_bundle: no such file"),
         ("backend:\n  timeout_s: -1\n", 2, "backend.timeout_s: expected seconds"),
         ("profile: [a\n", 2, "not valid YAML"),
@@ -96,3 +103,13 @@ def test_show_masks_the_token_and_repr_leaves_it_out(tmp_path: Path) -> None:
     assert "s3cret-token" not in shown and "s3cret-token" not in repr(config)
     assert "token:       ********" in shown and "https://grading.example.com" in shown
     assert "1-1.2 -> 1" in shown
+
+
+def test_ports_give_slots_and_names_beside_the_plain_slots_table(tmp_path: Path) -> None:
+    path = tmp_path / "station.yaml"
+    path.write_text('slots:\n  "1-1.2": 1\nports:\n  "usb:1-1.4": {slot: 3, name: left 3}\n  "2-1": {name: front}\n')
+    config = load_config(path, env={})
+    assert dict(config.slots) == {"1-1.2": 1, "1-1.4": 3}
+    assert dict(config.port_names) == {"1-1.4": "left 3", "2-1": "front"}
+    shown = "\n".join(config.show())
+    assert "1-1.4 -> 3 (left 3)" in shown and "2-1 (front)" in shown

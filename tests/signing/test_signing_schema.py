@@ -164,3 +164,19 @@ def test_a_v2_report_must_say_where_its_phone_came_from(missing: str) -> None:
 
 def test_provenance_is_one_of_the_four_kinds() -> None:
     assert _rejected(_report(**{"session.provenance": "bluetooth"})).startswith("report: session.provenance")
+
+
+def test_the_port_in_session_is_optional_and_closed() -> None:
+    """Reports from before the port was recorded still validate; a port says path, name and location only."""
+    old = _report()
+    old["session"].pop("port", None)
+    validate_report(old)
+    with_port = _report()
+    with_port["session"]["port"] = {"path": "1-1.3", "name": "left 3", "usbmux_location": "0x0001000e"}
+    validate_report(with_port)
+    with_port["session"]["port"] = None
+    validate_report(with_port)
+    with_port["session"]["port"] = {"path": "1-1.3", "name": None, "usbmux_location": "1-1.3"}
+    assert "usbmux_location" in _rejected(with_port)
+    with_port["session"]["port"] = {"path": "1-1.3", "name": None, "usbmux_location": None, "owner": "x"}
+    assert "owner" in _rejected(with_port)

@@ -17,6 +17,7 @@ from agent.delivery.ledger import SideRecord
 from agent.discovery.replay import ReplaySource
 from agent.fixtures.format import load_fixture
 from agent.links.replay import replay_link
+from agent.ports import Port
 from agent.session.engine import run_session
 from agent.session.events import (
     BenchEvent,
@@ -38,6 +39,8 @@ from agent.tui.question_queue import TuiOperator
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ANSWERS = {"screen.visual": [], "cosmetic_grade": "B", "notes": "scuff on frame"}
 FIXED_KEYID = "sha256:" + "ab" * 32
+#: the station config's names for some ports of the scripted bench
+PORT_NAMES = {1: "left 1"}
 
 
 def fixture_path(name: str) -> Path:
@@ -82,8 +85,9 @@ async def recorded_session(name: str, slot: int, out: Path, answers: dict[str, A
     """One real session over a fixture, answered from ``answers``, with ids and paths fixed."""
     bench = open_station("default", record=SideRecord(out), operator=AnswersOperator(answers, {}))
     link = replay_link(load_fixture(fixture_path(name)))
-    events: list[Event] = [e async for e in run_session(link, bench, slot)]
-    seen = PhoneSeen(slot, PhoneRef(link.device_id, link.platform, slot), "checking")
+    port = Port(f"1-1.{slot}", PORT_NAMES.get(slot))  # as a bench's hub would number them
+    events: list[Event] = [e async for e in run_session(link, bench, slot, port=port)]
+    seen = PhoneSeen(slot, PhoneRef(link.device_id, link.platform, slot), "checking", port=port.path, port_name=port.name)
     return [seen, *(SlotEvent(slot, _fixed(e, slot)) for e in events)]
 
 
@@ -119,9 +123,9 @@ async def mixed_bench(out: Path) -> list[BenchEvent]:
     events += until(await recorded_session("galaxy-s23.yaml", 3, out), CheckFinished, 2)
     events += until(await recorded_session("iphone-13.yaml", 4, out), QuestionAsked)
     events.append(PhoneSeen(5, PhoneRef("00008110-001C45E83A0B401E", "ios", 5), "trust_pending",
-                            "Tap Trust on the phone and enter its passcode"))
+                            "Tap Trust on the phone and enter its passcode", port="1-1.5"))
     events.append(PhoneSeen(6, PhoneRef("2B151FDH2000UA", "android", 6), "unauthorized",
-                            "Allow USB debugging on the phone (tick 'Always allow from this computer')"))
+                            "Allow USB debugging on the phone (tick 'Always allow from this computer')", port="1-1.6"))
     events += await recorded_session("disconnect-mid-battery.yaml", 7, out)
     events += [PhoneSeen(8, PhoneRef("R58N90ABCDE", "android", 8), "checking"),
                SlotEvent(8, SessionStarted("s8", PhoneRef("R58N90ABCDE", "android", 8), "adb:R58N90ABCDE", ("identity",))),

@@ -29,17 +29,20 @@ def _settled(app: Any, press: tuple[str, ...] = ()) -> Any:
 
 
 def test_bench_shows_every_state(snap_compare: Any, bench_events: list[Any]) -> None:
-    """Ten cards at 120x40, four a row, each with a reason line: grade B (all checks pass), grade F
+    """Ten cards at 120x40, four a row, each with its USB port in the top border (slot 1's by its
+    configured name, 'left 1'; slot 8 has none) and a reason of up to two lines: grade B (all checks pass), grade F
     (the failing storage check), needs you (what to answer), waiting for Trust and USB debugging not
     allowed (what to do), incomplete and error (why), unplugged, review (no cosmetic grade answered);
-    the header counts 1 needs you apart from 1 checking; the footer shows a, l, ? and q."""
+    the header counts 1 needs you apart from 1 checking; the footer shows p, a, l, ? and q."""
     app = scripted_app(bench_events)
     assert snap_compare(app, terminal_size=(120, 40), run_before=_settled(app))
 
 
 def test_bench_in_an_80x24_terminal(snap_compare: Any, bench_events: list[Any]) -> None:
     """At 80x24 the whole header fits, the cards fall into three columns of the full width and the
-    bench scrolls; the log pane and the footer with its keys stay."""
+    bench scrolls; a long reason wraps onto the card's second reason line and ends in …; the
+    unidentified phones are named by port (5, 6) or 'not identified' (8); the log pane and the
+    footer with its keys stay."""
     app = scripted_app(bench_events)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settled(app))
 
@@ -61,6 +64,7 @@ def test_phone_view_of_a_graded_phone(snap_compare: Any, bench_events: list[Any]
 
 def test_phone_view_in_an_80x24_terminal(snap_compare: Any, bench_events: list[Any]) -> None:
     """Slot 1 (Pixel 7) opened at 80x24: its identity and first figures, and a footer whose keys
-    (back, re-run, one check, export, JSON, log, answer, keys) all fit."""
+    (back, re-run, one check, export, label, log, answer, keys) all fit; the port line names
+    the port 'left 1 (1-1.1)' and the state line says why: 'done · B — all checks pass'."""
     app = scripted_app(bench_events)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settled(app, ("enter",)))

@@ -1,5 +1,6 @@
 """One slot on the bench: what is plugged in, how far its checks are, how it came out, and
-one line saying what to do next or why (the failing check, what is missing).
+up to two lines saying what to do next or why (the failing check, what is missing), and
+the USB port in the top border (the config's name for it, else its path).
 
 The card's look follows ``outcome`` (reactive -> CSS class ``-<outcome>``), and its report's
 way to the backend shows in the bottom border (``upload`` -> ``-upload-<state>``); colours
@@ -21,19 +22,40 @@ from textual.widget import Widget
 from textual.widgets import Label, ProgressBar
 
 from agent.text import printable
-from agent.tui.model import SlotView
+from agent.tui.model import SlotView, clamp_lines
 
 OUTCOMES = ("waiting", "running", "asking", "good", "review", "bad", "incomplete", "error", "gone")
 PLATFORM = {"android": "Android", "ios": "iPhone"}
 
 
-class BenchCard(Widget, can_focus=True):
-    """A slot's card; Enter opens the phone view."""
+class ReasonLines(Label):
+    """The reason, wrapped at word breaks to the card's width, as many lines as the card
+    gives it (bench.tcss), the last one ending in … when there is more (the phone view has it all)."""
 
-    BINDINGS = [Binding("enter", "open", "Open", show=True)]
+    def __init__(self, classes: str) -> None:
+        super().__init__(classes=classes)
+        self.text = ""
+
+    def show(self, text: str) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return Text("\n".join(clamp_lines(self.text, self.content_size.width, self.content_size.height)))
+
+
+class BenchCard(Widget, can_focus=True):
+    """A slot's card; Enter opens the phone view, p prints its phone's label."""
+
+    BINDINGS = [Binding("enter", "open", "Open", show=True), Binding("p", "label", "Label", show=True)]
 
     @dataclass
     class Opened(Message):
+        slot: int
+
+    @dataclass
+    class LabelRequested(Message):
         slot: int
 
     outcome: reactive[str] = reactive("running")
@@ -43,7 +65,7 @@ class BenchCard(Widget, can_focus=True):
         super().__init__(id=f"slot-{slot}")
         self.slot = slot
         self.name_label, self.status_label = Label(classes="name"), Label(classes="status")
-        self.reason_label = Label(classes="reason")
+        self.reason_label = ReasonLines(classes="reason")
         self.bar = ProgressBar(show_eta=False, show_percentage=False)
 
     def compose(self) -> ComposeResult:
@@ -56,10 +78,11 @@ class BenchCard(Widget, can_focus=True):
     def show(self, view: SlotView) -> None:
         """Draw ``view``; called on a refresh tick, only for slots that changed."""
         platform = PLATFORM.get(view.platform, view.platform)
-        self.border_title = escape(f"{view.slot} · {printable(platform)}")
+        port = f" · {printable(view.port_shown)}" if view.port_shown else ""
+        self.border_title = escape(f"{view.slot} · {printable(platform)}{port}")
         self.name_label.update(Text(printable(view.card_name), no_wrap=True, overflow="ellipsis"))
         self.status_label.update(Text(view.status(), no_wrap=True, overflow="ellipsis"))
-        self.reason_label.update(Text(view.reason(), no_wrap=True, overflow="ellipsis"))
+        self.reason_label.show(view.reason())
         self.set_class(view.unplugged, "-unplugged")
         self.bar.display = view.running and view.outcome != "asking"
         if view.running:
@@ -80,6 +103,9 @@ class BenchCard(Widget, can_focus=True):
 
     def action_open(self) -> None:
         self.post_message(self.Opened(self.slot))
+
+    def action_label(self) -> None:
+        self.post_message(self.LabelRequested(self.slot))
 
     def on_click(self) -> None:
         self.focus()

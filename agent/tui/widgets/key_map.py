@@ -16,6 +16,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("On the bench", (
         ("arrows, 1–99", "pick a card (two digits quickly for slot 10 and up)"),
         ("Enter", "open the phone"),
+        ("p", "print the phone's label (no printer: a PDF file)"),
         ("a", "answer the phone that has waited longest"),
         ("l", "show or hide the log pane"),
         ("x", "erase the picked phone (asks first; again: show the erase)"),
@@ -25,6 +26,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("a", "answer this phone's questions"),
         ("r / c", "re-run the phone / one check"),
         ("e / j / l", "export the report / its JSON / the slot's log"),
+        ("p", "print the phone's label"),
         ("x", "erase this phone, with a signed certificate"),
         ("Esc", "back to the bench"),
     )),

@@ -2,7 +2,7 @@
 
 It redraws on the app's refresh tick while the session runs. Re-running (the whole session
 or one check) and exporting are asked of the app, which confirms or asks where first; the
-report and the log open read-only on top.
+report and the log open read-only on top; ``p`` prints the phone's label (the app does it).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ class PhoneView(Screen[None]):
         Binding("r", "rerun", "Re-run"),
         Binding("c", "rerun_check", "One check"),
         Binding("e", "export", "Export"),
-        Binding("j", "report", "JSON"),
+        Binding("p", "label", "Label"),
+        Binding("j", "report", "JSON", show=False),  # in the key map (?): the footer keeps 80 columns
         Binding("l", "log", "Log"),
         Binding("q", "app.quit_bench", "Quit", show=False),  # works here too; the footer keeps 80 columns
     ]
@@ -41,6 +42,10 @@ class PhoneView(Screen[None]):
 
     @dataclass
     class ExportRequested(Message):
+        slot: int
+
+    @dataclass
+    class LabelRequested(Message):
         slot: int
 
     @dataclass
@@ -72,6 +77,9 @@ class PhoneView(Screen[None]):
 
     def action_export(self) -> None:
         self.post_message(self.ExportRequested(self.view.slot))
+
+    def action_label(self) -> None:
+        self.post_message(self.LabelRequested(self.view.slot))
 
     def action_report(self) -> None:
         self.post_message(self.ReportRequested(self.view.slot))
