@@ -180,7 +180,10 @@ class _Reader:
         if top.get("station_id") is not None:
             out["station_id"] = self.text(top["station_id"], ("station_id",))
         if top.get("operator") is not None:
-            out["operator"] = self.text(top["operator"], ("operator",))[:MAX_OPERATOR]
+            operator = self.text(top["operator"], ("operator",))
+            if len(operator) > MAX_OPERATOR:
+                raise self.fail(("operator",), f"a name of {len(operator)} characters; at most {MAX_OPERATOR}")
+            out["operator"] = operator
         if top.get("shift_hours") is not None:
             hours = top["shift_hours"]
             if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= 24:

@@ -1,8 +1,8 @@
 """``phonebench erase``: wipe a phone over USB, verify it came back fresh, and sign the record.
 
     phonebench erase --udid U [--yes] [--json] [--force] [--preserve-data-plan]
-                              [--disallow-proximity-setup] [--wait S] [--operator NAME] [--simulated]
-    phonebench erase --serial S [--yes] [--json] [--force] [--wait S] [--operator NAME] [--simulated]
+                              [--disallow-proximity-setup] [--wait S] [--operator NAME] [--simulated] [--upload]
+    phonebench erase --serial S [--yes] [--json] [--force] [--wait S] [--operator NAME] [--simulated] [--upload]
 
 An iPhone is erased over lockdown (agent/erasure/ios.py); an Android phone is rebooted into
 recovery, the technician wipes it there, and the agent watches and verifies
@@ -19,6 +19,12 @@ Ledger as reports: the station's own record for a real phone, a side record
 simulated usbmuxd). Exit 0 only for an erase that was
 verified; a certificate that says ``not_verified`` or ``failed`` is still saved, and the exit
 is 5 (SESSION). Refusals (Find My on, no confirmation) are exit 10 with nothing erased.
+Stopped (Ctrl-C, SIGTERM, SIGHUP) after the erase request went out, it still signs and
+queues a ``not_verified`` certificate saying the erase was interrupted, then exits 130 (Ctrl-C)
+or 128 + the signal's number. ``--operator`` follows the config's rule for ``operator``: a name
+with control characters or over 64 characters is refused (exit 2). ``--upload`` sends a
+simulated phone's certificate from its side record to the backend (the station's record is
+drained by its uploader; ``phonebench outbox drain --record erasures-simulated`` does it later).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from typing import Any
 
@@ -54,6 +61,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "first erase, asked on a terminal; none with --yes)")
     p.add_argument("--simulated", action="store_true",
                    help="the phone is a protocol simulator's: its certificate goes to a side record, never the station's")
+    p.add_argument("--upload", action="store_true",
+                   help="send a simulated phone's certificate to the backend too (side records are uploaded only "
+                        "when asked)")
     p.set_defaults(func=cmd_erase)
 
 
@@ -87,13 +97,80 @@ def cmd_erase(args: argparse.Namespace) -> int:
     target = EraseTarget("ios" if args.udid is not None else "android", args.udid or args.serial, args.simulated)
     if target.platform == "android" and (args.preserve_data_plan or args.disallow_proximity_setup):
         raise UsageError("erase --serial: --preserve-data-plan and --disallow-proximity-setup are iPhone options")
+    if args.operator is not None:
+        args.operator = _checked_name(args.operator, "--operator")
     options = EraseOptions(args.force, args.preserve_data_plan, args.disallow_proximity_setup, args.wait)
     front = TerminalFront(args, config.operator, ShiftStore(config.shift_hours))
     folders = [paths.reports_dir(), paths.side_records_dir("demo"), paths.side_records_dir("replays")]
-    stored = asyncio.run(erase_phone(target, options, front, open_ledger,
-                                     config.station_id or key.default_station_id(), folders))
+    stored = _run_stoppable(erase_phone(target, options, front, open_ledger,
+                                        config.station_id or key.default_station_id(), folders))
     _show(args, stored.report, stored.envelope, str(stored.path))
+    if args.upload:
+        _upload(args, stored)
     return ExitCode.OK if stored.report["result"] == "erased" else ExitCode.SESSION
+
+
+def _checked_name(text: str, where: str) -> str:
+    from agent.erasure.shift import check_name
+
+    try:
+        return check_name(text, where)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
+def _run_stoppable(job: Any) -> Any:
+    """Run ``job`` on an event loop; SIGTERM and SIGHUP cancel it as Ctrl-C does (the job
+    signs what it must first), then end the process with 128 + the signal's number."""
+    caught: list[int] = []
+
+    async def main() -> Any:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def stop(signum: int) -> None:
+            if not caught:
+                caught.append(signum)
+                task.cancel()
+
+        installed = []
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup: the user asked to outlive the terminal
+                loop.add_signal_handler(sig, stop, sig)
+                installed.append(sig)
+        try:
+            return await job
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+
+    try:
+        return asyncio.run(main())
+    except asyncio.CancelledError:
+        if caught:
+            raise SystemExit(128 + caught[0]) from None
+        raise
+
+
+def _upload(args: argparse.Namespace, stored: Any) -> None:
+    """Drain the side record the certificate went to (the station's own record has its uploader)."""
+    from agent import paths
+    from agent.cli.outbox import chosen_outbox
+    from agent.config import load_config
+    from agent.delivery.uploader import Uploader
+
+    if stored.path.parent != paths.side_records_dir(SIMULATED_RECORD):
+        info(args, "upload: the certificate is in the station's record; its uploader sends it "
+                   "(phonebench outbox drain sends it now)")
+        return
+    uploader = Uploader(chosen_outbox(argparse.Namespace(record=SIMULATED_RECORD)), load_config())
+    try:
+        result = uploader.drain()
+    finally:
+        uploader.close()
+    line = result.message or f"delivered {result.delivered}, rejected {result.rejected}, still pending {result.pending}"
+    info(args, f"upload: {line}")
 
 
 RECOVERY_STEPS = """the phone is rebooting into recovery. On the phone:
@@ -114,36 +191,84 @@ class TerminalFront:
 
     async def confirm(self, device: Any) -> None:
         from agent.erasure.job import confirm_digits
+        from agent.errors import ErasureRefused
 
         if not self.args.yes:
-            prompt = (f"Erase {printable(device.model or 'this phone')} serial {printable(device.serial or '?')}? "
+            prompt = (f"Erase {_name(device)} serial {printable(device.serial or '?')}? "
                       "Type the last four IMEI or serial digits: ")
-            confirm_digits(device, await asyncio.to_thread(_ask, prompt))
-        info(self.args, f"erasing {printable(device.model)} serial {printable(device.serial)}")
+            answer = await asyncio.to_thread(_ask, prompt)
+            if answer is None:
+                raise ErasureRefused("no digits given (end of input); nothing was erased")
+            confirm_digits(device, answer)
+
+    def started(self, device: Any) -> None:
+        info(self.args, f"erasing {_name(device)} serial {printable(device.serial)}")
 
     async def ask(self, question: str) -> str | None:
-        return None if self.args.yes else await asyncio.to_thread(_ask, question)
+        from agent.erasure.android import NoAnswer
+
+        if self.args.yes:
+            return None
+        answer = await asyncio.to_thread(_ask, question)
+        if answer is None:
+            raise NoAnswer("no answer (end of input)")
+        return answer
 
     async def operator(self) -> Any:
         """``--operator``, the config, this shift's name; else asked on a terminal (and kept for
         the shift), or none with the reason on the certificate."""
-        from agent.erasure.shift import NOBODY_ASKED, NOT_GIVEN, Signer, clean_name, resolve_operator
+        from agent.erasure.shift import (
+            NOBODY_ASKED_YES,
+            NOT_ASKED_NO_TERMINAL,
+            NOT_GIVEN,
+            NOT_GIVEN_EOF,
+            Signer,
+            check_name,
+            resolve_operator,
+        )
 
         signer = resolve_operator(self.args.operator, self.config_operator, self.store)
         if signer is not None:
             return signer
-        if self.args.yes or not sys.stdin.isatty():
-            return Signer(None, "none", NOBODY_ASKED)
-        name = clean_name(await asyncio.to_thread(_ask, "Your name, for the erasure certificates of this shift: "))
-        if name is None:
-            return Signer(None, "none", NOT_GIVEN)
-        self.store.remember(name)
-        return Signer(name, "asked")
+        if self.args.yes:
+            return Signer(None, "none", NOBODY_ASKED_YES)
+        if not sys.stdin.isatty():
+            return Signer(None, "none", NOT_ASKED_NO_TERMINAL)
+        for _ in range(3):
+            typed = await asyncio.to_thread(_ask, "Your name, for the erasure certificates of this shift: ")
+            if typed is None:
+                return Signer(None, "none", NOT_GIVEN_EOF)
+            if not typed.strip():
+                return Signer(None, "none", NOT_GIVEN)
+            try:
+                name = check_name(typed, "name")
+            except ValueError as e:
+                info(self.args, f"{e}; type it again")
+                continue
+            self.store.remember(name)
+            return Signer(name, "asked")
+        return Signer(None, "none", NOT_GIVEN)
 
 
-def _ask(prompt: str) -> str:
+def _name(device: Any) -> str:
+    """The phone as a person knows it: the catalog's marketing name and the model code, when known."""
+    from agent.grading.catalog import load_catalog
+
+    code = device.model
+    try:
+        model = load_catalog().lookup(device.platform, code)
+    except Exception:  # the catalog only makes the prompt friendlier; never stop an erase for it
+        model = None
+    if model is not None and model.marketing_name and model.marketing_name != code:
+        return f"{printable(model.marketing_name)} ({printable(code)})"
+    return printable(code or "this phone")
+
+
+def _ask(prompt: str) -> str | None:
+    """One line from stdin; None at the end of input (nothing typed at all)."""
     print(prompt, end="", file=sys.stderr, flush=True)
-    return sys.stdin.readline()
+    line = sys.stdin.readline()
+    return line if line else None
 
 
 def _show(args: argparse.Namespace, certificate: dict, envelope: dict, path: str) -> None:

@@ -27,11 +27,12 @@ from collections.abc import Awaitable, Callable
 
 from agent.erasure.certificate import ErasedDevice, ErasureRun, Sanitization, Verification
 from agent.erasure.progress import Progress, quiet
-from agent.errors import ErasureRefused, LinkError
+from agent.errors import ErasureRefused, LinkError, NotReady
 from agent.formats.getprop import parse_getprop
 from agent.formats.imei import is_imei
 from agent.formats.parcel import parse_string_reply
 from agent.links.adb import AdbAndroidLink
+from agent.links.base import Provenance
 from agent.report.build import utc_now
 from agent.text import inert
 
@@ -54,7 +55,23 @@ PURGE_REASON = ("ro.crypto.type=file: file-based encryption; the factory reset d
 CLEAR_REASON = ("no file-based encryption reported (ro.crypto.type is not file): the factory reset formats the "
                 "userdata partition, a logical technique that counts as Clear (SP 800-88 Rev. 1 Appendix A)")
 
-#: the technician's answer to a question, None when there is nobody to ask (or they would not say)
+NO_IMEI = ("no IMEI read: `service call iphonesubinfo 1` gave none (Android 10 and later keep it from adb "
+           "without privileges, and a phone without a modem has none)")
+NO_BUILD = "the phone did not report ro.build.id, the firmware build its recovery belongs to"
+INTERRUPTED_SENT = ("the erase was interrupted (Ctrl-C or a stop signal) after the phone was sent to recovery: the "
+                    "technician may have wiped it; the result is unknown, check the phone")
+INTERRUPTED_SENDING = ("the erase was interrupted (Ctrl-C or a stop signal) while the phone was being sent to "
+                       "recovery: the result is unknown, check the phone")
+
+
+
+class NoAnswer(Exception):
+    """Raised by an ``Ask`` whose question got no answer at all (its input ended): the
+    erase is ``not_verified``, never the technician's "no". The message says why."""
+
+
+#: the technician's answer to a question, None when there is nobody to ask; NoAnswer when
+#: asked and the input ended
 Ask = Callable[[str], Awaitable[str | None]]
 #: what the watch tells a front end at each phase it sees
 PHASES = {"recovery": "the phone is in recovery: wipe it there (Wipe data/factory reset), then Reboot system now",
@@ -82,13 +99,17 @@ def storage_kb(du: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def sanitization(crypto_type: str | None, forced_reason: str | None) -> Sanitization:
+def sanitization(crypto_type: str | None, forced_reason: str | None, build_id: str | None = None) -> Sanitization:
+    """The certificate's sanitization block. The tool is the phone's own recovery, part of
+    its firmware build: its version is that build (``ro.build.id``), null with the reason
+    when the phone did not say it."""
     purge = crypto_type == "file"
     return Sanitization(
         method="purge" if purge else "clear",
         technique="factory reset from recovery (Wipe data/factory reset)" + (", cryptographic erase" if purge else ""),
         reason=PURGE_REASON if purge else CLEAR_REASON,
-        tool="Android recovery, started by adb", tool_version=None,
+        tool="Android recovery, started by adb", tool_version=build_id,
+        tool_version_reason=None if build_id else NO_BUILD,
         command="adb reboot recovery; the technician selects Wipe data/factory reset",
         options={"ro.crypto.type": crypto_type},
         forced=forced_reason is not None, forced_reason=forced_reason,
@@ -104,21 +125,41 @@ class AndroidEraser:
         self.device: ErasedDevice | None = None
         self.crypto_type: str | None = None
         self._forced: str | None = None
+        self.build_id: str | None = None
+        self._request: str | None = None  # None, "sending", "sent": how far the reboot into recovery got
+        self._provenance: Provenance | None = None
         #: told each step of the erase (agent/erasure/progress.py)
         self.progress: Progress = quiet
 
     async def identify(self) -> ErasedDevice:
+        """Name the phone. LinkError (NotReady) when the adb server does not list it, or
+        lists it in a state other than ``device``, saying which and what to do."""
+        await self._ready()
         props = parse_getprop((await self.link.shell("getprop")).stdout)
         imei = parse_string_reply((await self.link.shell(IMEI)).stdout).value
         self.crypto_type = props.get("ro.crypto.type") or None
+        self.build_id = inert(props["ro.build.id"])[:64] if props.get("ro.build.id") else None
 
         def prop(name: str) -> str | None:
             return inert(props[name])[:256] if props.get(name) else None
 
         self.device = ErasedDevice("android", prop("ro.product.manufacturer"), prop("ro.product.model"),
                                    prop("ro.serialno") or inert(self.link.device_id)[:256],
-                                   imei if imei and is_imei(imei) else None, prop("ro.build.version.release"))
+                                   imei if imei and is_imei(imei) else None, prop("ro.build.version.release"),
+                                   None if imei and is_imei(imei) else NO_IMEI)
         return self.device
+
+    async def _ready(self) -> None:
+        state = await self.link.state()
+        name = inert(self.link.device_id)[:256]
+        if state is None:
+            raise LinkError(f"{name}: no phone with this serial on this adb server (`adb devices` lists the ones it sees)")
+        if state == "unauthorized":
+            raise NotReady(state, f"{name}: the phone has not allowed USB debugging from this station: unlock it and "
+                                  "allow USB debugging in the dialog it shows (\"Always allow from this computer\")")
+        if state != "device":
+            raise NotReady(state, f"{name}: the adb server lists the phone as {inert(state)[:32]}, not device: "
+                                  "start it normally, with USB debugging on, and erase it then")
 
     async def preflight(self, force: bool = False) -> None:
         """ErasureRefused when a Google account or FRP would lock the reset phone, unless ``force``."""
@@ -138,13 +179,25 @@ class AndroidEraser:
 
     async def erase(self, wait_s: float = RETURN_TIMEOUT_S, ask: Ask | None = None) -> ErasureRun:
         device = self.device or await self.identify()
-        provenance = await self.link.provenance()
+        provenance = self._provenance = await self.link.provenance()
+        self._request = "sending"
         await self.link.reboot("recovery")
+        self._request = "sent"
         self.progress("rebooting", "rebooting into recovery")
         seen = await self._watch(wait_s)
         verification = await self._verify(seen, wait_s, ask)
         return ErasureRun(str(uuid.uuid4()), self.started_at, provenance, self.link.describe, device,
-                          sanitization(self.crypto_type, self._forced), verification)
+                          sanitization(self.crypto_type, self._forced, self.build_id), verification)
+
+    def interrupted_run(self) -> ErasureRun | None:
+        """The record of an erase stopped (Ctrl-C, SIGTERM) once the reboot into recovery was
+        asked for: ``not_verified``, saying so; None when nothing was asked of the phone."""
+        if self._request is None or self.device is None or self._provenance is None:
+            return None
+        finding = INTERRUPTED_SENT if self._request == "sent" else INTERRUPTED_SENDING
+        return ErasureRun(str(uuid.uuid4()), self.started_at, self._provenance, self.link.describe, self.device,
+                          sanitization(self.crypto_type, self._forced, self.build_id),
+                          Verification(VERIFY_METHOD, "not_verified", (finding,)))
 
     async def _watch(self, wait_s: float) -> list[str]:
         """The phases seen, in order: ``recovery`` (reached it), ``left``, ``back`` (in state device)."""
@@ -179,7 +232,10 @@ class AndroidEraser:
         else:
             problem = (f"the phone was not seen to reach recovery, leave and come back within {wait_s:g} s "
                        f"(seen: {', '.join(seen) or 'nothing'})")
-        answer = None if ask is None else await ask(TECHNICIAN_QUESTION)
+        try:
+            answer = None if ask is None else await ask(TECHNICIAN_QUESTION)
+        except NoAnswer as e:
+            return Verification(VERIFY_METHOD, "not_verified", (problem, f"the technician question: {e}"))
         if answer is None:
             return Verification(VERIFY_METHOD, "not_verified", (problem,))
         answer = answer.strip()

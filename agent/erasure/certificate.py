@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from agent import __version__
+from agent.jsonfile import load_json
 from agent.links.base import Provenance
 from agent.report.build import utc_now
 
@@ -35,9 +35,14 @@ class ErasedDevice:
     serial: str | None
     imei: str | None
     os_version: str | None
+    #: why ``imei`` is None (a phone without a modem, one that would not say): on the record
+    imei_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        doc = dict(self.__dict__)
+        if self.imei is not None or self.imei_reason is None:
+            doc.pop("imei_reason")
+        return doc
 
 
 @dataclass(frozen=True)
@@ -54,11 +59,16 @@ class Sanitization:
     options: dict[str, Any] = field(default_factory=dict)
     forced: bool = False
     forced_reason: str | None = None
+    #: why ``tool_version`` is None
+    tool_version_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
+        tool: dict[str, Any] = {"name": self.tool, "version": self.tool_version}
+        if self.tool_version is None and self.tool_version_reason:
+            tool["version_reason"] = self.tool_version_reason
         doc = {
             "method": self.method, "technique": self.technique, "reason": self.reason,
-            "tool": {"name": self.tool, "version": self.tool_version},
+            "tool": tool,
             "command": self.command, "options": dict(self.options), "forced": self.forced,
         }
         return doc | ({"forced_reason": self.forced_reason} if self.forced else {})
@@ -100,11 +110,14 @@ def result_of(verification: Verification) -> str:
 
 def build_certificate(
     run: ErasureRun, *, station_id: str, key_id: str, operator: str | None, diagnostics_report_id: str | None,
-    operator_reason: str | None = None,
+    operator_reason: str | None = None, diagnostics_reason: str | None = None,
 ) -> dict[str, Any]:
     """The certificate document, without its chain link (the store adds it). With no
-    ``operator``, ``operator_reason`` (when given) says why nobody is named."""
+    ``operator``, ``operator_reason`` (when given) says why nobody is named; with no
+    ``diagnostics_report_id``, ``diagnostics_reason`` says why."""
     why = {"operator_reason": operator_reason} if not operator and operator_reason else {}
+    if diagnostics_report_id is None and diagnostics_reason:
+        why["diagnostics_report_id_reason"] = diagnostics_reason
     return why | {
         "schema": "phonebench.erasure/1",
         "report_id": run.certificate_id,
@@ -133,16 +146,18 @@ def latest_diagnostics_report(folders: list[Path], serial: str | None) -> str | 
     for folder in folders:
         for path in sorted(folder.glob("*.dsse.json")) if folder.is_dir() else []:
             report = _payload(path)
-            if report and report.get("schema", "").startswith("phonebench.report/"):
-                if (report.get("device") or {}).get("serial") == serial:
-                    found.append((str(report.get("finished_at", "")), report["report_id"]))
+            if report is None or not str(report.get("schema")).startswith("phonebench.report/"):
+                continue  # not a diagnostics report, or not one this reader can use: skipped
+            device = report.get("device")
+            if isinstance(device, dict) and device.get("serial") == serial:
+                found.append((str(report.get("finished_at", "")), report["report_id"]))
     return max(found)[1] if found else None
 
 
 def _payload(path: Path) -> dict[str, Any] | None:
     try:
-        envelope = json.loads(path.read_bytes())
-        doc = json.loads(base64.b64decode(envelope["payload"], validate=True))
-    except (OSError, ValueError, KeyError, TypeError, binascii.Error):
+        envelope = load_json(path.read_bytes())
+        doc = load_json(base64.b64decode(envelope["payload"], validate=True))
+    except (OSError, ValueError, KeyError, TypeError, binascii.Error, RecursionError):
         return None
     return doc if isinstance(doc, dict) and isinstance(doc.get("report_id"), str) else None

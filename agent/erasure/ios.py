@@ -38,9 +38,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.erasure.certificate import ErasedDevice, ErasureRun, Verification
-from agent.erasure.ios_service import sanitization, send_erase
+from agent.erasure.ios_service import SentErase, sanitization, send_erase, services_for
 from agent.erasure.progress import Progress, quiet
 from agent.errors import ErasureRefused, LinkError
+from agent.links.base import Provenance
 from agent.links.ios import PmdIosLink, behind_simulator
 from agent.report.build import utc_now
 from agent.text import inert
@@ -50,6 +51,12 @@ POLL_S = 0.25
 RETURN_TIMEOUT_S = 900.0
 VERIFY_METHOD = ("after a new usbmux attach: lockdown ActivationState (Unactivated), com.apple.purplebuddy "
                  "SetupDone (not true), MCInstall GetProfileList (no configuration profiles)")
+
+INTERRUPTED_SENT = ("the erase was interrupted (Ctrl-C or a stop signal) after the erase request was sent: the phone "
+                    "may be erasing; the result is unknown, check the phone")
+INTERRUPTED_SENDING = ("the erase was interrupted (Ctrl-C or a stop signal) while the erase request was being sent: "
+                       "whether the phone got it is unknown, check the phone")
+NO_IMEI = "the phone reported no InternationalMobileEquipmentIdentity (an iPad or iPod without a modem?)"
 
 
 @dataclass(frozen=True)
@@ -74,8 +81,9 @@ def device_from_lockdown(values: Any) -> ErasedDevice:
         value = values.get(key)
         return inert(str(value))[:256] if value not in (None, "") else None
 
-    return ErasedDevice("ios", "Apple", text("ProductType"), text("SerialNumber"),
-                        text("InternationalMobileEquipmentIdentity"), text("ProductVersion"))
+    imei = text("InternationalMobileEquipmentIdentity")
+    return ErasedDevice("ios", "Apple", text("ProductType"), text("SerialNumber"), imei, text("ProductVersion"),
+                        None if imei else NO_IMEI)
 
 
 def fresh_findings(activation: Any, setup_done: Any, profiles: list[str]) -> tuple[bool, tuple[str, ...]]:
@@ -97,6 +105,10 @@ class IphoneEraser:
         self.started_at = utc_now()
         self.device: ErasedDevice | None = None
         self._forced: str | None = None
+        self._request: str | None = None  # None, "sending", "sent": how far the erase request got
+        self._sent: SentErase | None = None
+        self._provenance: Provenance | None = None
+        self._options: IosEraseOptions | None = None
         #: told each step of the erase (agent/erasure/progress.py)
         self.progress: Progress = quiet
 
@@ -108,6 +120,9 @@ class IphoneEraser:
         simulated even without ``simulated=True``, so its certificate stays out of the station's record."""
         if not self.simulated and await behind_simulator(self.usbmux_address):
             self.simulated = self.link.simulated = True
+        if await self.link.attachment() is None:
+            raise LinkError(f"{inert(self.udid)[:256]}: no iPhone or iPad with this UDID on usbmuxd "
+                            "(is it plugged in? usbmuxd lists the phones on this computer's USB)")
         self.device = device_from_lockdown(await self.link.lockdown_value(""))
         return self.device
 
@@ -129,11 +144,29 @@ class IphoneEraser:
         device = self.device or await self.identify()
         provenance = await self.link.provenance()
         before = await self.link.attachment()
+        self._provenance, self._options = provenance, options
+        self._request = "sending"
         sent = await send_erase(self.link, options, device.os_version)  # MCInstall or mobilebackup2
+        self._request, self._sent = "sent", sent
         self.progress("sent", "erase sent: the phone restarts and erases itself")
+        if sent.service == "mobilebackup2" and (options.preserve_data_plan or options.disallow_proximity_setup):
+            self.progress("options", "note: mobilebackup2 erased this phone and takes no options: --preserve-data-plan "
+                                     "and --disallow-proximity-setup were not applied (the certificate says so)")
         verification = await self._verify(before, options.return_timeout_s)
         return ErasureRun(str(uuid.uuid4()), self.started_at, provenance, self.link.describe, device,
                           sanitization(sent, options, self._forced), verification)
+
+    def interrupted_run(self) -> ErasureRun | None:
+        """The record of an erase stopped (Ctrl-C, SIGTERM) once its request was on its way:
+        ``not_verified``, saying so; None when nothing was sent (then nothing was erased)."""
+        if self._request is None or self.device is None or self._provenance is None or self._options is None:
+            return None
+        sent = self._sent or SentErase(services_for(self.device.os_version).services[0],
+                                       "interrupted while the request was being sent")
+        finding = INTERRUPTED_SENT if self._request == "sent" else INTERRUPTED_SENDING
+        return ErasureRun(str(uuid.uuid4()), self.started_at, self._provenance, self.link.describe, self.device,
+                          sanitization(sent, self._options, self._forced),
+                          Verification(VERIFY_METHOD, "not_verified", (finding,)))
 
     async def close(self) -> None:
         await self.link.close()

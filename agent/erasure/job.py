@@ -15,6 +15,7 @@ on an event loop stays responsive.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from agent.erasure.certificate import ErasedDevice, ErasureRun, build_certificat
 from agent.erasure.shift import Signer
 from agent.errors import ErasureRefused, UsageError
 from agent.report.signing import ERASURE_PAYLOAD_TYPE
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class FrontEnd(Protocol):
 
     async def operator(self) -> Signer: ...
 
+    # optional: ``started(device)``, told when everything is ready and the erase starts
+
 
 OpenLedger = Callable[[bool], Any]  # (simulated) -> agent.delivery.ledger.Ledger
 
@@ -83,15 +88,33 @@ async def erase_phone(target: EraseTarget, options: EraseOptions, front: FrontEn
     request went out is raised as it is (LinkError). ``report_folders`` (and the ledger's
     own folder) are searched for the phone's latest diagnostics report."""
     if target.platform == "ios":
-        run, ready = await _iphone(target, options, front, open_ledger)
+        run, ready = await _iphone(target, options, front, open_ledger, report_folders, station_id)
     elif target.platform == "android":
-        run, ready = await _android(target, options, front, open_ledger)
+        run, ready = await _android(target, options, front, open_ledger, report_folders, station_id)
     else:
         raise UsageError(f"erase: no eraser for platform {target.platform!r}")
     front.step("signing", "signing the certificate")
-    stored = await asyncio.to_thread(_save, run, ready, station_id, report_folders)
+    stored = await asyncio.to_thread(_save, run, ready, station_id)
     front.step("signed", f"certificate {stored.report['report_id']} signed: {stored.report['result']}")
     return stored
+
+
+async def _erase_or_record(eraser: Any, ready: _Ready, front: FrontEnd, station_id: str,
+                           erase: Awaitable[ErasureRun]) -> ErasureRun:
+    """Await ``erase``; when it is stopped (Ctrl-C, SIGTERM: the task is cancelled, or
+    KeyboardInterrupt/SystemExit come through) after the erase request went out, sign a
+    ``not_verified`` certificate saying so before the stop goes on: the phone may be
+    erasing, and the record must say so. Saved in this thread, at once: a second
+    cancellation must not lose it."""
+    try:
+        return await erase
+    except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+        run = eraser.interrupted_run()
+        if run is not None:
+            stored = _save(run, ready, station_id)
+            front.step("signed", f"interrupted: certificate {stored.report['report_id']} signed: "
+                                 f"{stored.report['result']} ({stored.path})")
+        raise
 
 
 @dataclass(frozen=True)
@@ -100,10 +123,13 @@ class _Ready:
 
     ledger: Any
     signer: Signer
+    #: the phone's latest diagnostics report (looked up before the erase), or None and why
+    diagnostics_report_id: str | None = None
+    diagnostics_reason: str | None = None
 
 
 async def _prepare(eraser: Any, options: EraseOptions, front: FrontEnd, open_ledger: OpenLedger,
-                   simulated: Callable[[], Awaitable[bool]]) -> _Ready:
+                   simulated: Callable[[], Awaitable[bool]], folders: Sequence[Path]) -> _Ready:
     front.step("identify", "reading the phone's identity")
     device = await eraser.identify()
     front.step("preflight", "checking nothing will lock the erased phone")
@@ -111,11 +137,31 @@ async def _prepare(eraser: Any, options: EraseOptions, front: FrontEnd, open_led
     await front.confirm(device)
     signer = await front.operator()
     ledger = await asyncio.to_thread(open_ledger, await simulated())
+    report_id, reason = await asyncio.to_thread(_diagnostics, [*folders, ledger.folder], device.serial)
     eraser.progress = front.step
-    return _Ready(ledger, signer)
+    started = getattr(front, "started", None)
+    if started is not None:
+        started(device)
+    return _Ready(ledger, signer, report_id, reason)
 
 
-async def _iphone(target: EraseTarget, options: EraseOptions, front: FrontEnd, open_ledger: OpenLedger) -> tuple[ErasureRun, _Ready]:
+def _diagnostics(folders: list[Path], serial: str | None) -> tuple[str | None, str | None]:
+    """The phone's latest diagnostics report id, or None and why. Never raises: a report
+    folder in any state must not cost an erased phone its certificate."""
+    if not serial:
+        return None, "the phone gave no serial to find its diagnostics report by"
+    try:
+        found = latest_diagnostics_report(folders, serial)
+    except Exception as e:  # a folder we cannot read is no report, never a lost certificate
+        log.warning("looking for the phone's diagnostics report failed: %s", e)
+        return None, f"the diagnostics reports could not be searched ({type(e).__name__})"
+    if found is None:
+        return None, "no diagnostics report of this serial in the station's report folders"
+    return found, None
+
+
+async def _iphone(target: EraseTarget, options: EraseOptions, front: FrontEnd, open_ledger: OpenLedger,
+                  folders: Sequence[Path], station_id: str) -> tuple[ErasureRun, _Ready]:
     from agent.erasure.ios import RETURN_TIMEOUT_S, IosEraseOptions, IphoneEraser
 
     ios = IosEraseOptions(options.preserve_data_plan, options.disallow_proximity_setup,
@@ -126,13 +172,14 @@ async def _iphone(target: EraseTarget, options: EraseOptions, front: FrontEnd, o
         return eraser.simulated
 
     try:
-        ready = await _prepare(eraser, options, front, open_ledger, simulated)
-        return await eraser.erase(ios), ready
+        ready = await _prepare(eraser, options, front, open_ledger, simulated, folders)
+        return await _erase_or_record(eraser, ready, front, station_id, eraser.erase(ios)), ready
     finally:
         await eraser.close()
 
 
-async def _android(target: EraseTarget, options: EraseOptions, front: FrontEnd, open_ledger: OpenLedger) -> tuple[ErasureRun, _Ready]:
+async def _android(target: EraseTarget, options: EraseOptions, front: FrontEnd, open_ledger: OpenLedger,
+                   folders: Sequence[Path], station_id: str) -> tuple[ErasureRun, _Ready]:
     from agent.erasure.android import RETURN_TIMEOUT_S, AndroidEraser
     from agent.links.adb import AdbAndroidLink, running_adb_server
 
@@ -149,15 +196,16 @@ async def _android(target: EraseTarget, options: EraseOptions, front: FrontEnd, 
         return target.simulated or (await link.provenance()).kind == "simulated"
 
     try:
-        ready = await _prepare(eraser, options, front, open_ledger, simulated)
-        return await eraser.erase(RETURN_TIMEOUT_S if options.wait_s is None else options.wait_s, front.ask), ready
+        ready = await _prepare(eraser, options, front, open_ledger, simulated, folders)
+        wait_s = RETURN_TIMEOUT_S if options.wait_s is None else options.wait_s
+        return await _erase_or_record(eraser, ready, front, station_id, eraser.erase(wait_s, front.ask)), ready
     finally:
         await link.close()
 
 
-def _save(run: ErasureRun, ready: _Ready, station_id: str, folders: Sequence[Path]) -> Any:
-    folders = [*folders, ready.ledger.folder]
+def _save(run: ErasureRun, ready: _Ready, station_id: str) -> Any:
     certificate = build_certificate(run, station_id=station_id, key_id=ready.ledger.key_id, operator=ready.signer.name,
                                     operator_reason=ready.signer.reason,
-                                    diagnostics_report_id=latest_diagnostics_report(folders, run.device.serial))
+                                    diagnostics_report_id=ready.diagnostics_report_id,
+                                    diagnostics_reason=ready.diagnostics_reason)
     return ready.ledger.save(certificate, ERASURE_PAYLOAD_TYPE)

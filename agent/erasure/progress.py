@@ -2,7 +2,7 @@
 
 Steps (keys a front end may key on; ``text`` is one line for a person):
 
-    iPhone:   sent, away, back, verifying
+    iPhone:   sent, options (the options asked for were not applied), away, back, verifying
     Android:  rebooting, recovery, left, back, verifying
 
 The job (agent/erasure/job.py) adds identify, preflight and signed around them.

@@ -5,15 +5,17 @@ technician gave at the shift's first erase, kept for ``shift_hours`` (config, de
 
 The name is kept in the station's state dir (``operator.json``: the name and when it was
 given, UTC). A file that is missing, unreadable, malformed or older than the shift is no
-name at all: the next erase asks again; it never stops an erase. Names are text from a
-person: control characters are replaced (``text.inert``), surrounding space stripped, and
-they are cut at ``MAX_OPERATOR`` characters.
+name at all: the next erase asks again; it never stops an erase. A name given (``--operator``,
+typed at the prompt) follows the station config's rule (``check_name``): a name with control
+characters (a newline, an escape sequence) or longer than ``MAX_OPERATOR`` characters is
+refused with a one-line error, never silently changed. A stored name is made inert and capped.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -22,14 +24,34 @@ from pathlib import Path
 
 from agent import paths
 from agent.config import MAX_OPERATOR
-from agent.text import inert
+from agent.jsonfile import load_json
+from agent.text import inert, printable
 
 log = logging.getLogger(__name__)
 
 SHIFT_FILE = "operator.json"
 #: why a certificate names no operator: the erase ran without a person to ask
 NOBODY_ASKED = "no operator: none in the station config or --operator, and nobody to ask (--yes, or no terminal)"
+#: the same, said of the run it was: --yes, or answers read from a stdin that is not a terminal
+NOBODY_ASKED_YES = "no operator: none in the station config or --operator, and --yes asks nobody"
+NOT_ASKED_NO_TERMINAL = ("no operator: none in the station config or --operator, and stdin is not a terminal "
+                         "(the name is asked only on one)")
 NOT_GIVEN = "no operator: the technician gave no name"
+NOT_GIVEN_EOF = "no operator: no name given (end of input)"
+
+
+def check_name(text: str, where: str = "--operator") -> str:
+    """``text`` stripped, as a certificate carries it; ValueError with a one-line reason when
+    it holds control characters (a newline, an escape sequence), is empty, or is longer than
+    MAX_OPERATOR characters. The same rule as the station config's ``operator``."""
+    name = text.strip()
+    if not name:
+        raise ValueError(f"{where}: no name given")
+    if not name.isprintable():
+        raise ValueError(f"{where}: control characters in the name {printable(name[:MAX_OPERATOR])!r}")
+    if len(name) > MAX_OPERATOR:
+        raise ValueError(f"{where}: a name of {len(name)} characters; at most {MAX_OPERATOR}")
+    return name
 
 
 @dataclass(frozen=True)
@@ -63,11 +85,13 @@ class ShiftStore:
     def current(self) -> str | None:
         """The name still within its shift, else None (and why, in the log)."""
         try:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            doc = load_json(self.path.read_bytes())
             name, since = clean_name(doc["operator"]), float(doc["since_epoch"])
+            if not math.isfinite(since):
+                raise ValueError("since_epoch is not a finite number")
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, TypeError, KeyError) as e:
+        except (OSError, ValueError, TypeError, KeyError, OverflowError, RecursionError) as e:
             log.warning("%s: not a shift's operator (%s); asking again", self.path, type(e).__name__)
             return None
         age = self.clock() - since

@@ -114,7 +114,7 @@ def test_a_label_gets_a_data_erased_line_from_a_later_certificate_of_the_same_ph
     store.commit(cert, key, ERASURE_PAYLOAD_TYPE)
     assert main(["label", str(folder)]) == 0
     zpl = capsys.readouterr().out
-    assert zpl.count("^XA") == 1 and "Data erased: purge" in zpl  # one label: the report's, not the certificate's
+    assert zpl.count("^XA") == 1 and "Data erased (Purge)" in zpl  # one label: the report's, not the certificate's
 
 
 def test_the_station_record_refuses_a_simulated_phones_certificate(key: StationKey, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from agent import paths
 from agent.config import load_config
-from agent.erasure.shift import NOBODY_ASKED, ShiftStore, clean_name, resolve_operator
+from agent.erasure.shift import NOBODY_ASKED_YES, ShiftStore, clean_name, resolve_operator
 from tests.erasure.conftest import IMEI, UDID, erase, iphone, payload
 
 
@@ -46,7 +46,10 @@ def test_the_config_wins_over_the_shift_and_the_option_over_both(tmp_path: Path)
 
 
 @pytest.mark.parametrize("content", ["", "{", "[]", '{"operator": "Ann"}', '{"operator": 3, "since_epoch": "x"}',
-                                     '{"operator": "Ann", "since_epoch": 9e99}', "\udcff"])
+                                     '{"operator": "Ann", "since_epoch": 9e99}', "\udcff",
+                                     '{"operator": "Zed", "since_epoch": 1' + "0" * 400 + "}",
+                                     '{"operator": "Zed", "since_epoch": 1e999}', "[" * 100_000],
+                         ids=lambda content: content[:40])
 def test_a_bad_stored_file_means_asking_again(tmp_path: Path, content: str) -> None:
     path = tmp_path / "operator.json"
     path.write_bytes(content.encode("utf-8", "surrogateescape"))
@@ -83,7 +86,7 @@ def test_headless_erase_without_an_operator_records_null_with_a_reason(
     usbmuxd.plug(iphone(find_my=False))
     code, out, _ = erase(capsys, "--udid", UDID, "--yes", "--json", "--simulated")
     cert = payload(json.loads(out))
-    assert code == 0 and cert["operator"] is None and cert["operator_reason"] == NOBODY_ASKED
+    assert code == 0 and cert["operator"] is None and cert["operator_reason"] == NOBODY_ASKED_YES
 
 
 def test_the_cli_asks_on_a_terminal_once_a_shift(usbmuxd, capsys: pytest.CaptureFixture[str],
