@@ -8,7 +8,10 @@ one file a label, into ``-o DIR`` for a folder.
 
 Erasure certificates are not labelled on their own: a verified certificate that says
 ``erased`` for a report's phone (in the folder, or given with ``--erasure``) adds a
-"Data erased" line to that report's label.
+"Data erased" line to that report's label. A certificate given with ``--erasure`` that adds no
+line says why on stderr: one that does not say ``erased`` (``not_verified``, ``failed``) or
+that is older than the report is skipped (exit 0); one of another phone (no report here has
+its serial) is refused, exit 2 (USAGE), nothing printed.
 """
 
 from __future__ import annotations
@@ -51,11 +54,14 @@ def cmd_label(args: argparse.Namespace) -> int:
     from agent.report.label import erasure_for, label_fields, layout
     from agent.report.signing import is_certificate
 
-    verified = _verified(args.path, args.pubkey) + [v for f in args.erasure for v in _verified(f, args.pubkey)]
+    given = [v for f in args.erasure for v in _verified(f, args.pubkey)]
+    verified = _verified(args.path, args.pubkey) + given
     reports = [v for v in verified if not is_certificate(v.report)]
     certificates = [v.report for v in verified if is_certificate(v.report)]
     if not reports:
         raise UsageError(f"{args.path}: only erasure certificates here; label the phone's report (--erasure CERT adds the line)")
+    for cert in given:
+        _check_given(args, cert, [r.report for r in reports])
     layouts = [layout(label_fields(r.report, erasure_for(r.report, certificates)), STOCKS[args.size]) for r in reports]
     if args.send:
         _print(layouts)
@@ -65,6 +71,27 @@ def cmd_label(args: argparse.Namespace) -> int:
         _emit(args.output, _zpl(layouts) if args.format == "zpl" else _pdf(layouts))
     info(args, f"{len(layouts)} label(s), {args.format} {args.size}")
     return ExitCode.OK
+
+
+def _check_given(args: argparse.Namespace, cert: VerifiedReport, reports: list[dict]) -> None:
+    """Say why a certificate given with ``--erasure`` adds no line; UsageError for another phone's."""
+    from agent.report.signing import is_certificate
+    from agent.text import printable
+
+    doc = cert.report
+    if not is_certificate(doc):
+        raise UsageError(f"{cert.path}: --erasure takes an erasure certificate; this is a diagnostics report")
+    serial = (doc.get("device") or {}).get("serial")
+    mine = [r for r in reports if serial and (r.get("device") or {}).get("serial") == serial]
+    if not mine:
+        raise UsageError(f"{cert.path}: the erasure certificate of another phone (serial {printable(serial)}); "
+                         "no report here is of that phone, so no label gets its line")
+    if doc.get("result") != "erased":
+        info(args, f"{cert.path}: the certificate says {printable(doc.get('result'))}, not erased: "
+                   "no Data erased line")
+    elif all(str(doc.get("finished_at", "")) < str(r.get("finished_at", "")) for r in mine):
+        info(args, f"{cert.path}: the erase came before the report (a later report supersedes it): "
+                   "no Data erased line")
 
 
 def _check_options(args: argparse.Namespace) -> None:

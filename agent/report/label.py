@@ -48,7 +48,7 @@ class LabelFields:
     identifier: str
     report_id: str
     digest: str
-    #: "Data erased: purge 2026-11-30" when a verified erasure certificate of this phone
+    #: "Data erased (Purge) 2026-11-30" when a verified erasure certificate of this phone
     #: came after the report; None otherwise
     erased: str | None = None
 
@@ -147,11 +147,12 @@ def erasure_for(report: dict[str, Any], certificates: list[dict[str, Any]]) -> d
 
 
 def erased_line(certificate: dict[str, Any] | None) -> str | None:
-    """"Data erased: purge 2026-11-30" for a certificate that says ``erased``, else None."""
+    """"Data erased (Purge) 2026-11-30" for a certificate that says ``erased``, else None. The
+    layout puts the date on a line of its own where the whole does not fit (the 2x1 label)."""
     if certificate is None or certificate.get("result") != "erased":
         return None
-    method = _clean(certificate["sanitization"]["method"], 8)
-    return f"Data erased: {method} {str(certificate['finished_at'])[:10]}"
+    method = (_clean(certificate["sanitization"]["method"], 8) or "?").capitalize()
+    return f"Data erased ({method}) {str(certificate['finished_at'])[:10]}"
 
 
 def layout(fields: LabelFields, size: LabelSize) -> Layout:
@@ -178,7 +179,8 @@ def _text_lines(fields: LabelFields, size: LabelSize, x: int, y: int, width: int
               (size.body_h, f"{fields.battery}  {fields.storage or '? GB'}")]
     wanted += [(size.body_h, fields.colour)] if fields.colour else []
     wanted += [(size.body_h, fields.identifier)]
-    wanted += [(size.body_h, fields.erased)] if fields.erased else []
+    if fields.erased:
+        wanted += [(size.body_h, part) for part in _wrap_words(fields.erased, _chars(width, size.body_h))]
     wanted += [(size.small_h, part) for part in _wrap(fields.report_id, _chars(width, size.small_h))]
     lines = []
     for height, text in wanted:
@@ -196,6 +198,18 @@ def _chars(width: int, height: int) -> int:
 def _fit(text: str, chars: int) -> str:
     """``text`` cut to ``chars``, a "." marking the cut (ASCII: every renderer can draw it)."""
     return text if len(text) <= chars else text[: max(1, chars - 1)] + "."
+
+
+def _wrap_words(text: str, chars: int) -> list[str]:
+    """``text`` on as few lines of ``chars`` as its words allow (a word longer than a line is
+    cut by ``_fit``): the erased line keeps its date whole on a narrow label."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def _wrap(text: str, chars: int) -> list[str]:
