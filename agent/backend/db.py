@@ -17,6 +17,8 @@ its key's sequence (``rejections``), so the chain shows that gap as explained.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from agent.backend.chain import Judgement, Link, judge
 from agent.report.build import utc_now
 from agent.report.signing import is_certificate, keyid_for, load_public_key
 from agent.sqlite import WalDatabase
+from agent.text import inert
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS keys (
@@ -70,9 +73,14 @@ class ReceivedReport:
     provenance: str | None
     #: ``report`` or ``erasure`` (a certificate); None for rows stored before kinds were kept, and rejections
     kind: str | None = None
+    #: an erasure certificate's result, method and serial (masked: ``erasure_summary``); None for reports
+    erasure: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        doc = dict(self.__dict__)
+        if doc["erasure"] is None:
+            doc.pop("erasure")  # reports list as they always did
+        return doc
 
 
 class BackendDB:
@@ -149,8 +157,9 @@ class BackendDB:
         return bool(self._read("SELECT 1 FROM reports WHERE report_id = ?", (report_id,)))
 
     def reports(self) -> list[ReceivedReport]:
-        rows = self._read(f"SELECT {_COLUMNS} FROM reports ORDER BY keyid, sequence, received_at")
-        return [ReceivedReport(*row) for row in rows]
+        rows = self._read(f"SELECT {_COLUMNS}, envelope FROM reports ORDER BY keyid, sequence, received_at")
+        return [ReceivedReport(*row[:-1], erasure=erasure_summary(row[-1]) if row[-2] == "erasure" else None)  # type: ignore[misc]
+                for row in rows]
 
     def rejections(self) -> list[ReceivedReport]:
         """Refused reports as rows of the chain view: chain ``rejected``, the reason as its detail."""
@@ -163,6 +172,25 @@ class BackendDB:
 
     def count(self) -> int:
         return self._read("SELECT count(*) FROM reports")[0][0]
+
+
+def erasure_summary(envelope_json: str) -> dict[str, Any]:
+    """A stored certificate's ``result`` (erased, not_verified, failed), sanitization ``method``
+    (Clear, Purge) and ``serial``, masked to its last four characters ("****0ABC"): enough to
+    find the phone on the bench, not a list of identifiers. Each is None when unreadable."""
+    try:
+        doc = json.loads(base64.b64decode(json.loads(envelope_json)["payload"]))
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        doc = {}
+    doc = doc if isinstance(doc, dict) else {}
+
+    def text(value: Any) -> str | None:
+        return inert(value)[:32] if isinstance(value, str) and value else None
+
+    method = text((doc.get("sanitization") or {}).get("method") if isinstance(doc.get("sanitization"), dict) else None)
+    serial = text((doc.get("device") or {}).get("serial") if isinstance(doc.get("device"), dict) else None)
+    return {"result": text(doc.get("result")), "method": method.capitalize() if method else None,
+            "serial": ("****" + serial[-4:]) if serial else None}
 
 
 def default_station_id(keyid: str) -> str:

@@ -124,6 +124,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         resent = f"  resent {r.duplicates}x" if r.duplicates else ""
         origin = printable(r.provenance or "unknown")
         kind = "  erasure certificate" if r.kind == "erasure" else ""
+        if r.erasure is not None:
+            e = r.erasure
+            kind += (f": {printable(e['result'] or '?')} ({printable(e['method'] or '?')}), "
+                     f"serial {printable(e['serial'] or '?')}")
         print(f"{printable(r.station_id):<20} {r.sequence:>6}  {r.report_id}  {r.received_at}  {origin:<9} {chain}{resent}{kind}")
     erasures = sum(r.kind == "erasure" for r in reports)
     print(f"{len(reports) - erasures} report(s)" + (f", {erasures} erasure certificate(s)" if erasures else ""))

@@ -23,28 +23,57 @@ SIDE_RECORDS = ("replays", "demo", "simulated", "erasures-simulated")
 def add_parser(sub: argparse._SubParsersAction) -> None:
     outbox = sub.add_parser("outbox", help="signed reports waiting for the backend")
     add_json_flag(outbox)
+    _record_option(outbox, default=None)
     outbox.set_defaults(func=cmd_list)
     actions = outbox.add_subparsers(dest="outbox_command", metavar="ACTION")
 
     drain = actions.add_parser("drain", help="upload what is pending now")
     drain.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="keep retrying this long (default 0)")
+    _record_option(drain)
     drain.set_defaults(func=cmd_drain)
 
     retry = actions.add_parser("retry", help="send rejected reports again (after fixing the cause)")
     which = retry.add_mutually_exclusive_group(required=True)
     which.add_argument("report_id", nargs="?", metavar="ID")
     which.add_argument("--all", action="store_true", help="every report not delivered")
+    _record_option(retry)
     retry.set_defaults(func=cmd_retry)
 
     export = actions.add_parser("export", help="write envelopes to a folder (to carry by hand)")
     export.add_argument("folder", type=Path, metavar="DIR")
     export.add_argument("--all", action="store_true", help="delivered ones too")
+    _record_option(export)
     export.set_defaults(func=cmd_export)
 
     rebuild = actions.add_parser("rebuild", help="a broken or truncated outbox: set it aside and queue every report again")
-    rebuild.add_argument("--record", choices=SIDE_RECORDS, metavar="NAME",
-                         help=f"a side record's outbox instead of the station's ({', '.join(SIDE_RECORDS)})")
+    _record_option(rebuild)
     rebuild.set_defaults(func=cmd_rebuild)
+
+
+def _record_option(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    """``--record NAME``: a side record's outbox (simulated phones' erasure certificates are in
+    ``erasures-simulated``). Given before or after the action: the action's own default never
+    hides ``outbox --record NAME drain``."""
+    parser.add_argument("--record", choices=SIDE_RECORDS, metavar="NAME", default=default,
+                        help=f"a side record's outbox instead of the station's ({', '.join(SIDE_RECORDS)})")
+
+
+def chosen_outbox(args: argparse.Namespace, *, listing: bool = False) -> Outbox:
+    """The outbox ``--record`` names (reconciled with its folder), else the station's."""
+    from agent import paths
+    from agent.delivery.ledger import side_ledger
+    from agent.delivery.outbox import Outbox
+    from agent.report.signing import StationKey
+
+    record = getattr(args, "record", None)
+    if record is None:
+        return station_outbox(listing=listing)
+    folder = paths.side_records_dir(record)
+    if listing and _read_only(folder / "outbox.sqlite3"):
+        return Outbox(folder / "outbox.sqlite3", read_only=True)
+    if not paths.key_path().exists():  # no key: nothing was signed into any record
+        return Outbox(folder / "outbox.sqlite3")
+    return side_ledger(StationKey.load(paths.key_path()), folder).outbox
 
 
 def station_outbox(*, listing: bool = False) -> Outbox:
@@ -71,7 +100,7 @@ def _read_only(path: Path) -> bool:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    outbox = station_outbox(listing=True)
+    outbox = chosen_outbox(args, listing=True)
     entries = outbox.entries()
     if args.json:
         print(json.dumps({"counts": outbox.counts(), "reports": [e.to_json() for e in entries]}, indent=2))
@@ -87,7 +116,7 @@ def cmd_drain(args: argparse.Namespace) -> int:
     from agent.config import load_config
     from agent.delivery.uploader import Uploader
 
-    uploader = Uploader(station_outbox(), load_config())
+    uploader = Uploader(chosen_outbox(args), load_config())
     try:
         result = uploader.drain(budget_s=max(0.0, args.wait))
     finally:
@@ -106,14 +135,15 @@ def cmd_drain(args: argparse.Namespace) -> int:
 
 def cmd_retry(args: argparse.Namespace) -> int:
 
-    count = station_outbox().retry(None if args.all else args.report_id)
-    print(f"{count} report(s) due now; `phonebench outbox drain` sends them")
+    count = chosen_outbox(args).retry(None if args.all else args.report_id)
+    also = f" --record {args.record}" if getattr(args, "record", None) else ""
+    print(f"{count} report(s) due now; `phonebench outbox drain{also}` sends them")
     return ExitCode.OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
 
-    written = station_outbox(listing=True).export(args.folder, include_delivered=args.all)
+    written = chosen_outbox(args, listing=True).export(args.folder, include_delivered=args.all)
     print(f"wrote {len(written)} envelope(s) to {args.folder}")
     return ExitCode.OK
 
@@ -125,7 +155,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from agent.delivery.ledger import side_ledger
     from agent.report.signing import StationKey
 
-    folder = paths.side_records_dir(args.record) if args.record else None
+    record = getattr(args, "record", None)
+    folder = paths.side_records_dir(record) if record else None
     broken = folder / "outbox.sqlite3" if folder is not None else paths.outbox_path()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     kept = []
