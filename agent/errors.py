@@ -188,6 +188,13 @@ class ErasureRefused(PhonebenchError):
 # -- internal signals: raised and caught inside one module, never shown as they are ---------
 
 
+class NoAnswer(Exception):
+    """A question to the technician got no answer at all (its input ended): raised by a front
+    end's ``ask``, caught by the eraser (agent/erasure/android.py), which records the erase as
+    ``not_verified``, never as the technician's "no". The message says why."""
+
+
+
 class DataRefused(ValueError):
     """Text that parses (JSON, YAML) but is past what phonebench reads: nesting, whole-number
     digits, non-finite numbers, aliases. ``line`` and ``path`` say where, when known; the

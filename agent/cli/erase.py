@@ -205,7 +205,7 @@ class TerminalFront:
         info(self.args, f"erasing {_name(device)} serial {printable(device.serial)}")
 
     async def ask(self, question: str) -> str | None:
-        from agent.erasure.android import NoAnswer
+        from agent.errors import NoAnswer
 
         if self.args.yes:
             return None

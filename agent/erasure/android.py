@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 
 from agent.erasure.certificate import ErasedDevice, ErasureRun, Sanitization, Verification
 from agent.erasure.progress import Progress, quiet
-from agent.errors import ErasureRefused, LinkError, NotReady
+from agent.errors import ErasureRefused, LinkError, NoAnswer, NotReady
 from agent.formats.getprop import parse_getprop
 from agent.formats.imei import is_imei
 from agent.formats.parcel import parse_string_reply
@@ -63,11 +63,6 @@ INTERRUPTED_SENT = ("the erase was interrupted (Ctrl-C or a stop signal) after t
 INTERRUPTED_SENDING = ("the erase was interrupted (Ctrl-C or a stop signal) while the phone was being sent to "
                        "recovery: the result is unknown, check the phone")
 
-
-
-class NoAnswer(Exception):
-    """Raised by an ``Ask`` whose question got no answer at all (its input ended): the
-    erase is ``not_verified``, never the technician's "no". The message says why."""
 
 
 #: the technician's answer to a question, None when there is nobody to ask; NoAnswer when

@@ -7,7 +7,11 @@ The steps, each told to ``front.step(key, text)``: ``identify``; ``preflight`` (
 refusals: Find My on, a Google account or FRP, raised as ErasureRefused, nothing erased);
 ``front.confirm(device)`` (the last four digits; ErasureRefused when wrong); the signer
 (``front.operator()``); the ledger opened (a record that cannot be written stops us before
-anything is erased); the eraser's own steps (agent/erasure/progress.py); ``signed``.
+anything is erased) and the phone's latest diagnostics report looked up (never fails: a bad
+report file is skipped); ``front.started(device)`` when the front end has it; the eraser's own
+steps (agent/erasure/progress.py); ``signed``. Stopped (the task cancelled, Ctrl-C) once the
+erase request went out, the job signs the eraser's ``interrupted_run()`` (``not_verified``)
+before the stop goes on.
 Everything blocking (opening the ledger, signing, SQLite) runs in a thread, so a front end
 on an event loop stays responsive.
 """

@@ -94,7 +94,7 @@ def test_the_receiver_stores_a_certificate_and_lists_it_as_one(
     assert [(r.report_id, r.kind) for r in BackendDB(db_path).reports()] == [(CERT_ID, "erasure")]
     assert main(["backend", "list", "--db", str(db_path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].endswith("erasure certificate") and out[-1] == "0 report(s), 1 erasure certificate(s)"
+    assert out[0].endswith("erasure certificate: erased (Purge), serial ****ASE1") and out[-1] == "0 report(s), 1 erasure certificate(s)"
 
 
 def test_a_label_gets_a_data_erased_line_from_a_later_certificate_of_the_same_phone(
