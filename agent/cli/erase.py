@@ -34,6 +34,7 @@ import asyncio
 import json
 import signal
 import sys
+import threading
 from typing import Any
 
 from agent.cli.common import info
@@ -196,7 +197,7 @@ class TerminalFront:
         if not self.args.yes:
             prompt = (f"Erase {_name(device)} serial {printable(device.serial or '?')}? "
                       "Type the last four IMEI or serial digits: ")
-            answer = await asyncio.to_thread(_ask, prompt)
+            answer = await _ask_async(prompt)
             if answer is None:
                 raise ErasureRefused("no digits given (end of input); nothing was erased")
             confirm_digits(device, answer)
@@ -209,7 +210,7 @@ class TerminalFront:
 
         if self.args.yes:
             return None
-        answer = await asyncio.to_thread(_ask, question)
+        answer = await _ask_async(question)
         if answer is None:
             raise NoAnswer("no answer (end of input)")
         return answer
@@ -235,7 +236,7 @@ class TerminalFront:
         if not sys.stdin.isatty():
             return Signer(None, "none", NOT_ASKED_NO_TERMINAL)
         for _ in range(3):
-            typed = await asyncio.to_thread(_ask, "Your name, for the erasure certificates of this shift: ")
+            typed = await _ask_async("Your name, for the erasure certificates of this shift: ")
             if typed is None:
                 return Signer(None, "none", NOT_GIVEN_EOF)
             if not typed.strip():
@@ -262,6 +263,31 @@ def _name(device: Any) -> str:
     if model is not None and model.marketing_name and model.marketing_name != code:
         return f"{printable(model.marketing_name)} ({printable(code)})"
     return printable(code or "this phone")
+
+
+async def _ask_async(prompt: str) -> str | None:
+    """``_ask`` on a daemon thread: a Ctrl-C while it waits for a line ends the run at once
+    (asyncio.run would otherwise wait for the default executor's thread, blocked on stdin)."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[str | None] = loop.create_future()
+
+    def settle(outcome: Any, failed: bool) -> None:
+        if not answer.done():
+            (answer.set_exception if failed else answer.set_result)(outcome)
+
+    def read() -> None:
+        outcome: Any
+        try:
+            outcome, failed = _ask(prompt), False
+        except Exception as e:  # handed to the awaiting task as it is
+            outcome, failed = e, True
+        try:
+            loop.call_soon_threadsafe(settle, outcome, failed)
+        except RuntimeError:
+            pass  # the loop is gone: nobody waits for this line any more
+
+    threading.Thread(target=read, name="erase-stdin", daemon=True).start()
+    return await answer
 
 
 def _ask(prompt: str) -> str | None:

@@ -152,25 +152,32 @@ def test_an_ios_10_erase_says_the_options_were_not_applied(
     assert code == 0 and "were not applied" in err
 
 
-def _erase_and_stop(args: list[str], when: str, sig: int) -> tuple[int, str]:
-    """Run ``phonebench erase`` as its own process, send ``sig`` once stderr says ``when``."""
-    proc = subprocess.Popen([sys.executable, "-m", "agent", "erase", *args], cwd=ROOT, stdin=subprocess.DEVNULL,
+def _erase_and_stop(args: list[str], when: str, sig: int, typed: str | None = None) -> tuple[int, str]:
+    """Run ``phonebench erase`` as its own process (``typed`` on a stdin kept open, else none),
+    send ``sig`` once stderr says ``when`` (a prompt ends without a newline: read by character)."""
+    proc = subprocess.Popen([sys.executable, "-m", "agent", "erase", *args], cwd=ROOT,
+                            stdin=subprocess.DEVNULL if typed is None else subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    err = []
+    err = ""
     try:
+        if typed is not None and proc.stdin is not None:
+            proc.stdin.write(typed)
+            proc.stdin.flush()  # and kept open: the technician has not answered yet
         assert proc.stderr is not None
-        for line in proc.stderr:
-            err.append(line)
-            if when in line:
-                time.sleep(0.3)  # into the watch that follows the request
-                proc.send_signal(sig)
+        while when not in err:
+            char = proc.stderr.read(1)
+            if not char:
                 break
-        rest_out, rest_err = proc.communicate(timeout=60)
+            err += char
+        time.sleep(0.3)  # into the watch (or the wait for an answer) that follows
+        proc.send_signal(sig)
+        proc.wait(timeout=60)  # stdin still open, as a terminal's is: the stop must not wait for a line
+        rest = proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    return proc.returncode, "".join(err) + rest_err
+    return proc.returncode, err + rest
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 128 + signal.SIGTERM)])
@@ -193,3 +200,12 @@ def test_an_android_erase_stopped_in_recovery_signs_an_interrupted_certificate(p
     [cert] = certificates()
     assert cert["result"] == "not_verified" and "interrupted" in cert["verification"]["findings"][0]
     assert "Traceback" not in err
+
+
+def test_ctrl_c_while_the_technician_question_waits_ends_at_once_with_a_certificate(phone: Any) -> None:
+    sim = phone(make_fixture("asked", commands=commands()), recovery_wipe_s=None)
+    returncode, err = _erase_and_stop(["--serial", sim.serial, "--simulated", "--wait", "1"],
+                                      "Did the phone show", signal.SIGINT, typed="0ABC\n")
+    assert returncode == 130, err
+    [cert] = certificates()
+    assert cert["result"] == "not_verified" and "interrupted" in cert["verification"]["findings"][0]
