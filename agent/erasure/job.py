@@ -115,9 +115,13 @@ async def _erase_or_record(eraser: Any, ready: _Ready, front: FrontEnd, station_
     except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
         run = eraser.interrupted_run()
         if run is not None:
-            stored = _save(run, ready, station_id)
-            front.step("signed", f"interrupted: certificate {stored.report['report_id']} signed: "
-                                 f"{stored.report['result']} ({stored.path})")
+            try:
+                stored = _save(run, ready, station_id)
+            except Exception as e:  # the stop goes on as it was asked; say what could not be kept
+                log.error("interrupted: the certificate could not be saved: %s", e)
+            else:
+                front.step("signed", f"interrupted: certificate {stored.report['report_id']} signed: "
+                                     f"{stored.report['result']} ({stored.path})")
         raise
 
 
