@@ -1,12 +1,16 @@
-"""The bench TUI: wiring only. The supervisor runs in a worker and feeds a plain model;
-a timer draws what changed, so 32 busy phones cost one redraw per tick, not one per event.
-Upload states are read from the outbox on a thread of their own every UPLOAD_REFRESH_S.
+"""The bench TUI: wiring only. The supervisor runs on a thread and loop of its own
+(agent.tui.bench_thread), so sessions, signing and the record's writes never hold up a key
+press; a timer takes its events in one batch, folds them into a plain model and draws what
+changed, so 64 busy phones cost one redraw per tick, not one per event. Upload states are
+read from the outbox on a thread of their own every UPLOAD_REFRESH_S.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
+from collections import deque
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,6 +22,7 @@ from textual.widgets import Footer
 from textual.worker import Worker
 
 from agent.errors import PhonebenchError
+from agent.tui.bench_thread import BenchStopped, BenchThread
 from agent.tui.export import DEFAULT_FOLDER, StoredEnvelope, export_envelope, file_name
 from agent.tui.model import BenchModel, SlotView
 from agent.tui.question_queue import Pending, TuiOperator
@@ -48,9 +53,13 @@ class BenchApp(App[None]):
     BINDINGS = [Binding("a", "questions", "Answer"), Binding("l", "toggle_log", "Log pane"),
                 Binding("question_mark", "keys", "Keys"), Binding("q", "quit_bench", "Quit")]
 
-    def __init__(self, supervisor: Any, operator: TuiOperator, profile: str, uploads: UploadReader | None = None) -> None:
+    def __init__(self, supervisor: Any, operator: TuiOperator, profile: str, uploads: UploadReader | None = None,
+                 *, own_thread: bool = True) -> None:
+        """``own_thread`` False runs the bench on the screen's loop (the old way, kept to
+        measure the difference: benchmarks/tui_startup.py)."""
         super().__init__()
         self.supervisor, self.operator, self.profile = supervisor, operator, profile
+        self.bench, self.own_thread = BenchThread(supervisor), own_thread
         self.uploads = uploads or UploadReader()
         self.upload_read: Worker[None] | None = None
         self.export_folder = DEFAULT_FOLDER
@@ -58,8 +67,10 @@ class BenchApp(App[None]):
         self.status_line, self.grid, self.event_log = StatusLine(id="status"), BenchGrid(id="bench"), EventLog(id="log")
         self.asking: Pending | None = None
         self.snoozed = False
-        self.bridge = LogBridge(self.model.note)
+        self.log_lines: deque[str] = deque()  # logging from any thread, folded in on the tick
+        self.bridge = LogBridge(self.log_lines.append)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._ui_context: contextvars.Context | None = None
 
     def get_driver_class(self) -> type[Driver]:
         return terminal_driver(super().get_driver_class())
@@ -79,34 +90,45 @@ class BenchApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.loop = asyncio.get_running_loop()
+        self.loop, self._ui_context = asyncio.get_running_loop(), contextvars.copy_context()
         self.bridge.install()
         self.operator.on_change = self._questions_changed
-        self.run_worker(self.run_bench(), name="bench", exit_on_error=False)
+        if self.own_thread:
+            self.bench.start()
+        else:
+            self.run_worker(self.bench.run_here(), name="bench", exit_on_error=False)
         self.set_interval(REFRESH_S, self.tick)
         self.set_interval(UPLOAD_REFRESH_S, self.refresh_uploads)
         self.tick()
 
 
     def _questions_changed(self) -> None:
-        self.call_later(self.ask_next)
+        """The operator's queue changed, maybe on the bench's thread: look on our loop."""
+        loop = self.loop
+        try:
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(self.call_later, self.ask_next, context=self._ui_context)
+        except RuntimeError:  # closed meanwhile: the app is gone
+            pass
 
     def on_unmount(self) -> None:
         self.operator.on_change = None
+        self.bench.stop()
         self.bridge.uninstall()
         self.uploads.close()
 
-    async def run_bench(self) -> None:
-        """Fold the supervisor's events into the model; a failure is one line, not a crash."""
-        try:
-            async for event in self.supervisor.events():
+    def take_events(self) -> None:
+        """Fold what the bench and the log said since the last tick into the model."""
+        for event in self.bench.take():
+            if isinstance(event, BenchStopped):
+                self.model.note(f"bench stopped: {event.reason}")
+            else:
                 self.model.apply(event)
-        except PhonebenchError as e:
-            self.model.note(f"bench stopped: {e}")
-        except Exception as e:  # the screen stays up and says what happened
-            self.model.note(f"bench stopped: internal error: {type(e).__name__}: {e}")
+        while self.log_lines:
+            self.model.note(self.log_lines.popleft())
 
     def tick(self) -> None:
+        self.take_events()
         for slot in sorted(self.model.take_dirty()):
             view = self.model.slots[slot]
             self.grid.show(view)
@@ -220,7 +242,7 @@ class BenchApp(App[None]):
 
     def start_rerun(self, slot: int, checks: set[str] | None = None) -> None:
         try:
-            rerun(self.supervisor, slot, checks)
+            self.bench.call(rerun, self.supervisor, slot, checks)
         except PhonebenchError as e:
             self.notify(str(e), severity="error", markup=False)
             return
