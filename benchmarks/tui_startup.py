@@ -122,7 +122,7 @@ async def busy_bench(phones: int, own_thread: bool = True) -> dict[str, list[flo
     lag: list[float] = []
     keys: list[float] = []
     answers = {"screen.visual": [], "cosmetic_grade": "B", "notes": "bench run"}
-    async with app.run_test(size=(120, 40)):
+    async with app.run_test(size=(120, 40)) as pilot:
         started = time.perf_counter()
         done = lambda: sum(v.report is not None or v.state in ("error",) for v in app.model.slots.values())  # noqa: E731
         while done() < phones and time.perf_counter() - started < 180:
@@ -134,6 +134,7 @@ async def busy_bench(phones: int, own_thread: bool = True) -> dict[str, list[flo
             elif len(lag) % 4 == 0 and len(app.grid.cards) > 2:
                 keys.append(await _key_latency(app, "right" if len(keys) % 2 == 0 else "left"))
         total = time.perf_counter() - started
+        await pilot.pause()  # let the last key press be handled before the app quits
     return {"lag": lag, "keys": keys, "ticks": ticks, "total": [total], "done": [float(done())]}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
+import time
 from collections import deque
 from functools import partial
 from pathlib import Path
@@ -42,6 +43,9 @@ from agent.tui.widgets.status_line import StatusLine
 from agent.tui.widgets.text_view import TextView
 
 REFRESH_S = 0.1
+#: the bench under a dialog is dimmed and out of reach: redrawn this often at most, as each
+#: redraw there re-tints the whole screen behind the dialog
+COVERED_REFRESH_S = 1.0
 UPLOAD_REFRESH_S = 2.0
 STYLES = Path(__file__).resolve().parent
 
@@ -70,6 +74,7 @@ class BenchApp(App[None]):
         self.log_lines: deque[str] = deque()  # logging from any thread, folded in on the tick
         self.bridge = LogBridge(self.log_lines.append)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.drawn_at = 0.0
         self._ui_context: contextvars.Context | None = None
 
     def get_driver_class(self) -> type[Driver]:
@@ -129,20 +134,28 @@ class BenchApp(App[None]):
 
     def tick(self) -> None:
         self.take_events()
+        if len(self.screen_stack) == 1 or time.monotonic() - self.drawn_at >= COVERED_REFRESH_S:
+            self.draw_bench()
+        elif isinstance(self.screen, PhoneView) and (slot := self.screen.view.slot) in self.model.dirty:
+            self.screen.redraw(self.model.slots[slot])
+        if self.focused is None and len(self.screen_stack) == 1:
+            self.grid.focus_slot(min(self.model.slots, default=0))
+        if isinstance(self.screen, QuestionForm):
+            self.screen.show_waiting(self.operator.waiting)
+        if self.model.unread_uploads():
+            self.refresh_uploads()
+        self.ask_next()
+
+    def draw_bench(self) -> None:
+        """Draw the slots that changed, the new log lines and the counts."""
+        self.drawn_at = time.monotonic()
         for slot in sorted(self.model.take_dirty()):
             view = self.model.slots[slot]
             self.grid.show(view)
             if isinstance(self.screen, PhoneView) and self.screen.view.slot == slot:
                 self.screen.redraw(view)
         self.event_log.add(self.model.take_lines())
-        if self.focused is None and len(self.screen_stack) == 1:
-            self.grid.focus_slot(min(self.model.slots, default=0))
         self.status_line.show(self.profile, list(self.model.slots.values()), self.operator.waiting)
-        if isinstance(self.screen, QuestionForm):
-            self.screen.show_waiting(self.operator.waiting)
-        if self.model.unread_uploads():
-            self.refresh_uploads()
-        self.ask_next()
 
     def refresh_uploads(self) -> None:
         """Read the outbox for the reports shown, one read at a time."""

@@ -46,7 +46,8 @@ class BenchCard(Widget, can_focus=True):
         self.slot = slot
         self.name_label, self.status_label = Line("name"), Line("status")
         self.reason_label = Line("reason")
-        self.bar = ProgressBar(show_eta=False, show_percentage=False)
+        # a total from the start: an indeterminate bar animates (15 redraws a second), even hidden
+        self.bar = ProgressBar(total=1, show_eta=False, show_percentage=False)
 
     def compose(self) -> ComposeResult:
         yield self.name_label
@@ -76,11 +77,11 @@ class BenchCard(Widget, can_focus=True):
         self.upload = upload.state if upload is not None and marker else "none"
 
     def watch_outcome(self, old: str, new: str) -> None:
-        self.remove_class(f"-{old}")
+        self.remove_class(f"-{old}", update=False)  # one restyle of the card, not two
         self.add_class(f"-{new}")
 
     def watch_upload(self, old: str, new: str) -> None:
-        self.remove_class(f"-upload-{old}")
+        self.remove_class(f"-upload-{old}", update=False)  # one restyle of the card, not two
         self.add_class(f"-upload-{new}")
 
     def action_open(self) -> None:
