@@ -2,7 +2,7 @@
 
 A copy differs from its recording only in who it is: an Android copy gets its own serial
 (in the fixture and wherever the recorded commands print it, ``getprop ro.serialno``...), an
-iPhone copy its own UDID (and lockdown's ``UniqueDeviceID``). Everything it answers is the
+iPhone copy its own UDID (lockdown's ``UniqueDeviceID``) and serial number. Everything it answers is the
 recording's, so 64 simulated phones grade exactly as their 17 recordings do. Used by
 ``phonebench demo --phones N``, the 64-phone tests and the benchmarks.
 """
@@ -59,7 +59,10 @@ def _renamed(fixture: Fixture, new_id: str, n: int) -> Fixture:
         return dataclasses.replace(fixture, name=name, android=android, expect=expect, path=None)
     assert fixture.ios is not None
     lockdown = {domain: dict(values) for domain, values in fixture.ios.lockdown.items()}
-    if "UniqueDeviceID" in lockdown.get("", {}):
-        lockdown[""]["UniqueDeviceID"] = new_id
+    device = lockdown.get("", {})
+    if "UniqueDeviceID" in device:
+        device["UniqueDeviceID"] = new_id
+    if isinstance(device.get("SerialNumber"), str):  # the serial the report names
+        device["SerialNumber"] = device["SerialNumber"][:-2] + new_id[-2:]
     ios = dataclasses.replace(fixture.ios, udid=new_id, lockdown=lockdown)
     return dataclasses.replace(fixture, name=name, ios=ios, expect=expect, path=None)
