@@ -47,6 +47,7 @@ REFRESH_S = 0.1
 #: redraw there re-tints the whole screen behind the dialog
 COVERED_REFRESH_S = 1.0
 UPLOAD_REFRESH_S = 2.0
+NEW_CARDS_PER_TICK = 8
 STYLES = Path(__file__).resolve().parent
 
 
@@ -147,9 +148,14 @@ class BenchApp(App[None]):
         self.ask_next()
 
     def draw_bench(self) -> None:
-        """Draw the slots that changed, the new log lines and the counts."""
+        """Draw the slots that changed, the new log lines and the counts. A bench filling up
+        gets NEW_CARDS_PER_TICK new cards a tick (the rest on the next ones): mounting 64
+        cards at once would hold the keys for a third of a second."""
         self.drawn_at = time.monotonic()
-        for slot in sorted(self.model.take_dirty()):
+        dirty = sorted(self.model.take_dirty())
+        later = [slot for slot in dirty if not self.grid.has(slot)][NEW_CARDS_PER_TICK:]
+        self.model.dirty.update(later)
+        for slot in sorted(set(dirty) - set(later)):
             view = self.model.slots[slot]
             self.grid.show(view)
             if isinstance(self.screen, PhoneView) and self.screen.view.slot == slot:
@@ -179,6 +185,9 @@ class BenchApp(App[None]):
             return
         if item is not None:
             self.asking = item
+            if len(self.screen_stack) == 1:  # the bench as it is now goes under the form
+                self.take_events()
+                self.draw_bench()
             self.push_screen(QuestionForm(item, self.operator.waiting), self.replied)
 
     def replied(self, answers: dict[str, Any] | None) -> None:

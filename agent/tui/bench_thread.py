@@ -64,6 +64,11 @@ class BenchThread:
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    @property
+    def pending(self) -> int:
+        """How many events wait for the next ``take``."""
+        return len(self._events)
+
     def take(self) -> list[Any]:
         """Every event delivered since the last ``take``, in the order they were yielded."""
         out: list[Any] = []
@@ -75,7 +80,8 @@ class BenchThread:
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` run on the bench loop (supervisor state lives there); its result or
-        its exception comes back here. Before start or after stop it runs here directly."""
+        its exception comes back here, PhonebenchError when the bench loop does not get to it
+        within CALL_TIMEOUT_S. Before start or after stop it runs here directly."""
         loop = self._loop
         if loop is None or not self.running or loop.is_closed():
             return fn(*args)
@@ -83,7 +89,12 @@ class BenchThread:
         async def run() -> T:
             return fn(*args)
 
-        return asyncio.run_coroutine_threadsafe(run(), loop).result(CALL_TIMEOUT_S)
+        future = asyncio.run_coroutine_threadsafe(run(), loop)
+        try:
+            return future.result(CALL_TIMEOUT_S)
+        except TimeoutError:
+            future.cancel()
+            raise PhonebenchError(f"the bench did not answer within {CALL_TIMEOUT_S:g} s: try again") from None
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
         """Cancel the supervisor and wait for its thread; safe to call twice, or unstarted."""

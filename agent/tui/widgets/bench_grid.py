@@ -76,6 +76,10 @@ class BenchGrid(VerticalScroll, can_focus=False):
             self._cards = found.first(ItemGrid) if found else None
         return self._cards
 
+    def has(self, slot: int) -> bool:
+        """Whether ``slot`` has its card yet."""
+        return slot in self._by_slot
+
     def focus_slot(self, slot: int) -> bool:
         card = self._card(slot)
         if card is not None:
