@@ -131,21 +131,29 @@ async def busy_bench(phones: int, own_thread: bool = True) -> dict[str, list[flo
             lag.append(time.perf_counter() - t0 - 0.01)
             if isinstance(app.screen, QuestionForm) and app.screen.is_mounted:  # answered at once
                 app.screen.dismiss({q.key: answers[q.key] for q in app.screen.pending.questions if q.key in answers})
-            elif len(lag) % 4 == 0 and len(app.grid.cards) > 2:
-                keys.append(await _key_latency(app, "right" if len(keys) % 2 == 0 else "left"))
+            elif len(lag) % 4 == 0 and len(app.grid.cards) > 2 and len(app.screen_stack) == 1:
+                took = await _key_latency(app)
+                if took is not None:
+                    keys.append(took)
         total = time.perf_counter() - started
         await pilot.pause()  # let the last key press be handled before the app quits
     return {"lag": lag, "keys": keys, "ticks": ticks, "total": [total], "done": [float(done())]}
 
 
-async def _key_latency(app: Any, key: str) -> float:
-    """Seconds from a key arriving to the focus having moved (a card to its neighbour)."""
+async def _key_latency(app: Any) -> float | None:
+    """Seconds from an arrow key arriving to the focus having moved to the neighbouring card;
+    None when a form came up meanwhile (the key went to it) or the focus could not move."""
+    cards = app.grid.cards
     before = app.focused
+    if before not in cards:
+        return None
+    key = "right" if cards.index(before) < len(cards) - 1 else "left"
     t0 = time.perf_counter()
     app.simulate_key(key)
     while app.focused is before and time.perf_counter() - t0 < 2:
         await asyncio.sleep(0.0005)
-    return time.perf_counter() - t0
+    took = time.perf_counter() - t0
+    return took if app.focused in cards and app.focused is not before else None
 
 
 def _figures(values: list[float]) -> tuple[float, float, float] | None:
