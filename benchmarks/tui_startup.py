@@ -47,8 +47,7 @@ def _child_first_frame(stamp: str) -> None:
     from agent.tui.question_queue import TuiOperator
 
     class FirstFrame(BenchApp):
-        def on_mount(self) -> None:
-            super().on_mount()
+        def on_mount(self) -> None:  # Textual calls BenchApp.on_mount as well: not super() again
             self.call_after_refresh(self._painted)
 
         def _painted(self) -> None:

@@ -56,7 +56,9 @@ class BenchThread:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> BenchThread:
-        self._thread.start()
+        """Start the thread and wait for its loop; a second call does nothing."""
+        if not self._thread.is_alive() and self._loop is None:
+            self._thread.start()
         self._ready.wait()
         return self
 

@@ -97,6 +97,16 @@ def test_stop_before_start_does_nothing() -> None:
     BenchThread(Counting(1)).stop()
 
 
+def test_starting_twice_runs_the_supervisor_once() -> None:
+    bench = BenchThread(Counting(3)).start()
+    bench.start()
+    taken: list[int] = []
+    until(lambda: taken.extend(bench.take()) or len(taken) >= 3, "the events")
+    time.sleep(0.05)
+    assert taken + bench.take() == [0, 1, 2]
+    bench.stop()
+
+
 class Asking:
     """A session that asks the operator on the bench loop and yields what it was told."""
 
