@@ -130,7 +130,7 @@ async def busy_bench(phones: int, own_thread: bool = True) -> dict[str, list[flo
             lag.append(time.perf_counter() - t0 - 0.01)
             if isinstance(app.screen, QuestionForm) and app.screen.is_mounted:  # answered at once
                 app.screen.dismiss({q.key: answers[q.key] for q in app.screen.pending.questions if q.key in answers})
-            elif len(lag) % 4 == 0 and len(app.grid.cards) > 2 and len(app.screen_stack) == 1:
+            elif len(lag) % 2 == 0 and len(app.grid.cards) > 2 and len(app.screen_stack) == 1:
                 took = await _key_latency(app)
                 if took is not None:
                     keys.append(took)
