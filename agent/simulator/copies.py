@@ -10,7 +10,8 @@ recording's, so 64 simulated phones grade exactly as their 17 recordings do. Use
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from agent.errors import UsageError
 from agent.fixtures.format import Fixture
@@ -48,9 +49,16 @@ def _free_id(device_id: str, n: int, taken: set[str]) -> str:
     raise UsageError(f"cannot make another phone from {device_id}")  # 100 copies of one recording
 
 
+def _swapped(value: Any, old: str, new: str) -> Any:
+    """``value`` with every string equal to ``old`` (in mappings, at any depth) made ``new``."""
+    if isinstance(value, Mapping):
+        return {key: _swapped(item, old, new) for key, item in value.items()}
+    return new if value == old else value
+
+
 def _renamed(fixture: Fixture, new_id: str, n: int) -> Fixture:
     name = f"{fixture.path.name if fixture.path else fixture.name} #{n + 1}"  # iphone-13.yaml #2
-    expect = {key: new_id if value == fixture.device_id else value for key, value in fixture.expect.items()}
+    expect = _swapped(fixture.expect, fixture.device_id, new_id)
     if fixture.android is not None:
         old = fixture.android.serial
         commands = {cmd: dataclasses.replace(reply, stdout=reply.stdout.replace(old, new_id))
@@ -62,7 +70,9 @@ def _renamed(fixture: Fixture, new_id: str, n: int) -> Fixture:
     device = lockdown.get("", {})
     if "UniqueDeviceID" in device:
         device["UniqueDeviceID"] = new_id
-    if isinstance(device.get("SerialNumber"), str):  # the serial the report names
-        device["SerialNumber"] = device["SerialNumber"][:-2] + new_id[-2:]
+    serial = device.get("SerialNumber")
+    if isinstance(serial, str):  # the serial the report names
+        device["SerialNumber"] = serial[:-2] + new_id[-2:]
+        expect = _swapped(expect, serial, device["SerialNumber"])
     ios = dataclasses.replace(fixture.ios, udid=new_id, lockdown=lockdown)
     return dataclasses.replace(fixture, name=name, ios=ios, expect=expect, path=None)
