@@ -86,6 +86,7 @@ class BenchApp(App[None]):
         SIGHUP); False before the app runs, when there is nothing to quit yet."""
         if self.loop is None or self.loop.is_closed():
             return False
+        self.bench.cancel()  # the sessions stop now, not after the screen has wound down
         self.loop.call_soon_threadsafe(partial(self.exit, return_code=return_code))
         return True
 

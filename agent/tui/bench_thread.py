@@ -98,14 +98,19 @@ class BenchThread:
             future.cancel()
             raise PhonebenchError(f"the bench did not answer within {CALL_TIMEOUT_S:g} s: try again") from None
 
-    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
-        """Cancel the supervisor and wait for its thread; safe to call twice, or unstarted."""
+    def cancel(self) -> None:
+        """Ask the supervisor to stop, without waiting (from any thread, a signal handler
+        too): the sessions wind down while the screen does."""
         loop, task = self._loop, self._task
         if loop is not None and task is not None and not loop.is_closed():
             try:
                 loop.call_soon_threadsafe(task.cancel)
             except RuntimeError:  # the loop closed meanwhile: the thread is ending anyway
                 pass
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """Cancel the supervisor and wait for its thread; safe to call twice, or unstarted."""
+        self.cancel()
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout)
             if self._thread.is_alive():
