@@ -44,15 +44,13 @@ async def test_64_cards_are_laid_out_and_the_focused_one_is_scrolled_into_view(s
         assert app.focused is first and _shown(app, first)
         assert not _shown(app, app.grid.cards[-1])  # 64 cards do not fit: the grid scrolls
         await pilot.press("6", "4")
-        await pilot.pause(0.1)
         last = app.grid.cards[-1]
-        assert app.focused is last and _shown(app, last)
+        await wait_for(pilot, lambda: app.focused is last and _shown(app, last), "the last card, scrolled to")
         await pilot.press("down")  # nothing below the last row: focus stays
+        assert app.focused is last
+        await pilot.pause(1.0)  # a digit after a pause starts a new slot number
         await pilot.press("1")
-        await pilot.pause(1.0)  # "1" after a pause is slot 1, not 641
-        await pilot.press("1")
-        await pilot.pause(0.1)
-        assert app.focused is first and _shown(app, first)
+        await wait_for(pilot, lambda: app.focused is first and _shown(app, first), "the first card, scrolled back to")
 
 
 async def test_64_replayed_phones_each_get_a_report_through_the_bench_thread(tmp_path: Path) -> None:
