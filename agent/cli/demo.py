@@ -35,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--profile", default=None, metavar="NAME|FILE", help="grading profile (default: the station config's, else default)")
     d.add_argument("--fixtures", type=Path, metavar="DIR", help="simulate these recordings instead of the bundled ones")
     d.add_argument("--latency-ms", type=int, default=0, metavar="N")
+    d.add_argument("--phones", type=int, default=None, metavar="N",
+                   help="a bench of N phones: the recordings, then copies of them with their own serials and UDIDs")
     d.add_argument("--timeout", type=float, default=180.0, metavar="S",
                    help="headless: give up on phones still checking after S seconds (default: 180); "
                         "phones waiting for a person (Trust, USB debugging) end the run at once")
@@ -45,6 +47,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.upload and not args.headless:
         raise UsageError("--upload goes with --headless")
     fixtures = demo_fixtures(args.fixtures, include_waiting=not args.headless)
+    if args.phones is not None:
+        from agent.simulator.copies import copies
+
+        fixtures = copies(fixtures, args.phones)
     return run_demo(fixtures, headless=args.headless, out=args.out, profile=args.profile,
                     latency_ms=args.latency_ms, timeout_s=args.timeout, quiet=is_quiet(args), upload=args.upload)
 

@@ -1,12 +1,17 @@
-"""The bench TUI: wiring only. The supervisor runs in a worker and feeds a plain model;
-a timer draws what changed, so 32 busy phones cost one redraw per tick, not one per event.
-Upload states are read from the outbox on a thread of their own every UPLOAD_REFRESH_S.
+"""The bench TUI: wiring only. The supervisor runs on a thread and loop of its own
+(agent.tui.bench_thread), so sessions, signing and the record's writes never hold up a key
+press; a timer takes its events in one batch, folds them into a plain model and draws what
+changed, so 64 busy phones cost one redraw per tick, not one per event. Upload states are
+read from the outbox on a thread of their own every UPLOAD_REFRESH_S.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
+import time
+from collections import deque
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,6 +23,7 @@ from textual.widgets import Footer
 from textual.worker import Worker
 
 from agent.errors import PhonebenchError
+from agent.tui.bench_thread import BenchStopped, BenchThread
 from agent.tui.erase_flow import EraseRun, card_state, start_erase
 from agent.tui.export import DEFAULT_FOLDER, StoredEnvelope, export_envelope, file_name
 from agent.tui.model import BenchModel, SlotView
@@ -39,7 +45,11 @@ from agent.tui.widgets.status_line import StatusLine
 from agent.tui.widgets.text_view import TextView
 
 REFRESH_S = 0.1
+#: the bench under a dialog is dimmed and out of reach: redrawn this often at most, as each
+#: redraw there re-tints the whole screen behind the dialog
+COVERED_REFRESH_S = 1.0
 UPLOAD_REFRESH_S = 2.0
+NEW_CARDS_PER_TICK = 8
 STYLES = Path(__file__).resolve().parent
 #: where ``p`` writes a label as PDF when the station has no label printer
 LABEL_FOLDER = Path("~/phonebench-labels")
@@ -53,9 +63,13 @@ class BenchApp(App[None]):
                 Binding("x", "erase", "Erase", show=False),  # in the key map (?); the footer keeps 80 columns
                 Binding("question_mark", "keys", "Keys"), Binding("q", "quit_bench", "Quit")]
 
-    def __init__(self, supervisor: Any, operator: TuiOperator, profile: str, uploads: UploadReader | None = None) -> None:
+    def __init__(self, supervisor: Any, operator: TuiOperator, profile: str, uploads: UploadReader | None = None,
+                 *, own_thread: bool = True) -> None:
+        """``own_thread`` False runs the bench on the screen's loop (the old way, kept to
+        measure the difference: benchmarks/tui_startup.py)."""
         super().__init__()
         self.supervisor, self.operator, self.profile = supervisor, operator, profile
+        self.bench, self.own_thread = BenchThread(supervisor), own_thread
         self.uploads = uploads or UploadReader()
         self.upload_read: Worker[None] | None = None
         self.export_folder = DEFAULT_FOLDER
@@ -64,10 +78,13 @@ class BenchApp(App[None]):
         self.status_line, self.grid, self.event_log = StatusLine(id="status"), BenchGrid(id="bench"), EventLog(id="log")
         self.asking: Pending | None = None
         self.snoozed = False
-        self.bridge = LogBridge(self.model.note)
+        self.log_lines: deque[str] = deque()  # logging from any thread, folded in on the tick
+        self.bridge = LogBridge(self.log_lines.append)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.erases: dict[int, EraseRun] = {}
         self.erase_wait_s: float | None = None  # None: the erasers' own timeouts
+        self.drawn_at = 0.0
+        self._ui_context: contextvars.Context | None = None
 
     def get_driver_class(self) -> type[Driver]:
         return terminal_driver(super().get_driver_class())
@@ -77,6 +94,7 @@ class BenchApp(App[None]):
         SIGHUP); False before the app runs, when there is nothing to quit yet."""
         if self.loop is None or self.loop.is_closed():
             return False
+        self.bench.cancel()  # the sessions stop now, not after the screen has wound down
         self.loop.call_soon_threadsafe(partial(self.exit, return_code=return_code))
         return True
 
@@ -87,49 +105,73 @@ class BenchApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.loop = asyncio.get_running_loop()
+        self.loop, self._ui_context = asyncio.get_running_loop(), contextvars.copy_context()
         self.bridge.install()
         self.operator.on_change = self._questions_changed
-        self.run_worker(self.run_bench(), name="bench", exit_on_error=False)
+        if self.own_thread:
+            self.bench.start()
+        else:
+            self.run_worker(self.bench.run_here(), name="bench", exit_on_error=False)
         self.set_interval(REFRESH_S, self.tick)
         self.set_interval(UPLOAD_REFRESH_S, self.refresh_uploads)
         self.tick()
 
 
     def _questions_changed(self) -> None:
-        self.call_later(self.ask_next)
+        """The operator's queue changed, maybe on the bench's thread: look on our loop."""
+        loop = self.loop
+        try:
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(self.call_later, self.ask_next, context=self._ui_context)
+        except RuntimeError:  # closed meanwhile: the app is gone
+            pass
 
     def on_unmount(self) -> None:
         self.operator.on_change = None
+        self.bench.stop()
         self.bridge.uninstall()
         self.uploads.close()
 
-    async def run_bench(self) -> None:
-        """Fold the supervisor's events into the model; a failure is one line, not a crash."""
-        try:
-            async for event in self.supervisor.events():
+    def take_events(self) -> None:
+        """Fold what the bench and the log said since the last tick into the model."""
+        for event in self.bench.take():
+            if isinstance(event, BenchStopped):
+                self.model.note(f"bench stopped: {event.reason}")
+            else:
                 self.model.apply(event)
-        except PhonebenchError as e:
-            self.model.note(f"bench stopped: {e}")
-        except Exception as e:  # the screen stays up and says what happened
-            self.model.note(f"bench stopped: internal error: {type(e).__name__}: {e}")
+        while self.log_lines:
+            self.model.note(self.log_lines.popleft())
 
     def tick(self) -> None:
-        for slot in sorted(self.model.take_dirty()):
-            view = self.model.slots[slot]
-            self.grid.show(view)
-            if isinstance(self.screen, PhoneView) and self.screen.view.slot == slot:
-                self.screen.redraw(view)
+        self.take_events()
         self.erase_tick()
-        self.event_log.add(self.model.take_lines())
+        if len(self.screen_stack) == 1 or time.monotonic() - self.drawn_at >= COVERED_REFRESH_S:
+            self.draw_bench()
+        elif isinstance(self.screen, PhoneView) and (slot := self.screen.view.slot) in self.model.dirty:
+            self.screen.redraw(self.model.slots[slot])
         if self.focused is None and len(self.screen_stack) == 1:
             self.grid.focus_slot(min(self.model.slots, default=0))
-        self.status_line.show(self.profile, list(self.model.slots.values()), self.operator.waiting)
         if isinstance(self.screen, QuestionForm):
             self.screen.show_waiting(self.operator.waiting)
         if self.model.unread_uploads():
             self.refresh_uploads()
         self.ask_next()
+
+    def draw_bench(self) -> None:
+        """Draw the slots that changed, the new log lines and the counts. A bench filling up
+        gets NEW_CARDS_PER_TICK new cards a tick (the rest on the next ones): mounting 64
+        cards at once would hold the keys for a third of a second."""
+        self.drawn_at = time.monotonic()
+        dirty = sorted(self.model.take_dirty())
+        later = [slot for slot in dirty if not self.grid.has(slot)][NEW_CARDS_PER_TICK:]
+        self.model.dirty.update(later)
+        for slot in sorted(set(dirty) - set(later)):
+            view = self.model.slots[slot]
+            self.grid.show(view)
+            if isinstance(self.screen, PhoneView) and self.screen.view.slot == slot:
+                self.screen.redraw(view)
+        self.event_log.add(self.model.take_lines())
+        self.status_line.show(self.profile, list(self.model.slots.values()), self.operator.waiting)
 
     def refresh_uploads(self) -> None:
         """Read the outbox for the reports shown, one read at a time."""
@@ -154,6 +196,9 @@ class BenchApp(App[None]):
             return
         if item is not None:
             self.asking = item
+            if len(self.screen_stack) == 1:  # the bench as it is now goes under the form
+                self.take_events()
+                self.draw_bench()
             self.push_screen(QuestionForm(item, self.operator.waiting), self.replied)
 
     def _close_withdrawn(self) -> None:
@@ -220,7 +265,8 @@ class BenchApp(App[None]):
             return
         run = self.erases.get(slot)
         if run is None or run.finished:
-            started = start_erase(self.supervisor, slot, self.model.slots[slot].name, self.erase_wait_s)
+            started = start_erase(self.supervisor, slot, self.model.slots[slot].name, self.erase_wait_s,
+                                  call=self.bench.call)
             if isinstance(started, str):
                 self.notify(started, severity="warning", markup=False)
                 return
@@ -232,7 +278,7 @@ class BenchApp(App[None]):
         try:
             await run.run()
         finally:
-            self.supervisor.release(run.slot)
+            self.bench.call(self.supervisor.release, run.slot)
             self.model.note(run.card_line(), run.slot)
 
     def erase_tick(self) -> None:
@@ -283,7 +329,7 @@ class BenchApp(App[None]):
 
     def start_rerun(self, slot: int, checks: set[str] | None = None) -> None:
         try:
-            rerun(self.supervisor, slot, checks)
+            self.bench.call(rerun, self.supervisor, slot, checks)
         except PhonebenchError as e:
             self.notify(str(e), severity="error", markup=False)
             return

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,9 +137,11 @@ class EraseRun:
         self.changed = True
 
 
-def start_erase(supervisor: Any, slot: int, name: str, wait_s: float | None = None) -> EraseRun | str:
+def start_erase(supervisor: Any, slot: int, name: str, wait_s: float | None = None,
+                call: Callable[..., Any] = lambda fn, *args: fn(*args)) -> EraseRun | str:
     """An erase of the phone in ``slot``, which the supervisor hands over (``hold``) until
-    the caller gives it back (``release``); or a line saying why not."""
+    the caller gives it back (``release``); or a line saying why not. ``call`` runs a
+    supervisor method where the supervisor lives (the bench thread's ``call``)."""
     from agent.config import load_config
 
     address = getattr(supervisor, "erase_address", None)
@@ -148,7 +151,7 @@ def start_erase(supervisor: Any, slot: int, name: str, wait_s: float | None = No
         config = load_config()
     except PhonebenchError as e:
         return str(e)
-    held = supervisor.hold(slot)
+    held = call(supervisor.hold, slot)
     if held is None:
         return f"Slot {slot}: no phone there to erase, or its checks are still running."
     target = EraseTarget(**address(*held))

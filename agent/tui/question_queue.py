@@ -6,11 +6,17 @@ with each phone once. The session awaits a future; answering the form resolves i
 session that stops waiting (its phone was unplugged and the supervisor withdrew it, or the
 bench shuts down) cancels that future: the form leaves the queue, the app closes it if it is
 open, and answering it afterwards saves nothing.
+
+Sessions run on the bench's own thread and loop (agent.tui.bench_thread) and the form is
+answered on the UI's: the queue is guarded by a lock, an answer resolves the future on the
+loop that awaits it (``call_soon_threadsafe``), and ``on_change`` may be called from
+either thread, so whoever sets it must hop to its own loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,18 +47,19 @@ class TuiOperator:
 
     def __init__(self) -> None:
         self._queue: deque[Pending] = deque()
-        #: called (with no arguments) whenever the queue changes; the app sets it
+        self._lock = threading.Lock()
+        #: called (with no arguments, from the thread that changed the queue) whenever it changes
         self.on_change: Callable[[], None] | None = None
 
     async def ask_all(self, questions: Sequence[Question], phone: PhoneRef) -> dict[str, Any]:
         item = Pending(tuple(questions), phone, asyncio.get_running_loop().create_future())
-        self._queue.append(item)
+        with self._lock:
+            self._queue.append(item)
         self._changed()
         try:
             return await item.future
         finally:
-            if item in self._queue:
-                self._queue.remove(item)
+            if self._take(item):  # withdrawn (cancelled) before an answer came
                 self._changed()
 
     async def ask(self, question: Question, phone: PhoneRef) -> Any | None:
@@ -62,11 +69,13 @@ class TuiOperator:
     @property
     def head(self) -> Pending | None:
         """The form to show now: the phone that has waited longest."""
-        return self._queue[0] if self._queue else None
+        with self._lock:
+            return self._queue[0] if self._queue else None
 
     def for_slot(self, slot: int | None) -> Pending | None:
         """The oldest form of the phone in ``slot``."""
-        return next((item for item in self._queue if item.phone.slot == slot), None)
+        with self._lock:
+            return next((item for item in self._queue if item.phone.slot == slot), None)
 
     @property
     def waiting(self) -> int:
@@ -75,16 +84,42 @@ class TuiOperator:
         return len(self._queue)
 
     def answer(self, item: Pending, answers: Mapping[str, Any]) -> bool:
-        """Give ``item`` its answers by question key (a key left out: not answered); False
-        when they reach nobody (the form was withdrawn)."""
-        if item in self._queue:
-            self._queue.remove(item)
+        """Give ``item`` its answers by question key (a key left out: not answered), from
+        any thread; False when they reach nobody (the form was withdrawn, or its session's
+        loop has closed)."""
+        self._take(item)
         given = not item.future.done()
         if given:
-            item.future.set_result(dict(answers))
+            loop = item.future.get_loop()
+            try:
+                if _running_loop() is loop:
+                    _resolve(item.future, dict(answers))
+                else:
+                    loop.call_soon_threadsafe(_resolve, item.future, dict(answers))
+            except RuntimeError:  # the bench loop is closed: nobody waits for these answers
+                given = False
         self._changed()
         return given
+
+    def _take(self, item: Pending) -> bool:
+        with self._lock:
+            if item in self._queue:
+                self._queue.remove(item)
+                return True
+            return False
 
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _resolve(future: asyncio.Future[dict[str, Any]], answers: dict[str, Any]) -> None:
+    if not future.done():  # cancelled meanwhile (the phone went, the bench stopped)
+        future.set_result(answers)

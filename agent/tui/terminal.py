@@ -95,7 +95,9 @@ class BenchDriver(LinuxDriver):
             return
         self._lost.set()
         shutdown.begin(HUNG_UP)
-        self._loop.call_soon_threadsafe(partial(self._app.exit, return_code=HUNG_UP))
+        stop = getattr(self._app, "stop_from_outside", None)  # BenchApp: its sessions stop first
+        if stop is None or not stop(HUNG_UP):
+            self._loop.call_soon_threadsafe(partial(self._app.exit, return_code=HUNG_UP))
 
 
 def terminal_driver(default: type[Driver]) -> type[Driver]:

@@ -58,10 +58,11 @@ def replay_app(tmp_path: Path, names: Iterable[str]) -> tuple[BenchApp, Path]:
 
 
 async def wait_for(pilot: Any, condition: Callable[[], Any], what: str, limit: int = 400) -> None:
-    """Let the app run until ``condition`` holds and the screen shows it (the limit only
-    stops a hung test)."""
+    """Let the app run until ``condition`` holds and the screen shows it: no event waits
+    on the bench thread's side, none in the model (the limit only stops a hung test)."""
     for _ in range(limit):
-        if condition() and not pilot.app.model.dirty and not pilot.app.model.lines:
+        app = pilot.app
+        if condition() and not app.bench.pending and not app.model.dirty and not app.model.lines:
             await pilot.pause()
             return
         await pilot.pause(0.02)

@@ -5,6 +5,8 @@ the USB port in the top border (the config's name for it, else its path).
 The card's look follows ``outcome`` (reactive -> CSS class ``-<outcome>``), and its report's
 way to the backend shows in the bottom border (``upload`` -> ``-upload-<state>``); colours
 live in bench.tcss. Phone strings reach the screen as Text, so ``[red]x`` shows as typed.
+A line is redrawn only when its text changed, and the bench laid out again only when a
+width changed (``Line``): 64 cards re-laid out on every tick would stall the screen.
 """
 
 from __future__ import annotations
@@ -64,9 +66,10 @@ class BenchCard(Widget, can_focus=True):
     def __init__(self, slot: int) -> None:
         super().__init__(id=f"slot-{slot}")
         self.slot = slot
-        self.name_label, self.status_label = Label(classes="name"), Label(classes="status")
+        self.name_label, self.status_label = Line("name"), Line("status")
         self.reason_label = ReasonLines(classes="reason")
-        self.bar = ProgressBar(show_eta=False, show_percentage=False)
+        # a total from the start: an indeterminate bar animates (15 redraws a second), even hidden
+        self.bar = ProgressBar(total=1, show_eta=False, show_percentage=False)
 
     def compose(self) -> ComposeResult:
         yield self.name_label
@@ -79,9 +82,11 @@ class BenchCard(Widget, can_focus=True):
         """Draw ``view``; called on a refresh tick, only for slots that changed."""
         platform = PLATFORM.get(view.platform, view.platform)
         port = f" · {printable(view.port_shown)}" if view.port_shown else ""
-        self.border_title = escape(f"{view.slot} · {printable(platform)}{port}")
-        self.name_label.update(Text(printable(view.card_name), no_wrap=True, overflow="ellipsis"))
-        self.status_label.update(Text(view.status(), no_wrap=True, overflow="ellipsis"))
+        title = escape(f"{view.slot} · {printable(platform)}{port}")
+        if self.border_title != title:
+            self.border_title = title
+        self.name_label.put(printable(view.card_name))
+        self.status_label.put(view.status(), layout=True)  # its width follows its text
         self.reason_label.show(view.reason())
         self.set_class(view.unplugged, "-unplugged")
         self.bar.display = view.running and view.outcome != "asking"
@@ -90,15 +95,16 @@ class BenchCard(Widget, can_focus=True):
         self.outcome = view.outcome
         upload = view.upload
         marker = upload.marker if upload is not None else None
-        self.border_subtitle = marker or ""
+        if self.border_subtitle != (marker or ""):
+            self.border_subtitle = marker or ""
         self.upload = upload.state if upload is not None and marker else "none"
 
     def watch_outcome(self, old: str, new: str) -> None:
-        self.remove_class(f"-{old}")
+        self.remove_class(f"-{old}", update=False)  # one restyle of the card, not two
         self.add_class(f"-{new}")
 
     def watch_upload(self, old: str, new: str) -> None:
-        self.remove_class(f"-upload-{old}")
+        self.remove_class(f"-upload-{old}", update=False)  # one restyle of the card, not two
         self.add_class(f"-upload-{new}")
 
     def action_open(self) -> None:
@@ -109,3 +115,19 @@ class BenchCard(Widget, can_focus=True):
 
     def on_click(self) -> None:
         self.focus()
+
+
+class Line(Label):
+    """One line of a card, redrawn only when its text changed."""
+
+    def __init__(self, classes: str) -> None:
+        super().__init__(classes=classes)
+        self.shown: Text | None = None
+
+    def put(self, text: str, layout: bool = False) -> None:
+        """Show ``text``; lay the bench out again only when ``layout`` (the label's width
+        follows its text) and the width changed."""
+        if self.shown is not None and self.shown.plain == text:
+            return
+        old, self.shown = self.shown, Text(text, no_wrap=True, overflow="ellipsis")
+        self.update(self.shown, layout=layout and (old is None or old.cell_len != self.shown.cell_len))

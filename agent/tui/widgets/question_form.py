@@ -63,7 +63,8 @@ class QuestionForm(ModalScreen[dict[str, Any] | None]):
         """How many phones wait, this one included (the queue changes while the form is open)."""
         if waiting != self.waiting:
             self.waiting = waiting
-            self.query_one(".title", Label).update(self._title())
+            for title in self.query(".title").results(Label):  # none before the form is composed
+                title.update(self._title())
 
     def _fields(self) -> ComposeResult:
         draft, number = self.pending.draft, 1

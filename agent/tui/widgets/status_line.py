@@ -17,6 +17,8 @@ from agent.tui.model import SlotView
 
 
 class StatusLine(Static):
+    _shown: Text | None = None
+
     def show(self, profile: str, views: list[SlotView], questions: int) -> None:
         counts = Counter(v.outcome for v in views)
         done = counts["good"] + counts["bad"] + counts["review"]
@@ -42,4 +44,6 @@ class StatusLine(Static):
         shown = with_profile if with_profile.cell_len <= room else counted  # counts matter most
         if shown is with_profile and len("phonebench · ") + shown.cell_len <= room:
             shown = Text("phonebench", style="bold").append(" · ").append_text(shown)
-        self.update(shown)
+        if shown != self._shown:  # the line keeps its size: no layout
+            self._shown = shown
+            self.update(shown, layout=False)
