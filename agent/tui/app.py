@@ -208,6 +208,7 @@ class BenchApp(App[None]):
         if item is None or not item.withdrawn:
             return
         self.asking = None
+        self.take_events()  # the bench's news of why (the phone gone) before we say it
         form = next((s for s in self.screen_stack if isinstance(s, QuestionForm) and s.pending is item), None)
         if form is not None:
             form.withdraw()

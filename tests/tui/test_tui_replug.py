@@ -46,12 +46,12 @@ async def test_unplugged_with_its_form_open_the_form_is_withdrawn_and_plugged_in
         await wait_for(pilot, lambda: _form(app), "the phone's form")
         stale = app.screen.pending
         await pilot.press("1", "c")  # ticked and picked, never saved
-        source.unplug(PIXEL)
+        app.bench.call(source.unplug, PIXEL)
         await wait_for(pilot, lambda: not _form(app) and app.model.slots[1].state == "incomplete", "the form withdrawn")
         assert app.operator.waiting == 0 and stale.withdrawn
         assert _card(app, 1) == ("Pixel 7", "incomplete · unplugged", "phone unplugged before its questions were answered")
         assert "questions withdrawn: the phone was unplugged" in app.model.slots[1].log
-        source.plug(PIXEL)
+        app.bench.call(source.plug, PIXEL)
         await wait_for(pilot, lambda: _form(app) and app.screen.pending is not stale, "a fresh form")
         assert app.screen.answers() == {"screen.visual": [], "notes": ""}  # nothing carried from the stale one
         assert _card(app, 1)[1:] == ("needs you", "answer: screen, grade")
@@ -69,7 +69,7 @@ async def test_a_form_under_another_screen_closes_when_that_screen_does(tmp_path
         await wait_for(pilot, lambda: _form(app), "the phone's form")
         await app.push_screen(KeyMap())  # any screen over the form (the form itself passes no key up)
         await wait_for(pilot, lambda: isinstance(app.screen, KeyMap), "the key map over the form")
-        app.supervisor.sources[0].unplug(PIXEL)
+        app.bench.call(app.supervisor.sources[0].unplug, PIXEL)
         await wait_for(pilot, lambda: app.model.slots[1].state == "incomplete", "the withdrawn session's report")
         assert isinstance(app.screen, KeyMap)  # the technician's screen is not pulled away
         await pilot.press("escape")
@@ -86,12 +86,12 @@ async def test_a_finished_phone_s_card_keeps_its_grade_after_unplug_until_anothe
         await wait_for(pilot, lambda: _form(app), "the phone's form")
         await pilot.press("b", "enter")
         await wait_for(pilot, lambda: app.model.slots[1].state == "done", "the report")
-        source.unplug(PIXEL)
+        app.bench.call(source.unplug, PIXEL)
         await wait_for(pilot, lambda: not app.supervisor.phones, "the slot given up (after rejoin_s)")
         assert _card(app, 1) == ("Pixel 7", "done · B · unplugged", "all checks pass")
         other = load_fixture(fixture_path("iphone-13.yaml"))
         source.fixtures[other.device_id] = other
-        source.plug(other.device_id)
+        app.bench.call(source.plug, other.device_id)
         await wait_for(pilot, lambda: _form(app), "the next phone's form")
         assert app.screen.pending.phone.slot == 1
         name, status, _ = _card(app, 1)
