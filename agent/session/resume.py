@@ -69,6 +69,7 @@ class _CutSession:
     device_fields: tuple[str, ...]
     answers: dict[str, Any]
     results: dict[str, CheckResult] = field(default_factory=dict)
+    port: Any = None  # agent.ports.Port, as journaled
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def close_cut_off(bench: Station, journal: Journal, entry: Unfinished, reason: s
     session = _CutSession(bench, entry.session_id, PhoneRef(entry.device_id, entry.platform, entry.slot, entry.model),
                           _Described(entry.link or ""), Provenance(entry.provenance, entry.transport_id), reason,
                           {"platform": entry.platform, **entry.device}, device_fields(bench.checks), dict(entry.answers),
-                          results)
+                          results, entry.port_ref())
     grading = grade(bench.profile, results, entry.answers, False)
     report = build_report(session=session, started_at=entry.started_at, grading=grading, complete=False,
                           key_id=bench.sink.key_id)

@@ -327,7 +327,9 @@ class Supervisor:
             else:
                 slot = self.slots.assign(entry.key, None)
             ref = PhoneRef(entry.device_id, entry.platform, slot, entry.model)
-            events.append(PhoneSeen(slot, ref, "unfinished", guidance(entry)))
+            port = entry.port_ref()
+            events.append(PhoneSeen(slot, ref, "unfinished", guidance(entry), port.path if port else None,
+                                    port.name if port else None))
         if entries:
             self._spawn(self._close_missing())
         return events
