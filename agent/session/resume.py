@@ -14,6 +14,7 @@ start sees that and only closes the entry.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -140,6 +141,26 @@ class Resumer:
         """The entry a phone that is ready again resumes, if any (taken once)."""
         return self.waiting.pop(key, None)
 
+    def adopt(self, key: str, platform: str, port_path: str | None, serial: str | None) -> str | None:
+        """A simulated Android phone is named by its fake adbd's loopback address, which
+        changes from run to run; its simulated port (``sim-1.N``) and its serial (``serial``,
+        the fixture's ro.serialno) do not. The entry left in that port by a phone named by a
+        loopback address, of the same platform and serial, is this phone's: it is filed under
+        ``key`` from now on. Returns the key it had, else None. Real phones (a serial, a UDID,
+        a real port) are matched only by their own key."""
+        from agent.ports import SIM_PREFIX
+
+        if (key in self.waiting or serial is None or port_path is None or not port_path.startswith(SIM_PREFIX)
+                or not loopback(key)):
+            return None
+        for old, entry in self.waiting.items():
+            if (entry.platform == platform and loopback(entry.device_id) and entry.port is not None
+                    and entry.port.get("path") == port_path and entry.device.get("serial") == serial):
+                del self.waiting[old]
+                self.waiting[key] = dataclasses.replace(entry, key=key)
+                return old
+        return None
+
     def resumed(self, entry: Unfinished, session_id: str) -> None:
         """The new session ``session_id`` carries ``entry`` on: move its work there."""
         if self.journal is not None:
@@ -157,6 +178,19 @@ class Resumer:
         if self.journal is None:
             return None
         return close_cut_off(self.bench, self.journal, entry)
+
+
+def loopback(device_id: str) -> bool:
+    """An adb serial that is a loopback ``host:port`` (a fake adbd the simulator attached)."""
+    import ipaddress
+
+    host, sep, port = device_id.rpartition(":")
+    if not sep or not port.isdigit():
+        return False
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def guidance(entry: Unfinished) -> str:

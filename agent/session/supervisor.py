@@ -77,6 +77,9 @@ class _Phone:
 class Supervisor:
     #: (platform, key) -> where an eraser reaches that phone (a Hub's ``erase_address``), if this bench can erase
     erase_address: Callable[[str, str], dict[str, Any]] | None = None
+    #: a simulated phone's serial (ro.serialno) by its adb serial, a loopback address that
+    #: changes each run (a Hub's ``sim_serial``); None on a real bench
+    sim_serial: Callable[[str], str | None] | None = None
 
     def __init__(
         self,
@@ -209,7 +212,12 @@ class Supervisor:
         return [self._seen(phone, s.guidance())]
 
     def _arrived(self, key: str, s: Sighting) -> _Phone:
-        """A phone no source saw before: it takes its port's slot (agent.session.slots)."""
+        """A phone no source saw before: it takes its port's slot (agent.session.slots), or
+        the slot of the unfinished phone it is (a simulated phone's new serial, same port)."""
+        serial = self.sim_serial(s.key) if self.sim_serial is not None else None
+        adopted = self.resumer.adopt(key, s.platform, s.usb_path, serial)
+        if adopted is not None:
+            self.slots.taken = {n: key if held == adopted else held for n, held in self.slots.taken.items()}
         phone = self.phones[key] = _Phone(key, self.slots.assign(key, s.usb_path), s.platform, s)
         phone.port = self.slots.port(s.usb_path, s.location_id)
         return phone
