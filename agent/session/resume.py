@@ -161,6 +161,12 @@ class Resumer:
                 return old
         return None
 
+    def in_port(self, port_path: str | None) -> Unfinished | None:
+        """The waiting entry of the phone last in ``port_path`` (None when none, or no port)."""
+        if port_path is None:
+            return None
+        return next((e for e in self.waiting.values() if e.port is not None and e.port.get("path") == port_path), None)
+
     def resumed(self, entry: Unfinished, session_id: str) -> None:
         """The new session ``session_id`` carries ``entry`` on: move its work there."""
         if self.journal is not None:

@@ -216,7 +216,10 @@ class Supervisor:
         the slot of the unfinished phone it is (a simulated phone's new serial, same port)."""
         serial = self.sim_serial(s.key) if self.sim_serial is not None else None
         adopted = self.resumer.adopt(key, s.platform, s.usb_path, serial)
-        if adopted is not None:
+        if adopted is None:  # another phone in an unfinished phone's port takes over its card
+            displaced = self.resumer.in_port(s.usb_path)
+            adopted = displaced.key if displaced is not None and displaced.key != key else None
+        if adopted is not None and key not in self.slots.taken.values():
             self.slots.taken = {n: key if held == adopted else held for n, held in self.slots.taken.items()}
         phone = self.phones[key] = _Phone(key, self.slots.assign(key, s.usb_path), s.platform, s)
         phone.port = self.slots.port(s.usb_path, s.location_id)
@@ -369,7 +372,9 @@ class Supervisor:
         except PhonebenchError as e:  # a full disk, say: the entry stays open for the next start
             log.error("cannot close the unfinished session of %s: %s", entry.device_id, e)
             return
-        slot = next((s for s, key in self.slots.taken.items() if key == entry.key), entry.slot or 0)
+        slot = next((s for s, key in self.slots.taken.items() if key == entry.key), None)
+        if slot is None:  # the phone now in its port took its card: the report is kept, the card is that phone's
+            return
         if stored is not None:
             ref = PhoneRef(entry.device_id, entry.platform, slot, entry.model)
             checks = tuple(c.name for c in self.bench.checks)
