@@ -55,6 +55,10 @@ _TOP_KEYS = ("station_id", "operator", "shift_hours", "profile", "backend", "slo
 _PORT_KEYS = ("slot", "name")
 #: the longest operator name a certificate carries (characters)
 MAX_OPERATOR = 64
+#: the highest slot number a bench has (a card grid, a label): past it is a typo
+MAX_SLOT = 999
+#: the longest port name, as it fits on a card's border and a label (characters)
+MAX_PORT_NAME = 32
 _BACKEND_KEYS = ("url", "token", "ca_bundle", "timeout_s")
 _PRINTER_KEYS = ("tcp", "cups")
 #: a CUPS queue name as ``lp -d`` takes it; never starting with "-", so it cannot read as an option
@@ -266,14 +270,15 @@ class _Reader:
                 entry = self.mapping(value, keys, _PORT_KEYS)
                 slot = entry.get("slot")
                 if entry.get("name") is not None:
-                    names[path] = self.text(entry["name"], (*keys, "name"))
+                    names[path] = self.text(entry["name"], (*keys, "name"), MAX_PORT_NAME)
                 if slot is None:
                     if path not in names:
                         raise self.fail(keys, "expected slot: N, name: TEXT or both")
                     continue
                 keys = (*keys, "slot")
-            if isinstance(slot, bool) or not isinstance(slot, int) or slot < 1:
-                raise self.fail(keys, f"expected a slot number (1 or more), got {slot!r}")
+            if isinstance(slot, bool) or not isinstance(slot, int) or not 1 <= slot <= MAX_SLOT:
+                shown = repr(slot) if len(repr(slot)) <= 24 else f"{repr(slot)[:21]}..."
+                raise self.fail(keys, f"expected a slot number from 1 to {MAX_SLOT}, got {shown}")
             if slot in seen:
                 raise self.fail(keys, f"slot {slot} is already port {seen[slot]}")
             seen[slot], table[path] = path, slot
@@ -297,11 +302,13 @@ class _Reader:
                 raise self.fail((*keys, key), f"unknown key (expected one of: {', '.join(allowed)})")
         return node
 
-    def text(self, value: Any, keys: tuple[str, ...]) -> str:
+    def text(self, value: Any, keys: tuple[str, ...], cap: int | None = None) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(keys, f"expected text, got {value!r}")
+            raise self.fail(keys, f"expected text, got {value!r:.40}")
         if not value.isprintable():
-            raise self.fail(keys, f"control characters in {value!r}")
+            raise self.fail(keys, f"control characters in {value!r:.40}")
+        if cap is not None and len(value.strip()) > cap:
+            raise self.fail(keys, f"longer than {cap} characters ({len(value.strip())})")
         return value.strip()
 
 

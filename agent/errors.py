@@ -61,7 +61,11 @@ class ExitCode(IntEnum):
     PRINTER = 9
     #: ``erase`` refused before erasing anything (Find My on, a Google account or FRP, no confirmation)
     REFUSED = 10
+    #: SIGHUP (128 + 1): the terminal closed or the SSH session dropped
+    HANGUP = 129
     INTERRUPTED = 130
+    #: SIGTERM (128 + 15): told to stop by a service manager or ``kill``
+    TERMINATED = 143
 
 
 class PhonebenchError(Exception):

@@ -14,6 +14,15 @@ from agent.discovery import GUIDANCE
 from agent.session.events import PhoneSeen
 from agent.text import printable
 
+
+def _called(event: PhoneSeen) -> str:
+    """A phone's name for a person: its model, else its port's name or path, else its
+    device id unless that is a loopback address (a simulated phone's adb serial)."""
+    from agent.session.resume import loopback
+
+    device = event.phone.device_id
+    return event.phone.model or event.port_name or event.port or ("phone" if loopback(device) else device)
+
 #: supervisor states in which a phone waits for a person, not for the machine
 FOR_A_PERSON = frozenset(GUIDANCE)
 
@@ -28,13 +37,21 @@ class BenchProgress:
     finished: set[str] = field(default_factory=set)
     #: slots of phones a quit or crash left unfinished: each ends resumed or closed as incomplete
     unfinished: set[int] = field(default_factory=set)
+    #: slot -> what became of the unfinished phone there: waiting, resumed, closed
+    recalled: dict[int, str] = field(default_factory=dict)
+    #: slot -> what to call its phone when this run's simulator does not know its device id
+    called: dict[int, str] = field(default_factory=dict)
 
     def seen(self, event: PhoneSeen) -> str | None:
         """Note the phone's state; the line to print when it starts waiting for something new."""
         device = event.phone.device_id
         self.slots[event.slot] = device
+        self.called[event.slot] = _called(event)
         if event.state == "unfinished":
             self.unfinished.add(event.slot)
+            self.recalled[event.slot] = "waiting"
+        elif self.recalled.get(event.slot) == "waiting":
+            self.recalled[event.slot] = "resumed"  # its phone (or the phone in its port) is back
         if event.state not in FOR_A_PERSON:
             self.waiting.pop(device, None)
             return None
@@ -46,16 +63,33 @@ class BenchProgress:
 
     def name(self, slot: int) -> str:
         device = self.slots.get(slot, "?")
-        return f"slot {slot:>2} {printable(self.names.get(device, device))}"
+        return f"slot {slot:>2} {printable(self.names.get(device) or self.called.get(slot, '?'))}"
 
     def done(self, slot: int) -> None:
         """The phone in ``slot`` has its report (or its session failed): it is finished."""
         self.finished.add(self.slots.get(slot, "?"))
-        self.unfinished.discard(slot)
+        self._closed(slot)
 
     def gone(self, slot: int) -> None:
         """The phone in ``slot`` left: an unfinished phone from before is no longer awaited."""
+        self._closed(slot)
+
+    def _closed(self, slot: int) -> None:
         self.unfinished.discard(slot)
+        if self.recalled.get(slot) == "waiting":
+            self.recalled[slot] = "closed"
+
+    def recall_line(self) -> str | None:
+        """``N unfinished phones from before: R resumed, C closed as incomplete`` (W still
+        waiting); None when a quit or crash left none."""
+        if not self.recalled:
+            return None
+        states = list(self.recalled.values())
+        n = len(states)
+        line = (f"{n} unfinished phone{'s' * (n != 1)} from before: {states.count('resumed')} resumed, "
+                f"{states.count('closed')} closed as incomplete")
+        waiting = states.count("waiting")
+        return line + (f", {waiting} not resolved" if waiting else "")
 
     @property
     def stuck(self) -> dict[str, tuple[int, str]]:

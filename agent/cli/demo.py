@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from agent.cli.bench_progress import BenchProgress
 from agent.cli.common import fixture_files, is_quiet
 from agent.errors import ExitCode, UsageError
 from agent.fixtures.format import Fixture
@@ -24,6 +25,8 @@ from agent.text import printable
 #: the simulated phones are all listed within a second of the start: phones a crash left
 #: unfinished that are not among them are closed as incomplete reports this long after it
 DEMO_SETTLE_S = 3.0
+#: the demo's own remembered slots, in its side record's folder
+SLOTS_FILE = "slots.json"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -94,19 +97,23 @@ def run_demo(
     quiet: bool = False,
     upload: bool = False,
 ) -> int:
+    from agent import paths
     from agent.session.station import open_station
     from agent.shutdown import stop_on_signals
     from agent.simulator.bench import SimulatedHub
 
     with stop_on_signals(), SimulatedHub(fixtures, latency_ms=latency_ms) as sim:
+        # the demo's simulated ports keep their slots in the demo's own record folder, never
+        # in the station's slots.json: the same card for the same port, run after run
         live = Hub(adb_port=sim.adb_port, adb_host=sim.adb_host, usbmux_address=sim.usbmux_address, usb=False,
-                   rejoin_s=2.0, start_adb=False, simulated=True, settle_s=DEMO_SETTLE_S, sim_ports=sim.ports)
+                   rejoin_s=2.0, start_adb=False, simulated=True, settle_s=DEMO_SETTLE_S, sim_ports=sim.ports,
+                   sim_serials=sim.serials,
+                   slot_store=paths.side_records_dir("demo") / SLOTS_FILE)
         if not headless:
             from agent.cli.tui import run_tui
 
             sim.answer_dialogs_after(5.0)  # a simulated technician taps Allow / Trust
             return run_tui(live.supervisor, profile, side="demo", out_dir=out)
-        from agent import paths
         from agent.delivery.ledger import SideRecord
 
         bench = open_station(profile, record=SideRecord(paths.side_records_dir("demo"), copy_to=out))
@@ -121,11 +128,10 @@ def run_demo(
 async def _headless(live: Hub, bench: Station, names: dict[str, str], timeout_s: float, quiet: bool) -> int:
     """Every phone to its report; ends as soon as nothing can progress without a person (each
     phone has its report or waits for Trust, USB debugging...), saying who waits for what."""
-    from agent.cli.bench_progress import BenchProgress
-
     supervisor = live.supervisor(bench)
     progress = BenchProgress(names)
     failures = 0
+    said_recall = False
     started = time.monotonic()
     events = supervisor.events()
     try:
@@ -145,6 +151,8 @@ async def _headless(live: Hub, bench: Station, names: dict[str, str], timeout_s:
                     progress.done(event.slot)
                 elif isinstance(event, PhoneGone):
                     progress.gone(event.slot)
+                if not said_recall and progress.recalled and not progress.unfinished:
+                    said_recall = quiet or _say_recall(progress)  # as soon as each is resumed or closed
                 if progress.settled:
                     break
     except TimeoutError:
@@ -155,7 +163,17 @@ async def _headless(live: Hub, bench: Station, names: dict[str, str], timeout_s:
         await events.aclose()
     for line in progress.summary():
         print(line, flush=True)
+    if not said_recall and not quiet:
+        _say_recall(progress)
     if not quiet:
         waits = f", {len(progress.stuck)} waiting for a person" if progress.stuck else ""
         print(f"{len(names)} phones{waits} in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return ExitCode.SESSION if failures or progress.stuck else ExitCode.OK
+
+
+def _say_recall(progress: BenchProgress) -> bool:
+    """On stderr: what became of the phones a quit or crash left unfinished, if any."""
+    line = progress.recall_line()
+    if line is not None:
+        print(line, file=sys.stderr, flush=True)
+    return True

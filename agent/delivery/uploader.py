@@ -209,7 +209,7 @@ class Uploader:
     def _offline(self) -> DrainResult:
         pending = self.outbox.counts()["pending"]
         message = f"no backend configured: {pending} report(s) stay in the outbox {self.outbox.path}"
-        if not self._said_offline:
+        if pending and not self._said_offline:  # nothing waiting: nothing to say
             log.warning("%s (set backend.url in %s or PHONEBENCH_BACKEND_URL)", message, self.config.path)
             self._said_offline = True
         return DrainResult(pending=pending, message=message)

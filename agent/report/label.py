@@ -51,6 +51,9 @@ class LabelFields:
     #: "Data erased (Purge) 2026-11-30" when a verified erasure certificate of this phone
     #: came after the report; None otherwise
     erased: str | None = None
+    #: "** SIMULATED **" or "** REPLAY **" for a phone that is not a real one (``session.provenance``
+    #: not usb/network), printed first so the label cannot pass for a real phone's; None otherwise
+    mark: str | None = None
 
     @property
     def qr_data(self) -> str:
@@ -134,7 +137,22 @@ def label_fields(report: dict[str, Any], erasure: dict[str, Any] | None = None) 
         report_id=str(report["report_id"]),
         digest=payload_digest(canonical_json(report)),
         erased=erased_line(erasure),
+        mark=not_real_mark(report),
     )
+
+
+#: provenances of real phones (agent.links.base.Provenance): their labels carry no mark
+REAL = frozenset({"usb", "network"})
+
+
+def not_real_mark(report: dict[str, Any]) -> str | None:
+    """"** REPLAY **" for a replayed recording, "** SIMULATED **" for any other provenance that
+    is not a real phone's (simulated, demo); None for usb/network and for v1 reports, which
+    have no provenance (only stations made them)."""
+    provenance = (report.get("session") or {}).get("provenance")
+    if provenance is None or provenance in REAL:
+        return None
+    return "** REPLAY **" if provenance == "replay" else "** SIMULATED **"
 
 
 def erasure_for(report: dict[str, Any], certificates: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -175,7 +193,8 @@ def layout(fields: LabelFields, size: LabelSize) -> Layout:
 
 def _text_lines(fields: LabelFields, size: LabelSize, x: int, y: int, width: int) -> tuple[TextLine, ...]:
     """The lines in the order a person reads a tray: what it is, how good, which one."""
-    wanted = [(size.title_h, fields.model), (size.title_h, fields.grade),
+    wanted = [(size.body_h, fields.mark)] if fields.mark else []
+    wanted += [(size.title_h, fields.model), (size.title_h, fields.grade),
               (size.body_h, f"{fields.battery}  {fields.storage or '? GB'}")]
     wanted += [(size.body_h, fields.colour)] if fields.colour else []
     wanted += [(size.body_h, fields.identifier)]

@@ -52,6 +52,9 @@ class Hub:
     #: simulated phones' ports (``sim-1.3``) by device id: the fake adbds are attached over
     #: loopback TCP and have no USB port adb could report, so the simulated bench says it
     sim_ports: Mapping[str, str] = field(default_factory=dict)
+    #: simulated Android phones' serials (ro.serialno) by adb serial (a loopback address that
+    #: changes each run): how an unfinished simulated phone is known again after a restart
+    sim_serials: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         address = adb_address(self.adb_port, self.adb_host)
@@ -90,10 +93,12 @@ class Hub:
         return link
 
     def supervisor(self, bench: Station) -> Supervisor:
-        slots = SlotMap(self.slot_map, self.port_names, self.slot_store)
+        slots = SlotMap(self.slot_map, self.port_names, self.slot_store, remember_simulated=self.simulated)
         supervisor = Supervisor(bench, self.sources(), self.open_link, slots, rejoin_s=self.rejoin_s,
                                 settle_s=self.settle_s)
         supervisor.erase_address = self.erase_address
+        if self.sim_serials:
+            supervisor.sim_serial = self.sim_serials.get
         return supervisor
 
     def erase_address(self, platform: str, key: str) -> dict[str, Any]:

@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     graded       INTEGER NOT NULL DEFAULT 0,
     state        TEXT NOT NULL DEFAULT 'open',   -- open, reported, failed, resumed, closed
     closed_at    TEXT,
-    note         TEXT
+    note         TEXT,
+    port         TEXT                -- JSON: the report's session.port (agent.ports.Port), NULL when unknown
 );
 CREATE INDEX IF NOT EXISTS sessions_open ON sessions (state);
 CREATE TABLE IF NOT EXISTS checks (
@@ -106,6 +107,17 @@ class Unfinished:
     started_at: str
     checks: dict[str, tuple[dict[str, Any], str]]
     answers: dict[str, Any]
+    #: the USB port the phone was in, as the report's ``session.port`` (path, name, usbmux_location)
+    port: dict[str, Any] | None = None
+
+    def port_ref(self) -> Any:
+        """``port`` as an ``agent.ports.Port``; None when unknown."""
+        from agent.ports import Port
+
+        if not self.port or not isinstance(self.port.get("path"), str):
+            return None
+        location = self.port.get("usbmux_location")
+        return Port(self.port["path"], self.port.get("name"), int(location, 16) if isinstance(location, str) else None)
 
 
 class Journal:
@@ -118,6 +130,7 @@ class Journal:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+            _migrate(db)
         self._ops: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._thread = threading.Thread(target=_write_all, args=(self._ops, path), name="session-journal", daemon=True)
         self._thread.start()
@@ -137,9 +150,11 @@ class Journal:
         at = utc_now()
         if isinstance(event, SessionStarted):
             p = event.phone
-            row = (event.session_id, canonical(p.device_id), p.device_id, p.platform, p.slot, event.link, at)
-            self._queue("INSERT OR IGNORE INTO sessions (id, key, device_id, platform, slot, link, started_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            port = getattr(session, "port", None)
+            row = (event.session_id, canonical(p.device_id), p.device_id, p.platform, p.slot, event.link, at,
+                   None if port is None else _dumps(port.to_json()))
+            self._queue("INSERT OR IGNORE INTO sessions (id, key, device_id, platform, slot, link, started_at, port)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
         elif isinstance(event, DeviceIdentified):
             prov = session.provenance
             self._queue("UPDATE sessions SET provenance = ?, transport_id = ?, device = ?, model = ? WHERE id = ?",
@@ -196,14 +211,15 @@ class Journal:
         """Every open entry, oldest first."""
         self.flush()
         rows = self.db.read("SELECT id, key, device_id, platform, slot, link, provenance, transport_id, device, model,"
-                            " started_at FROM sessions WHERE state = 'open' ORDER BY started_at")
+                            " started_at, port FROM sessions WHERE state = 'open' ORDER BY started_at")
         out = []
-        for sid, key, device_id, platform, slot, link, provenance, transport_id, device, model, started in rows:
+        for sid, key, device_id, platform, slot, link, provenance, transport_id, device, model, started, port in rows:
             checks = {name: (json.loads(entry), at) for name, entry, at in
                       self.db.read("SELECT name, entry, at FROM checks WHERE session_id = ?", (sid,))}
             answers = {k: json.loads(v) for k, v in self.db.read("SELECT key, value FROM answers WHERE session_id = ?", (sid,))}
             out.append(Unfinished(sid, key, device_id, platform, slot, link, provenance, transport_id,
-                                  json.loads(device) if device else {}, model, started, checks, answers))
+                                  json.loads(device) if device else {}, model, started, checks, answers,
+                                  json.loads(port) if port else None))
         return out
 
     def state(self, session_id: str) -> str | None:
@@ -211,6 +227,13 @@ class Journal:
         self.flush()
         rows = self.db.read("SELECT state FROM sessions WHERE id = ?", (session_id,))
         return rows[0][0] if rows else None
+
+
+def _migrate(db: Any) -> None:
+    """Bring a journal written by an older version up to this schema (columns added since)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+    if "port" not in columns:
+        db.execute("ALTER TABLE sessions ADD COLUMN port TEXT")
 
 
 def _transaction(database: WalDatabase, run: Callable[[Any], Any]) -> None:

@@ -14,6 +14,7 @@ start sees that and only closes the entry.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,7 @@ class _CutSession:
     device_fields: tuple[str, ...]
     answers: dict[str, Any]
     results: dict[str, CheckResult] = field(default_factory=dict)
+    port: Any = None  # agent.ports.Port, as journaled
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ def close_cut_off(bench: Station, journal: Journal, entry: Unfinished, reason: s
     session = _CutSession(bench, entry.session_id, PhoneRef(entry.device_id, entry.platform, entry.slot, entry.model),
                           _Described(entry.link or ""), Provenance(entry.provenance, entry.transport_id), reason,
                           {"platform": entry.platform, **entry.device}, device_fields(bench.checks), dict(entry.answers),
-                          results)
+                          results, entry.port_ref())
     grading = grade(bench.profile, results, entry.answers, False)
     report = build_report(session=session, started_at=entry.started_at, grading=grading, complete=False,
                           key_id=bench.sink.key_id)
@@ -139,6 +141,32 @@ class Resumer:
         """The entry a phone that is ready again resumes, if any (taken once)."""
         return self.waiting.pop(key, None)
 
+    def adopt(self, key: str, platform: str, port_path: str | None, serial: str | None) -> str | None:
+        """A simulated Android phone is named by its fake adbd's loopback address, which
+        changes from run to run; its simulated port (``sim-1.N``) and its serial (``serial``,
+        the fixture's ro.serialno) do not. The entry left in that port by a phone named by a
+        loopback address, of the same platform and serial, is this phone's: it is filed under
+        ``key`` from now on. Returns the key it had, else None. Real phones (a serial, a UDID,
+        a real port) are matched only by their own key."""
+        from agent.ports import SIM_PREFIX
+
+        if (key in self.waiting or serial is None or port_path is None or not port_path.startswith(SIM_PREFIX)
+                or not loopback(key)):
+            return None
+        for old, entry in self.waiting.items():
+            if (entry.platform == platform and loopback(entry.device_id) and entry.port is not None
+                    and entry.port.get("path") == port_path and entry.device.get("serial") == serial):
+                del self.waiting[old]
+                self.waiting[key] = dataclasses.replace(entry, key=key)
+                return old
+        return None
+
+    def in_port(self, port_path: str | None) -> Unfinished | None:
+        """The waiting entry of the phone last in ``port_path`` (None when none, or no port)."""
+        if port_path is None:
+            return None
+        return next((e for e in self.waiting.values() if e.port is not None and e.port.get("path") == port_path), None)
+
     def resumed(self, entry: Unfinished, session_id: str) -> None:
         """The new session ``session_id`` carries ``entry`` on: move its work there."""
         if self.journal is not None:
@@ -156,6 +184,19 @@ class Resumer:
         if self.journal is None:
             return None
         return close_cut_off(self.bench, self.journal, entry)
+
+
+def loopback(device_id: str) -> bool:
+    """An adb serial that is a loopback ``host:port`` (a fake adbd the simulator attached)."""
+    import ipaddress
+
+    host, sep, port = device_id.rpartition(":")
+    if not sep or not port.isdigit():
+        return False
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def guidance(entry: Unfinished) -> str:

@@ -8,8 +8,9 @@ map gets the lowest slot nobody holds or has been given, and the station remembe
 Remembering beats deriving: a port path (``3-1.4.2``) has no natural order that turns into
 small, gap-free slot numbers, and a hash would collide. The cost is that slots follow the
 order ports were first used, which the config can override. Only physical port paths are
-remembered; a phone with no port (network) or a simulated or usbmux-only port takes the lowest
-free slot each time. A store that cannot be read is left aside with one log line (the slots
+remembered; a phone with no port (network) or a usbmux-only port takes the lowest free slot
+each time. A simulated bench (``remember_simulated``) remembers its ``sim-1.N`` ports too, in
+its own store (the demo's side record folder), never in the station's. A store that cannot be read is left aside with one log line (the slots
 start again from 1); one that cannot be written only means the next run may differ.
 """
 
@@ -28,16 +29,18 @@ STORE_FORMAT = "phonebench-slots/1"
 
 class SlotMap:
     """``mapping`` port path -> slot and ``names`` port path -> name (the station config);
-    ``store`` the file that remembers the other ports' slots (None: remember nothing)."""
+    ``store`` the file that remembers the other ports' slots (None: remember nothing);
+    ``remember_simulated`` remembers simulated ports (``sim-1.3``) too: a demo's own store."""
 
     def __init__(self, mapping: Mapping[str, int] | None = None, names: Mapping[str, str] | None = None,
-                 store: Path | None = None) -> None:
+                 store: Path | None = None, remember_simulated: bool = False) -> None:
         self.mapping = dict(mapping or {})
         self.names = dict(names or {})
         self.store = store
+        self.remember_simulated = remember_simulated
         configured = set(self.mapping.values())
         # the config wins over what was remembered before it named a port or a slot
-        self.remembered = {p: n for p, n in (_read(store) if store is not None else {}).items()
+        self.remembered = {p: n for p, n in (_read(store, remember_simulated) if store is not None else {}).items()
                            if p not in self.mapping and n not in configured}
         self.taken: dict[int, str] = {}
 
@@ -52,7 +55,7 @@ class SlotMap:
         for slot, key in self.taken.items():
             if key == phone_key:
                 return slot
-        physical = usb_path is not None and Port(usb_path).physical
+        physical = usb_path is not None and self._rememberable(usb_path)
         wanted = None
         if usb_path is not None:
             wanted = self.mapping.get(usb_path) or (self.remembered.get(usb_path) if physical else None)
@@ -62,6 +65,11 @@ class SlotMap:
                 self._remember(usb_path, wanted)  # type: ignore[arg-type]
         self.taken[wanted] = phone_key
         return wanted
+
+    def _rememberable(self, usb_path: str) -> bool:
+        from agent.ports import SIM_PREFIX
+
+        return Port(usb_path).physical or (self.remember_simulated and usb_path.startswith(SIM_PREFIX))
 
     def release(self, slot: int) -> None:
         self.taken.pop(slot, None)
@@ -83,10 +91,11 @@ class SlotMap:
             log.warning("cannot remember port %s as slot %s in %s: %s", path, slot, self.store, e)
 
 
-def _read(store: Path) -> dict[str, int]:
-    """The remembered ports; {} when there is no file, and {} with a warning when it is not ours."""
+def _read(store: Path, simulated: bool = False) -> dict[str, int]:
+    """The remembered ports; {} when there is no file, and {} with a warning when it is not ours.
+    Simulated ports (``sim-1.3``) only when ``simulated``."""
     from agent.jsonfile import load_json
-    from agent.ports import PATH
+    from agent.ports import PATH, SIM_PREFIX
 
     try:
         data = load_json(store.read_bytes())
@@ -100,4 +109,5 @@ def _read(store: Path) -> dict[str, int]:
         log.warning("%s: not a %s file; slots start again", store, STORE_FORMAT)
         return {}
     return {p: n for p, n in ports.items()
-            if PATH.fullmatch(p) and isinstance(n, int) and not isinstance(n, bool) and n >= 1}
+            if (PATH.fullmatch(p) or (simulated and p.startswith(SIM_PREFIX) and PATH.fullmatch("1-" + p[len(SIM_PREFIX):])))
+            and isinstance(n, int) and not isinstance(n, bool) and n >= 1}

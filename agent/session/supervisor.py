@@ -77,6 +77,9 @@ class _Phone:
 class Supervisor:
     #: (platform, key) -> where an eraser reaches that phone (a Hub's ``erase_address``), if this bench can erase
     erase_address: Callable[[str, str], dict[str, Any]] | None = None
+    #: a simulated phone's serial (ro.serialno) by its adb serial, a loopback address that
+    #: changes each run (a Hub's ``sim_serial``); None on a real bench
+    sim_serial: Callable[[str], str | None] | None = None
 
     def __init__(
         self,
@@ -209,7 +212,15 @@ class Supervisor:
         return [self._seen(phone, s.guidance())]
 
     def _arrived(self, key: str, s: Sighting) -> _Phone:
-        """A phone no source saw before: it takes its port's slot (agent.session.slots)."""
+        """A phone no source saw before: it takes its port's slot (agent.session.slots), or
+        the slot of the unfinished phone it is (a simulated phone's new serial, same port)."""
+        serial = self.sim_serial(s.key) if self.sim_serial is not None else None
+        adopted = self.resumer.adopt(key, s.platform, s.usb_path, serial)
+        if adopted is None:  # another phone in an unfinished phone's port takes over its card
+            displaced = self.resumer.in_port(s.usb_path)
+            adopted = displaced.key if displaced is not None and displaced.key != key else None
+        if adopted is not None and key not in self.slots.taken.values():
+            self.slots.taken = {n: key if held == adopted else held for n, held in self.slots.taken.items()}
         phone = self.phones[key] = _Phone(key, self.slots.assign(key, s.usb_path), s.platform, s)
         phone.port = self.slots.port(s.usb_path, s.location_id)
         return phone
@@ -327,7 +338,9 @@ class Supervisor:
             else:
                 slot = self.slots.assign(entry.key, None)
             ref = PhoneRef(entry.device_id, entry.platform, slot, entry.model)
-            events.append(PhoneSeen(slot, ref, "unfinished", guidance(entry)))
+            port = entry.port_ref()
+            events.append(PhoneSeen(slot, ref, "unfinished", guidance(entry), port.path if port else None,
+                                    port.name if port else None))
         if entries:
             self._spawn(self._close_missing())
         return events
@@ -359,7 +372,9 @@ class Supervisor:
         except PhonebenchError as e:  # a full disk, say: the entry stays open for the next start
             log.error("cannot close the unfinished session of %s: %s", entry.device_id, e)
             return
-        slot = next((s for s, key in self.slots.taken.items() if key == entry.key), entry.slot or 0)
+        slot = next((s for s, key in self.slots.taken.items() if key == entry.key), None)
+        if slot is None:  # the phone now in its port took its card: the report is kept, the card is that phone's
+            return
         if stored is not None:
             ref = PhoneRef(entry.device_id, entry.platform, slot, entry.model)
             checks = tuple(c.name for c in self.bench.checks)

@@ -72,6 +72,9 @@ class SimulatedHub:
         #: device id -> the simulated USB port it is in (``sim-1.N``, N its place in ``fixtures``);
         #: hand it to Hub(sim_ports=...) so cards and reports show it
         self.ports: dict[str, str] = {}
+        #: adb serial (a loopback address) -> the simulated phone's own serial: hand it to
+        #: Hub(sim_serials=...) so an unfinished phone is known again after a restart
+        self.serials: dict[str, str] = {}
         self.trace: leftovers.Trace | None = None
 
     def __enter__(self) -> SimulatedHub:
@@ -99,6 +102,7 @@ class SimulatedHub:
                     self.adbds[sim.serial] = sim
                     self.names[sim.serial] = _name(fixture)
                     self.ports[sim.serial] = _sim_port(place)
+                    self.serials[sim.serial] = fixture.android.serial  # type: ignore[union-attr]
             self.usbmuxd = UsbmuxdSimulator().start()
             self._leave_trace()
             for fixture in ios:

@@ -20,10 +20,11 @@ from agent.session.journal import Journal
 from tests.bench.test_bench_demo import processes_with_home
 
 ROOT = Path(__file__).resolve().parents[2]
-# iPhones stay plugged in: a simulated Android phone's adb serial is its fake adbd's address,
-# which changes from one run of the simulators to the next (a real phone's serial does not)
-PLUGGED = ["ios/iphone-13.yaml", "ios/iphone-8.yaml"]
-PULLED = ["android/galaxy-s23.yaml", "android/moto-g7.yaml"]
+# one phone of each kind stays plugged in: a simulated Android phone's adb serial is its fake
+# adbd's address, which changes from one run to the next, so it is known again by its
+# simulated port and its own serial (the fixtures sort the same way: the same ports)
+PLUGGED = ["android/galaxy-s23.yaml", "ios/iphone-13.yaml"]
+PULLED = ["ios/iphone-8.yaml", "android/moto-g7.yaml"]
 
 
 def _demo(fixtures: Path) -> list[str]:
@@ -95,19 +96,27 @@ def test_stopped_mid_session_then_restart_resumes_or_closes_every_phone(
     assert result.returncode in (0, 4), result.stderr[-3000:]
     reports = {r["report_id"]: r for r in (_payload(p) for p in record.glob("*.dsse.json"))}
     assert len(reports) == 4, result.stdout
+    assert "4 unfinished phones from before: 2 resumed, 2 closed as incomplete" in result.stderr, result.stderr[-3000:]
+    assert "127.0.0.1" not in result.stdout  # phones are named by fixture, model or port
+    slots = json.loads((record / "slots.json").read_text())["ports"]  # the demo's own store
+    assert set(slots) == {"sim-1.1", "sim-1.2", "sim-1.3", "sim-1.4"}
     assert Journal(journal).unfinished() == []
     closed = [r for r in reports.values() if r["report_id"] in {e.session_id for e in before.values()}]
     assert len(closed) == 2  # the pulled phones: their report is the cut-off session's
     for report in closed:
         entry = next(e for e in before.values() if e.session_id == report["report_id"])
         assert report["grade"] is None and "cut off" in report["session"]["incomplete_reason"]
+        assert entry.port is not None and report["session"]["port"]["path"] == entry.port["path"]
+        assert report["session"]["slot"] == slots[report["session"]["port"]["path"]]
         for name, (check, _) in entry.checks.items():  # nothing measured before the kill is lost
             kept = next(c for c in report["checks"] if c["name"] == name)
             assert (kept["outcome"], kept["metrics"]) == (check["outcome"], check["metrics"])
         assert next(c for c in report["checks"] if c["name"] == "locks")["outcome"] == "interrupted"
     resumed = [r for r in reports.values() if r not in closed]
+    assert {r["device"]["platform"] for r in resumed} == {"android", "ios"}
     for report in resumed:
         assert report["session"]["complete"] is True
+        assert report["session"]["slot"] == slots[report["session"]["port"]["path"]]
         assert any((c["detail"] or "").startswith("measured before the restart") for c in report["checks"])
     verify = subprocess.run([sys.executable, "-m", "agent", "verify", str(record)], cwd=ROOT, capture_output=True,
                             text=True, timeout=60)

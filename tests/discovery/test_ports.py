@@ -134,3 +134,30 @@ def test_a_binary_protocol_usbmuxd_device_record_gives_its_location_too() -> Non
     added, listed, removed, left = asyncio.run(go())
     assert added == {7: 0x0001000E} and listed == ["00008110001C45E83A0B401E"]
     assert removed == {} and left == []
+
+
+def test_a_simulated_bench_remembers_its_simulated_ports_in_its_own_store(tmp_path: Path) -> None:
+    store = tmp_path / "demo" / "slots.json"
+    first = SlotMap(store=store, remember_simulated=True)
+    assert [first.assign(k, p) for k, p in (("A", "sim-1.1"), ("B", "sim-1.2"), ("C", "sim-1.3"))] == [1, 2, 3]
+    again = SlotMap(store=store, remember_simulated=True)  # the next run: new serials, plugged in another order
+    assert [again.assign(k, p) for k, p in (("Z", "sim-1.3"), ("Y", "sim-1.1"), ("X", "sim-1.2"))] == [3, 1, 2]
+    assert SlotMap(store=store).remembered == {}  # a station reading such a file takes no simulated port
+
+
+def test_unfinished_simulated_android_phones_are_known_again_by_port_and_serial() -> None:
+    from agent.session.journal import Unfinished
+    from agent.session.resume import Resumer
+
+    def entry(device_id: str, port: str, serial: str) -> Unfinished:
+        return Unfinished("s-" + port, device_id.upper(), device_id, "android", 3, None, "simulated", None,
+                          {"serial": serial}, "Galaxy S23", "now", {}, {}, {"path": port, "name": None, "usbmux_location": None})
+
+    resumer = Resumer.__new__(Resumer)
+    resumer.waiting = {"127.0.0.1:4001": entry("127.0.0.1:4001", "sim-1.3", "R5CW30ABCDE"),
+                       "R58M1234": entry("R58M1234", "1-1.3", "R58M1234")}
+    assert resumer.adopt("127.0.0.1:5001", "android", "sim-1.3", "OTHER") is None  # another phone in that port
+    assert resumer.adopt("127.0.0.1:5001", "ios", "sim-1.3", "R5CW30ABCDE") is None
+    assert resumer.adopt("R58M9999", "android", "1-1.3", "R58M1234") is None  # real phones: by their own key only
+    assert resumer.adopt("127.0.0.1:5001", "android", "sim-1.3", "R5CW30ABCDE") == "127.0.0.1:4001"
+    assert resumer.take("127.0.0.1:5001") is not None and resumer.take("127.0.0.1:4001") is None

@@ -166,3 +166,43 @@ def test_queued_writes_are_committed_when_the_journal_is_shut_or_dropped(tmp_pat
         del journal
     (entry,) = Journal(tmp_path / "journal.sqlite3").unfinished()
     assert entry.key == "ABC1" and set(entry.checks) == {"identity"} and entry.provenance is None
+
+
+def test_a_cut_off_session_keeps_its_port_into_the_incomplete_report(tmp_path: Path) -> None:
+    from agent.ports import Port
+
+    bench = _bench(tmp_path, Stalls({"screen.visual": ["lines"]}))
+
+    async def cut_off() -> None:
+        link = replay_link(load_fixture(next(FIXTURES.rglob("pixel-7.yaml"))))
+        events = run_session(link, bench, slot=3, port=Port("sim-1.3", "left 3"))
+        async for event in events:
+            if isinstance(event, QuestionAsked) and event.question.key not in bench.operator.answers:  # type: ignore[attr-defined]
+                break
+        await events.aclose()
+
+    asyncio.run(cut_off())
+    _journal(bench).shut()
+    journal = Journal(tmp_path / "journal.sqlite3")
+    (entry,) = journal.unfinished()
+    assert entry.port == {"path": "sim-1.3", "name": "left 3", "usbmux_location": None}
+    bench = _bench(tmp_path, Stalls({}))
+    stored = close_cut_off(bench, _journal(bench), _journal(bench).unfinished()[0])
+    assert stored is not None and stored.report["session"]["port"]["path"] == "sim-1.3"
+
+
+def test_a_journal_file_from_before_ports_gains_the_column_and_keeps_its_entries(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "journal.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, key TEXT NOT NULL, device_id TEXT NOT NULL,"
+                   " platform TEXT NOT NULL, slot INTEGER, link TEXT, provenance TEXT, transport_id TEXT, device TEXT,"
+                   " model TEXT, started_at TEXT NOT NULL, graded INTEGER NOT NULL DEFAULT 0,"
+                   " state TEXT NOT NULL DEFAULT 'open', closed_at TEXT, note TEXT)")
+        db.execute("INSERT INTO sessions (id, key, device_id, platform, started_at) VALUES ('s', 'K', 'k', 'ios', 'now')")
+    db.close()
+    journal = Journal(path)
+    (entry,) = journal.unfinished()
+    assert entry.session_id == "s" and entry.port is None and entry.port_ref() is None
+    journal.shut()

@@ -175,6 +175,18 @@ def test_without_a_backend_reports_stay_and_it_says_so_once(station: Station, ca
     assert sum("no backend configured" in r.getMessage() for r in caplog.records) == 1
 
 
+def test_without_a_backend_and_nothing_pending_it_says_nothing(station: Station, caplog: pytest.LogCaptureFixture) -> None:
+    up = Uploader(station.outbox, config(None))
+    with caplog.at_level(logging.WARNING):
+        result = up.upload_pass()
+    assert result.pending == 0
+    assert not any("no backend configured" in r.getMessage() for r in caplog.records)
+    station.make(1)
+    with caplog.at_level(logging.WARNING):
+        up.upload_pass()
+    assert sum("no backend configured: 1 report(s)" in r.getMessage() for r in caplog.records) == 1
+
+
 def test_the_token_never_reaches_a_log_line_or_a_stored_error(station: Station, caplog: pytest.LogCaptureFixture) -> None:
     station.make(3)
     answers = iter([httpx.Response(500), httpx.Response(400, text="bad"), httpx.Response(201), httpx.Response(201)])

@@ -31,6 +31,16 @@ def test_the_readme_exit_code_table_is_exit_code() -> None:
     assert readme_exit_codes() == {code.value: code.name for code in ExitCode}
 
 
+def test_the_signals_that_stop_a_process_exit_with_documented_codes() -> None:
+    import signal
+
+    from agent.shutdown import SIGNALS
+
+    documented = readme_exit_codes()
+    for sig in (*SIGNALS, signal.SIGINT):
+        assert 128 + sig in documented, sig.name
+
+
 def test_every_error_class_exits_with_an_exit_code() -> None:
     for cls in error_classes():
         assert isinstance(cls.exit_code, ExitCode), cls.__name__
