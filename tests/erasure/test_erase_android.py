@@ -44,11 +44,13 @@ def commands(accounts: str = "Accounts: 0\n", frp: str = "0") -> dict[str, dict[
 @pytest.fixture
 def phone(adb_server: AdbServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:  # noqa: F811
     """Start a simulated phone on the session's adb server (the technician wipes it in
-    recovery ``recovery_wipe_s`` later, or never); stopped after the test."""
+    recovery ``recovery_wipe_s`` later, or never); stopped after the test. Two seconds in
+    recovery, as a technician's menu steps take at least: a shorter stay can fall between
+    two looks of a watch slowed by a busy machine."""
     started: list[AdbdSimulator] = []
     monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(adb_server.port))
 
-    def start(fixture: Fixture, recovery_wipe_s: float | None = 0.3) -> AdbdSimulator:
+    def start(fixture: Fixture, recovery_wipe_s: float | None = 2.0) -> AdbdSimulator:
         sim = AdbdSimulator(fixture, adb_server_port=adb_server.port, recovery_wipe_s=recovery_wipe_s)
         started.append(sim)
         return sim.start()
