@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import socket
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,3 +106,31 @@ def read_capture(name: str) -> tuple[dict, bytes]:
     head, body = raw.split(b"# ---\n", 1)
     expect_line = next(line for line in head.decode("utf-8").splitlines() if line.startswith("# expect:"))
     return json.loads(expect_line[len("# expect:"):]), body
+
+
+@pytest.fixture
+def tcp_printer() -> Iterator[tuple[int, list[bytes]]]:
+    """A one-job raw TCP label printer (port 9100's protocol) on an ephemeral 127.0.0.1 port:
+    accepts one connection and keeps what it read until close: (port, jobs received)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(30)
+    received: list[bytes] = []
+
+    def serve() -> None:
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            chunks = []
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+            received.append(b"".join(chunks))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], received
+    server.close()
+    thread.join(timeout=30)

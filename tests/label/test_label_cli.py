@@ -92,35 +92,8 @@ def test_a_report_signed_by_another_key_does_not_verify_against_pubkey(make_repo
     assert code == ExitCode.VERIFY and out == b""
 
 
-@pytest.fixture
-def listener() -> Iterator[tuple[int, list[bytes]]]:
-    """A one-job printer on 127.0.0.1: accepts one connection and keeps what it read until close."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    server.settimeout(30)
-    received: list[bytes] = []
-
-    def serve() -> None:
-        try:
-            conn, _ = server.accept()
-        except OSError:
-            return
-        with conn:
-            chunks = []
-            while chunk := conn.recv(65536):
-                chunks.append(chunk)
-            received.append(b"".join(chunks))
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], received
-    server.close()
-    thread.join(timeout=30)
-
-
-def test_print_sends_the_zpl_to_the_tcp_printer(make_report, capsysbinary, listener) -> None:
-    port, received = listener
+def test_print_sends_the_zpl_to_the_tcp_printer(make_report, capsysbinary, tcp_printer) -> None:
+    port, received = tcp_printer
     station_config(f'printer: {{tcp: "127.0.0.1:{port}"}}\n')
     saved = make_report()
     code, out, err = label(capsysbinary, str(saved.path), "--print")

@@ -22,40 +22,13 @@ from tests.tui.conftest import recorded_session, scripted_app, wait_for
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def printer() -> Iterator[tuple[int, list[bytes]]]:
-    """A one-job raw TCP printer on an ephemeral loopback port; keeps what it read until close."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    server.settimeout(30)
-    received: list[bytes] = []
-
-    def serve() -> None:
-        try:
-            conn, _ = server.accept()
-        except OSError:
-            return
-        with conn:
-            chunks = []
-            while chunk := conn.recv(65536):
-                chunks.append(chunk)
-            received.append(b"".join(chunks))
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], received
-    server.close()
-    thread.join(timeout=30)
-
-
 def _config(text: str) -> None:
     paths.config_path().parent.mkdir(parents=True, exist_ok=True)
     paths.config_path().write_text(text)
 
 
-async def test_p_on_a_card_prints_its_phones_label_on_the_configured_printer(tmp_path: Path, printer: Any) -> None:
-    port, received = printer
+async def test_p_on_a_card_prints_its_phones_label_on_the_configured_printer(tmp_path: Path, tcp_printer: Any) -> None:
+    port, received = tcp_printer
     _config(f'printer: {{tcp: "127.0.0.1:{port}"}}\n')
     app = scripted_app(await recorded_session("pixel-7.yaml", 1, tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -82,8 +55,8 @@ async def test_p_in_the_phone_view_without_a_printer_writes_a_pdf_and_says_where
     assert f"label written to {pdf}" in app.model.slots[1].log[-1]
 
 
-async def test_p_before_a_report_prints_nothing_and_says_so(tmp_path: Path, printer: Any) -> None:
-    port, received = printer
+async def test_p_before_a_report_prints_nothing_and_says_so(tmp_path: Path, tcp_printer: Any) -> None:
+    port, received = tcp_printer
     _config(f'printer: {{tcp: "127.0.0.1:{port}"}}\n')
     app = scripted_app([PhoneSeen(1, PhoneRef("127.0.0.1:42955", "android", 1), "unauthorized", port="1-1.3")])
     async with app.run_test(size=(80, 24)) as pilot:
