@@ -34,7 +34,7 @@ from agent.tui.uploads import UploadReader
 from agent.tui.widgets.bench_card import BenchCard
 from agent.tui.widgets.bench_grid import BenchGrid
 from agent.tui.widgets.check_picker import CheckPicker, rerunnable
-from agent.tui.widgets.confirm import Confirm
+from agent.tui.widgets.confirm import Confirm, QuitConfirm
 from agent.tui.widgets.erase_dialog import EraseDialog
 from agent.tui.widgets.event_log import EventLog, LogBridge
 from agent.tui.widgets.export_dialog import ExportDialog
@@ -61,7 +61,10 @@ class BenchApp(App[None]):
     ENABLE_COMMAND_PALETTE = False  # its footer entry would crowd 80 columns; ? shows the keys
     BINDINGS = [Binding("a", "questions", "Answer"), Binding("l", "toggle_log", "Log pane"),
                 Binding("x", "erase", "Erase", show=False),  # in the key map (?); the footer keeps 80 columns
-                Binding("question_mark", "keys", "Keys"), Binding("q", "quit_bench", "Quit")]
+                Binding("question_mark", "keys", "Keys"), Binding("q", "quit_bench", "Quit"),
+                # Textual's own ctrl+q quits at once and its ctrl+c only hints: both ask like q
+                Binding("ctrl+q", "quit_bench", "Quit", show=False, priority=True),
+                Binding("ctrl+c", "quit_bench", "Quit", show=False, priority=True)]
 
     def __init__(self, supervisor: Any, operator: TuiOperator, profile: str, uploads: UploadReader | None = None,
                  *, own_thread: bool = True) -> None:
@@ -203,7 +206,7 @@ class BenchApp(App[None]):
 
     def _close_withdrawn(self) -> None:
         """The open form's phone left: its session took the questions back, so the form
-        closes, saying so, and the next phone's form may come."""
+        closes, saying so, back on the bench; the next phone's form opens on ``a`` only."""
         item = self.asking
         if item is None or not item.withdrawn:
             return
@@ -215,7 +218,12 @@ class BenchApp(App[None]):
         view = self.model.slots.get(item.phone.slot) if item.phone.slot is not None else None
         why = "the phone was unplugged" if view is not None and view.unplugged else "its session ended"
         self.model.note(f"questions withdrawn: {why}", item.phone.slot)
-        self.notify(f"Slot {item.phone.slot}: questions withdrawn, {why}.", severity="warning", markup=False)
+        # keys already on their way were meant for this phone: the next form waits for ``a``,
+        # as after Esc, so they cannot answer (and sign) another phone
+        self.snoozed = True
+        nxt = " Press a for the next phone's questions." if self.operator.head is not None else ""
+        self.notify(f"Slot {item.phone.slot}'s questions were withdrawn: {why}.{nxt}", severity="warning",
+                    markup=False, timeout=10)
 
     def replied(self, answers: dict[str, Any] | None) -> None:
         item, self.asking = self.asking, None
@@ -247,7 +255,10 @@ class BenchApp(App[None]):
     def action_quit_bench(self) -> None:
         """``q``: quit, after asking when phones are unfinished (their checks stop; what
         they measured and the answers given are journaled, and they resume at the next start)."""
-        if isinstance(self.screen, Confirm):
+        if isinstance(self.screen, QuitConfirm):  # asked already: a second quit key means it
+            self.exit()
+            return
+        if isinstance(self.screen, Confirm):  # another question is up: answer it first
             return
         unfinished = sum(v.outcome in ("running", "asking", "waiting") for v in self.model.slots.values())
         if not unfinished:
@@ -257,7 +268,7 @@ class BenchApp(App[None]):
         question = (f"Quit? {phones} not finished. What was measured and answered is kept: plugged in at the next "
                     "start, a phone resumes and only what is missing is asked; a phone not back gets an "
                     "incomplete report. Saved reports stay.")
-        self.push_screen(Confirm(question), lambda yes: self.exit() if yes else None)
+        self.push_screen(QuitConfirm(question), lambda yes: self.exit() if yes else None)
 
     def action_erase(self) -> None:
         """``x``: erase the phone in view (or the card picked); again: show that erase."""

@@ -20,7 +20,7 @@ from typing import Any
 
 from agent.erasure.certificate import ErasedDevice
 from agent.erasure.job import EraseOptions, EraseTarget, confirm_digits, erase_phone
-from agent.erasure.shift import ShiftStore, Signer, clean_name, resolve_operator
+from agent.erasure.shift import ShiftStore, Signer, check_name, resolve_operator
 from agent.errors import ErasureRefused, PhonebenchError
 from agent.text import printable
 
@@ -121,11 +121,16 @@ class EraseRun:
         signer = resolve_operator(None, self.config_operator, self.store)
         if signer is not None:
             return signer
-        name = clean_name(await self._ask("name", "Your name, for this shift's erasure certificates:"))
-        if name is None:
-            raise ErasureRefused("a certificate names who erased the phone: no name given, nothing was erased")
-        await asyncio.to_thread(self.store.remember, name)
-        return Signer(name, "asked")
+        question = "Your name, for this shift's erasure certificates:"
+        while (typed := await self._ask("name", question)) is not None and typed.strip():
+            try:  # the CLI's rule: refused with a line saying why, never silently changed
+                name = check_name(typed, "name")
+            except ValueError as e:
+                question = f"{e}. Type your name again:"
+                continue
+            await asyncio.to_thread(self.store.remember, name)
+            return Signer(name, "asked")
+        raise ErasureRefused("a certificate names who erased the phone: no name given, nothing was erased")
 
     async def _ask(self, kind: str, text: str) -> str | None:
         self.prompt = Prompt(kind, text, asyncio.get_running_loop().create_future())

@@ -355,6 +355,9 @@ def _saved(view: SlotView, event: ReportSaved, model: BenchModel) -> None:
     view.report, view.envelope, view.path, view.upload = report, event.envelope, event.path, None
     view.checks = {c["name"]: dict(c) for c in report.get("checks", [])}
     view.grade = report.get("grade")
+    device = report.get("device")
+    if not view.device and isinstance(device, dict):  # a cut-off session's report: no DeviceIdentified came
+        view.device = dict(device)
     session = report.get("session") or {}
     given = session.get("port")
     port: dict[str, Any] = given if isinstance(given, dict) else {}

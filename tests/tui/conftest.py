@@ -137,6 +137,23 @@ async def mixed_bench(out: Path) -> list[BenchEvent]:
     return events
 
 
+async def simulated_ports_bench(out: Path) -> list[BenchEvent]:
+    """Three cards whose ports have a simulated bench's longer names (sim-1.N): done, needs you,
+    and incomplete with its phone unplugged, the longest state a card shows."""
+    from agent.session.events import QuestionAsked
+
+    events: list[BenchEvent] = []
+    for slot, name, stop in ((2, "pixel-7.yaml", None), (3, "iphone-13.yaml", QuestionAsked),
+                             (4, "disconnect-mid-battery.yaml", None)):
+        session = await recorded_session(name, slot, out)
+        seen = session[0]
+        assert isinstance(seen, PhoneSeen)
+        session[0] = replace(seen, port=f"sim-1.{slot}", port_name=None)
+        events += until(session, stop) if stop else session
+    events.append(PhoneGone(4, next(e.phone.device_id for e in events if isinstance(e, PhoneSeen) and e.slot == 4)))
+    return events
+
+
 @pytest.fixture
 def copy_fixture(tmp_path: Path) -> Callable[[str], Path]:
     def copy_one(name: str) -> Path:

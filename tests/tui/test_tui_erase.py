@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from agent.cli.main import main
 from agent.delivery.ledger import SideRecord
@@ -192,3 +193,24 @@ async def test_an_iphone_unplugged_mid_erase_in_the_tui_is_not_verified(
         assert "erase NOT verified" in shown(app)
     capsys.readouterr()
     assert main(["verify", str(tmp_path / "out")]) == 0
+
+
+async def test_a_name_with_control_characters_or_too_long_is_refused_and_asked_again(
+        bench: Callable[..., BenchApp], usbmuxd: Any) -> None:
+    """The CLI's rule for a typed name: refused with a line saying why, never silently cleaned."""
+    sim = usbmuxd()
+    sim.plug(iphone(find_my=False))
+    app = bench(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        run = await start_erase(pilot)
+        await answer(pilot, run, "digits", IMEI[-4:])
+        await answer(pilot, run, "name", "A" * 70)
+        await wait_for(pilot, lambda: run.prompt is not None and "at most 64" in run.prompt.text, "the name refused")
+        assert run.prompt.kind == "name" and "Type your name again" in shown(app)
+        app.screen.query_one("#erase-answer", Input).value = "Ann\x1b[31m"  # pasted with an escape sequence
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: run.prompt is not None and "control characters" in run.prompt.text,
+                       "the name refused again")
+        await pilot.press(*"Ann", "enter")
+        await finished(pilot, run)
+        assert run.certificate is not None and run.certificate["operator"] == "Ann"

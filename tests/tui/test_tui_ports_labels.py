@@ -17,7 +17,7 @@ from agent.tui.model import clamp_lines
 from agent.tui.render import phone_details
 from agent.tui.widgets.bench_card import BenchCard
 from agent.tui.widgets.phone_view import PhoneView
-from tests.tui.conftest import recorded_session, scripted_app, wait_for
+from tests.tui.conftest import recorded_session, scripted_app, simulated_ports_bench, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -112,3 +112,17 @@ def test_clamp_lines_wraps_at_words_and_marks_what_it_left_out() -> None:
     assert clamp_lines("all checks pass", 22, 2) == ["all checks pass"]
     assert clamp_lines("x" * 30, 10, 2) == ["xxxxxxxxxx", "xxxxxxxxx…"]
     assert clamp_lines("anything", 0, 2) == []
+
+
+async def test_at_80_columns_a_card_keeps_its_port_and_whole_state_readable(tmp_path: Path) -> None:
+    """Three cards of 22 columns inside: the title shortens the platform, not the port, and
+    "incomplete · unplugged" is not cut; a wider terminal spells the platform out again."""
+    app = scripted_app(await simulated_ports_bench(tmp_path / "out"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.model.slots) == 3 and app.model.slots[4].unplugged, "the three cards")
+        cards = {slot: app.query_one(f"#slot-{slot}", BenchCard) for slot in (2, 3, 4)}
+        assert [cards[s].border_title for s in (2, 3, 4)] == ["2 · And · sim-1.2", "3 · iOS · sim-1.3", "4 · And · sim-1.4"]
+        status = cards[4].status_label
+        assert str(status.render()) == "incomplete · unplugged" and status.content_size.width >= len("incomplete · unplugged")
+        await pilot.resize_terminal(160, 40)
+        await wait_for(pilot, lambda: cards[4].border_title == "4 · Android · sim-1.4", "the platform spelled out")

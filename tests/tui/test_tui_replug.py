@@ -1,6 +1,6 @@
 """A phone unplugged while its form is open, and plugged in again: the form closes with a
 note, nothing typed in it is saved, the card says why the phone has no grade, and the phone
-back brings a fresh form. A card keeps "done · B · unplugged" until another phone takes the
+back brings a fresh form on ``a``. A card keeps "done · B · unplugged" until another phone takes the
 slot. Through the real supervisor, engine and store, over recorded phones."""
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ async def test_unplugged_with_its_form_open_the_form_is_withdrawn_and_plugged_in
         assert _card(app, 1) == ("Pixel 7", "incomplete · unplugged", "phone unplugged before its questions were answered")
         assert "questions withdrawn: the phone was unplugged" in app.model.slots[1].log
         app.bench.call(source.plug, PIXEL)
+        await wait_for(pilot, lambda: app.operator.waiting == 1, "the phone back, asking again")
+        assert not _form(app)  # after a withdrawn form the next one opens on a only
+        await pilot.press("a")
         await wait_for(pilot, lambda: _form(app) and app.screen.pending is not stale, "a fresh form")
         assert app.screen.answers() == {"screen.visual": [], "notes": ""}  # nothing carried from the stale one
         assert _card(app, 1)[1:] == ("needs you", "answer: screen, grade")

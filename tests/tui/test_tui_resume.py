@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from rich.console import Console
 
 from agent.delivery.ledger import SideRecord
 from agent.discovery.replay import ReplaySource
@@ -16,6 +19,7 @@ from agent.session.station import open_station
 from agent.session.supervisor import Supervisor
 from agent.tui.app import BenchApp
 from agent.tui.question_queue import TuiOperator
+from agent.tui.render import phone_details
 from agent.tui.widgets.confirm import Confirm
 from agent.tui.widgets.question_form import QuestionForm
 from tests.tui.conftest import fixture_path, replay_app, wait_for
@@ -23,6 +27,12 @@ from tests.tui.conftest import fixture_path, replay_app, wait_for
 pytestmark = pytest.mark.anyio
 
 PHONES = ["pixel-7.yaml", "iphone-13.yaml", "galaxy-s23.yaml", "moto-g7.yaml", "oneplus-12.yaml"]
+
+
+def _plain(renderable: Any) -> str:
+    console = Console(width=300, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
 
 
 def _reports(out: Path) -> list[dict]:
@@ -85,5 +95,7 @@ async def test_a_phone_not_back_after_a_restart_shows_as_an_incomplete_report(tm
         pixel = next(v for v in app.model.slots.values() if v.state == "incomplete")
         assert pixel.model == "Pixel 7" and pixel.status() == "incomplete · unplugged"
         assert pixel.reason().startswith("session cut off by a quit or a crash")
+        header = _plain(phone_details(pixel)).splitlines()[1]  # no DeviceIdentified: the report's device block
+        assert "serial 2B151FDH2000AB" in header and "maker Google" in header, header
     reports = _reports(out)
     assert len(reports) == 2 and sorted(r["session"]["complete"] for r in reports) == [False, True]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.containers import VerticalScroll
 
-from tests.tui.conftest import mixed_bench, scripted_app, wait_for
+from tests.tui.conftest import mixed_bench, scripted_app, simulated_ports_bench, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +68,14 @@ def test_phone_view_in_an_80x24_terminal(snap_compare: Any, bench_events: list[A
     the port 'left 1 (1-1.1)' and the state line says why: 'done · B — all checks pass'."""
     app = scripted_app(bench_events)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settled(app, ("enter",)))
+
+
+def test_cards_with_simulated_ports_in_an_80x24_terminal(snap_compare: Any, tmp_path: Any) -> None:
+    """Ports named sim-1.2 to sim-1.4 stay whole in the titles ("4 · And · sim-1.4": the
+    platform shortened instead), and slot 4 reads "incomplete · unplugged" to the end."""
+    app = scripted_app(asyncio.run(simulated_ports_bench(tmp_path / "out")))
+
+    async def run_before(pilot: Any) -> None:
+        await wait_for(pilot, lambda: len(app.model.slots) == 3 and app.model.slots[4].unplugged, "the three cards")
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
@@ -28,6 +29,10 @@ from agent.tui.model import SlotView, clamp_lines
 
 OUTCOMES = ("waiting", "running", "asking", "good", "review", "bad", "incomplete", "error", "gone")
 PLATFORM = {"android": "Android", "ios": "iPhone"}
+#: the platform in a title too wide for its card (80 columns: three cards of 22 columns inside)
+PLATFORM_SHORT = {"android": "And", "ios": "iOS"}
+#: cards narrower than this (80 columns) all show the platform short, so neighbours read alike
+NARROW = 30
 
 
 class ReasonLines(Label):
@@ -70,6 +75,7 @@ class BenchCard(Widget, can_focus=True):
         self.reason_label = ReasonLines(classes="reason")
         # a total from the start: an indeterminate bar animates (15 redraws a second), even hidden
         self.bar = ProgressBar(total=1, show_eta=False, show_percentage=False)
+        self.titled: SlotView | None = None  # the view the title was made from, for a resize
 
     def compose(self) -> ComposeResult:
         yield self.name_label
@@ -80,11 +86,8 @@ class BenchCard(Widget, can_focus=True):
 
     def show(self, view: SlotView) -> None:
         """Draw ``view``; called on a refresh tick, only for slots that changed."""
-        platform = PLATFORM.get(view.platform, view.platform)
-        port = f" · {printable(view.port_shown)}" if view.port_shown else ""
-        title = escape(f"{view.slot} · {printable(platform)}{port}")
-        if self.border_title != title:
-            self.border_title = title
+        self.titled = view
+        self._put_title()
         self.name_label.put(printable(view.card_name))
         self.status_label.put(view.status(), layout=True)  # its width follows its text
         self.reason_label.show(view.reason())
@@ -98,6 +101,23 @@ class BenchCard(Widget, can_focus=True):
         if self.border_subtitle != (marker or ""):
             self.border_subtitle = marker or ""
         self.upload = upload.state if upload is not None and marker else "none"
+
+    def _put_title(self) -> None:
+        """Slot, platform and port in the top border; the platform shortened when the whole
+        would not fit the card (the port is what tells two cards of one model apart)."""
+        view = self.titled
+        if view is None:
+            return
+        port = f" · {printable(view.port_shown)}" if view.port_shown else ""
+        title = f"{view.slot} · {printable(PLATFORM.get(view.platform, view.platform))}{port}"
+        width = self.outer_size.width
+        if width and (width < NARROW or cell_len(title) > width - 6):  # "╭─ " before the title, " ─╮" after
+            title = f"{view.slot} · {printable(PLATFORM_SHORT.get(view.platform, view.platform))}{port}"
+        if self.border_title != escape(title):
+            self.border_title = escape(title)
+
+    def on_resize(self) -> None:
+        self._put_title()
 
     def watch_outcome(self, old: str, new: str) -> None:
         self.remove_class(f"-{old}", update=False)  # one restyle of the card, not two

@@ -32,3 +32,8 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class QuitConfirm(Confirm):
+    """The question before quitting with phones unfinished; a quit key again (q, Ctrl+Q,
+    Ctrl+C) while it is up quits, like ``y``."""

@@ -21,6 +21,8 @@ from textual.widgets import Button, Input, Label, Static
 from agent.text import printable
 from agent.tui.erase_flow import RECOVERY_MENU, RESULT_TEXT, EraseRun
 
+#: longer than any answer asked (a name: MAX_OPERATOR), so a name too long is refused, not cut short
+MAX_TYPED = 256
 PLACEHOLDER = {"digits": "last four digits", "name": "your name", "answer": "y or n"}
 
 
@@ -39,7 +41,7 @@ class EraseDialog(ModalScreen[None]):
             yield Static(id="erase-recovery")
             yield Static(id="erase-outcome")
             yield Label(id="erase-prompt")
-            yield Input(id="erase-answer", max_length=64)
+            yield Input(id="erase-answer", max_length=MAX_TYPED)
             with Horizontal(classes="buttons"):
                 yield Button("OK (enter)", id="ok", variant="warning")
                 yield Button("Close (esc)", id="close")
@@ -48,6 +50,9 @@ class EraseDialog(ModalScreen[None]):
         self.redraw()
 
     def redraw(self) -> None:
+        """Show the erase as it is now; before the dialog is composed, its mount draws it."""
+        if not self.query("#erase-answer"):
+            return
         run, self.erase.changed = self.erase, False
         self.query_one("#erase-phone", Static).update(_phone(run))
         self.query_one("#erase-steps", Static).update(Text("\n".join(printable(line) for line in run.lines[-8:])))

@@ -20,7 +20,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("a", "answer the phone that has waited longest"),
         ("l", "show or hide the log pane"),
         ("x", "erase the picked phone (asks first; again: show the erase)"),
-        ("q", "quit (asks first while phones are unfinished)"),
+        ("q, Ctrl+Q", "quit (asks first while phones are unfinished; again: quit now)"),
     )),
     ("In a phone's view", (
         ("a", "answer this phone's questions"),

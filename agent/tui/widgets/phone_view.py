@@ -66,8 +66,10 @@ class PhoneView(Screen[None]):
         yield Footer()
 
     def redraw(self, view: SlotView) -> None:
+        """Show ``view``; before the screen is composed, compose draws it."""
         self.view = view
-        self.query_one("#details", Static).update(phone_details(view))
+        for details in self.query("#details").results(Static):
+            details.update(phone_details(view))
 
     def action_rerun(self) -> None:
         self.post_message(self.RerunRequested(self.view.slot))
