@@ -25,9 +25,10 @@ from textual.worker import Worker
 from agent.errors import PhonebenchError
 from agent.tui.bench_thread import BenchStopped, BenchThread
 from agent.tui.erase_flow import EraseRun, card_state, start_erase
-from agent.tui.export import DEFAULT_FOLDER, StoredEnvelope, export_envelope, file_name
+from agent.tui.export import DEFAULT_FOLDER
 from agent.tui.model import BenchModel, SlotView
 from agent.tui.question_queue import Pending, TuiOperator
+from agent.tui.report_actions import LABEL_FOLDER, ReportActions
 from agent.tui.rerun import rerun
 from agent.tui.terminal import terminal_driver
 from agent.tui.uploads import UploadReader
@@ -37,7 +38,6 @@ from agent.tui.widgets.check_picker import CheckPicker, rerunnable
 from agent.tui.widgets.confirm import Confirm, QuitConfirm
 from agent.tui.widgets.erase_dialog import EraseDialog
 from agent.tui.widgets.event_log import EventLog, LogBridge
-from agent.tui.widgets.export_dialog import ExportDialog
 from agent.tui.widgets.key_map import KeyMap
 from agent.tui.widgets.phone_view import PhoneView
 from agent.tui.widgets.question_form import QuestionForm
@@ -51,11 +51,9 @@ COVERED_REFRESH_S = 1.0
 UPLOAD_REFRESH_S = 2.0
 NEW_CARDS_PER_TICK = 8
 STYLES = Path(__file__).resolve().parent
-#: where ``p`` writes a label as PDF when the station has no label printer
-LABEL_FOLDER = Path("~/phonebench-labels")
 
 
-class BenchApp(App[None]):
+class BenchApp(ReportActions, App[None]):
     CSS_PATH = [STYLES / "bench.tcss", STYLES / "dialogs.tcss", STYLES / "erase.tcss"]  # absolute: subclasses live elsewhere
     TITLE = "phonebench"
     ENABLE_COMMAND_PALETTE = False  # its footer entry would crowd 80 columns; ? shows the keys
@@ -346,62 +344,6 @@ class BenchApp(App[None]):
             self.notify(str(e), severity="error", markup=False)
             return
         self.model.note(f"re-running {', '.join(sorted(checks))}, the rest carried over" if checks else "re-running", slot)
-
-    def on_phone_view_export_requested(self, message: PhoneView.ExportRequested) -> None:
-        view = self.model.slots[message.slot]
-        if view.report is None or view.envelope is None or view.path is None:
-            self.notify(f"Slot {view.slot} has no report yet.", markup=False)
-            return
-        stored = StoredEnvelope(view.report["report_id"], view.envelope, view.path)
-        try:
-            name = file_name(stored.report_id)
-        except PhonebenchError as e:
-            self.notify(str(e), severity="error", markup=False)
-            return
-        dialog = ExportDialog(view.slot, name, self.export_folder)
-        self.push_screen(dialog, lambda folder: self.export_report(view.slot, stored, folder))
-
-    def export_report(self, slot: int, stored: StoredEnvelope, folder: Path | None) -> None:
-        if folder is None:
-            return
-        self.export_folder = folder
-        try:
-            path = export_envelope(stored, folder)
-        except PhonebenchError as e:
-            self.model.note(f"export failed: {e}", slot)
-            self.notify(str(e), severity="error", markup=False)
-            return
-        self.model.note(f"report exported to {path}", slot)
-        self.notify(f"Exported to {path}", markup=False)
-
-    def on_phone_view_label_requested(self, message: PhoneView.LabelRequested) -> None:
-        self.label_slot(message.slot)
-
-    def on_bench_card_label_requested(self, message: BenchCard.LabelRequested) -> None:
-        self.label_slot(message.slot)
-
-    def label_slot(self, slot: int) -> None:
-        """``p``: the label of the slot's latest report, on the config's printer or into a file."""
-        view = self.model.slots[slot]
-        if view.report is None:
-            self.notify(f"Slot {slot} has no report yet: no label.", markup=False)
-            return
-        self.run_worker(self.make_label(slot, view.report), name="label", group="label", exit_on_error=False)
-
-    async def make_label(self, slot: int, report: dict[str, Any]) -> None:
-        from agent.config import load_config
-        from agent.delivery.labels import label_report
-
-        try:
-            printer = load_config().printer
-            done = await asyncio.to_thread(label_report, report, printer, self.label_folder)
-        except PhonebenchError as e:
-            self.model.note(f"label failed: {e}", slot)
-            self.notify(str(e), severity="error", markup=False)
-            return
-        hint = "" if done.printer else " (no printer in the station config)"
-        self.model.note(done.line() + hint, slot)
-        self.notify(done.line().capitalize() + hint, markup=False)
 
     def on_phone_view_report_requested(self, message: PhoneView.ReportRequested) -> None:
         view = self.model.slots[message.slot]
