@@ -8,6 +8,7 @@ usbmuxd simulator a test started may still be running: either fails the run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -131,6 +132,10 @@ def tcp_printer() -> Iterator[tuple[int, list[bytes]]]:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield server.getsockname()[1], received
-    server.close()
+    address = server.getsockname()
+    yield address[1], received
+    if thread.is_alive():  # no job came: wake the accept rather than wait out its timeout
+        with contextlib.suppress(OSError):
+            socket.create_connection(address, timeout=5).close()
     thread.join(timeout=30)
+    server.close()

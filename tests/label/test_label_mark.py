@@ -28,13 +28,17 @@ def _as(report: dict[str, Any], provenance: str) -> dict[str, Any]:
 
 
 def _pdf_text(pdf: bytes) -> bytes:
-    """Every content stream of the PDF, inflated when fpdf2 compressed it."""
+    """Every content stream of the PDF, inflated when fpdf2 compressed it. Each stream is
+    inflated from its start to the end of its zlib data (whatever bytes it holds, an image's
+    may end in a carriage return), else taken as it is up to ``endstream``."""
     out = b""
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    for match in re.finditer(rb"(?<!end)stream\r?\n", pdf):
+        start = match.end()
         try:
-            out += zlib.decompress(stream)
+            out += zlib.decompressobj().decompress(pdf[start:])
         except zlib.error:
-            out += stream
+            end = pdf.find(b"endstream", start)
+            out += pdf[start:end if end >= 0 else len(pdf)]
     return out
 
 
