@@ -228,10 +228,16 @@ class BenchApp(ReportActions, App[None]):
         if item is None or answers is None:
             self.snoozed = True
             return
-        self.call_later(self.ask_next)
         if not self.operator.answer(item, answers):
+            # withdrawn while the technician typed: what follows was meant for this phone too,
+            # so the next form waits for ``a``, as after a withdrawal seen in time
             self.model.note("answers not saved: the questions were withdrawn", item.phone.slot)
+            self.snoozed = True
+            self.notify(f"Slot {item.phone.slot}: answers not saved, its questions were withdrawn"
+                        " (the phone left). Press a for the next phone's questions.",
+                        severity="warning", markup=False, timeout=10)
             return
+        self.call_later(self.ask_next)
         for question in item.questions:
             self.model.answered(item.phone.slot, question.key)
         unanswered = [q.key for q in item.questions if answers.get(q.key) is None]

@@ -16,6 +16,7 @@ either thread, so whoever sets it must hop to its own loop.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +25,9 @@ from typing import Any
 
 from agent.check import Question
 from agent.session.events import PhoneRef
+
+#: how long an answer given on the screen's thread waits for the bench loop to take it (s)
+ANSWER_WAIT_S = 5.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,18 +90,21 @@ class TuiOperator:
     def answer(self, item: Pending, answers: Mapping[str, Any]) -> bool:
         """Give ``item`` its answers by question key (a key left out: not answered), from
         any thread; False when they reach nobody (the form was withdrawn, or its session's
-        loop has closed)."""
+        loop has closed). From another thread it waits (at most ANSWER_WAIT_S) for the
+        session's loop to take them, so a withdrawal still on its way there is known here:
+        the caller must not say "saved" for answers that were dropped."""
         self._take(item)
-        given = not item.future.done()
-        if given:
-            loop = item.future.get_loop()
-            try:
-                if _running_loop() is loop:
-                    _resolve(item.future, dict(answers))
-                else:
-                    loop.call_soon_threadsafe(_resolve, item.future, dict(answers))
-            except RuntimeError:  # the bench loop is closed: nobody waits for these answers
-                given = False
+        given = False
+        loop = item.future.get_loop()
+        try:
+            if _running_loop() is loop:
+                given = _resolve(item.future, dict(answers))
+            elif not item.future.done():
+                delivered: concurrent.futures.Future[bool] = concurrent.futures.Future()
+                loop.call_soon_threadsafe(_settle, delivered, item.future, dict(answers))
+                given = delivered.result(ANSWER_WAIT_S)
+        except (RuntimeError, concurrent.futures.TimeoutError):  # the bench loop is closed, or stuck
+            given = False
         self._changed()
         return given
 
@@ -120,6 +127,16 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def _resolve(future: asyncio.Future[dict[str, Any]], answers: dict[str, Any]) -> None:
-    if not future.done():  # cancelled meanwhile (the phone went, the bench stopped)
-        future.set_result(answers)
+def _resolve(future: asyncio.Future[dict[str, Any]], answers: dict[str, Any]) -> bool:
+    """Hand the answers over; False when the session stopped waiting meanwhile (the phone
+    went, the bench stopped)."""
+    if future.done():
+        return False
+    future.set_result(answers)
+    return True
+
+
+def _settle(delivered: concurrent.futures.Future[bool], future: asyncio.Future[dict[str, Any]],
+            answers: dict[str, Any]) -> None:
+    """On the session's loop: resolve and say whether it took the answers."""
+    delivered.set_result(_resolve(future, answers))

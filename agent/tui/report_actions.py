@@ -87,4 +87,5 @@ class ReportActions(_Base):
             return
         hint = "" if done.printer else " (no printer in the station config)"
         self.model.note(done.line() + hint, slot)
-        self.notify(done.line().capitalize() + hint, markup=False)
+        line = done.line()
+        self.notify(line[:1].upper() + line[1:] + hint, markup=False)  # a path keeps its case

@@ -130,7 +130,7 @@ def test_a_form_answered_on_the_ui_thread_resolves_the_session_waiting_on_the_be
     try:
         item = until(lambda: operator.head, "the form")
         assert operator.waiting == 1 and operator.for_slot(1) is item
-        operator.answer(item, {"notes": "scuff"})
+        assert operator.answer(item, {"notes": "scuff"}) is True
         assert until(bench.take, "the answer") == [{"notes": "scuff"}]
         assert operator.waiting == 0
         assert changes == ["bench", threading.current_thread().name]  # asked there, answered here
@@ -146,5 +146,19 @@ def test_a_form_withdrawn_by_stopping_the_bench_leaves_the_queue() -> None:
     bench.stop()
     assert supervisor.cancelled and not bench.running
     assert operator.head is None and operator.waiting == 0
-    operator.answer(item, {"notes": "late"})  # answered too late: the loop is closed, no error
+    assert operator.answer(item, {"notes": "late"}) is False  # answered too late: the loop is closed, no error
     assert bench.take() == []
+
+
+def test_answers_that_meet_a_withdrawal_on_its_way_are_reported_as_not_given() -> None:
+    """The phone leaves while the technician presses Enter: the withdrawal reaches the bench
+    loop first, so the answer says False and the screen must not say "saved"."""
+    operator = TuiOperator()
+    bench = BenchThread(Asking(operator)).start()
+    try:
+        item = until(lambda: operator.head, "the form")
+        item.future.get_loop().call_soon_threadsafe(item.future.cancel)  # the supervisor's withdrawal
+        assert operator.answer(item, {"notes": "meant for this phone"}) is False
+        assert item.withdrawn and bench.take() == []
+    finally:
+        bench.stop()
