@@ -48,7 +48,7 @@ def check_name(text: str, where: str = "--operator") -> str:
     if not name:
         raise ValueError(f"{where}: no name given")
     if not name.isprintable():
-        raise ValueError(f"{where}: control characters in the name {printable(name[:MAX_OPERATOR])!r}")
+        raise ValueError(f"{where}: control characters in the name '{printable(name[:MAX_OPERATOR])}'")
     if len(name) > MAX_OPERATOR:
         raise ValueError(f"{where}: a name of {len(name)} characters; at most {MAX_OPERATOR}")
     return name
@@ -113,7 +113,8 @@ class ShiftStore:
 def resolve_operator(given: str | None, config_operator: str | None, store: ShiftStore) -> Signer | None:
     """The signer without asking anyone: ``--operator``, then the config, then this shift's
     name; None when the technician must be asked."""
-    for name, source in ((given, "option"), (config_operator, "config"), (store.current(), "shift")):
+    for name, source in ((given, "option"), (config_operator, "config")):
         if clean_name(name):
             return Signer(clean_name(name), source)
-    return None
+    stored = store.current()  # read (and warned about) only when nobody else names the operator
+    return Signer(clean_name(stored), "shift") if clean_name(stored) else None

@@ -45,6 +45,26 @@ def test_the_config_wins_over_the_shift_and_the_option_over_both(tmp_path: Path)
     assert signer is not None and (signer.name, signer.source) == ("Ann", "shift")
 
 
+def test_a_named_operator_leaves_a_bad_stored_file_unread_and_unwarned(tmp_path: Path,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    """Nobody is asked when the option or the config names the operator: no "asking again"."""
+    path = tmp_path / "operator.json"
+    path.write_text("{")
+    store = ShiftStore(8, path, Clock())
+    for given, config in (("Ann", None), (None, "J. Doe")):
+        assert resolve_operator(given, config, store) is not None
+    assert "asking again" not in caplog.text
+    assert resolve_operator(None, None, store) is None and "asking again" in caplog.text
+
+
+def test_a_name_with_control_characters_is_quoted_as_the_config_quotes_it() -> None:
+    from agent.erasure.shift import check_name
+
+    with pytest.raises(ValueError) as refused:
+        check_name("Ann\nEvil", "--operator")
+    assert "'Ann\\x0aEvil'" in str(refused.value) and "\\\\" not in str(refused.value)
+
+
 @pytest.mark.parametrize("content", ["", "{", "[]", '{"operator": "Ann"}', '{"operator": 3, "since_epoch": "x"}',
                                      '{"operator": "Ann", "since_epoch": 9e99}', "\udcff",
                                      '{"operator": "Zed", "since_epoch": 1' + "0" * 400 + "}",
