@@ -1,32 +1,44 @@
 """The bench's running log: one line per thing worth knowing, never a traceback.
 
-Lines are written as Text, so a phone's strings show literally. Python logging from the
+Lines are drawn as Text, so a phone's strings show literally. Python logging from the
 engine and the links is routed here too while the app runs (``LogBridge``), because
 anything printed to stderr under a full-screen app would tear the screen.
+
+The pane shows the newest lines that fit and never scrolls: a scrolling log lays the whole
+screen out again for every line it takes (its virtual size grows), which with 32 busy phones
+was the most frequent layout pass of all. Each phone's own log is whole in its view.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 
 from rich.text import Text
-from textual.widgets import RichLog
+from textual.widget import Widget
 
 from agent.text import printable
 
 MAX_LINES = 1000
 
 
-class EventLog(RichLog, can_focus=False):
-    """Newest line at the bottom; keeps the last MAX_LINES."""
+class EventLog(Widget, can_focus=False):
+    """Newest line at the bottom; keeps the last MAX_LINES (``lines``, oldest first)."""
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(id=id, max_lines=MAX_LINES, wrap=False, markup=False, highlight=False)
+        super().__init__(id=id)
+        self.lines: deque[str] = deque(maxlen=MAX_LINES)
 
     def add(self, lines: list[str]) -> None:
-        for line in lines:
-            self.write(Text(line, no_wrap=True))
+        """Append ``lines`` (one line each, printable already) and repaint; no layout pass."""
+        if lines:
+            self.lines.extend(lines)
+            self.refresh()
+
+    def render(self) -> Text:
+        shown = list(self.lines)[-self.content_size.height:] if self.content_size.height else []
+        return Text("\n".join(shown), no_wrap=True, overflow="ellipsis", end="")
 
 
 class LogBridge(logging.Handler):
