@@ -14,10 +14,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from agent.tui.model import SlotView
 from agent.tui.render import phone_details
+from agent.tui.widgets.key_bar import KeyBar
 
 
 class PhoneView(Screen[None]):
@@ -63,7 +64,7 @@ class PhoneView(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(phone_details(self.view), id="details")
-        yield Footer()
+        yield KeyBar()
 
     def redraw(self, view: SlotView) -> None:
         """Show ``view``; before the screen is composed, compose draws it."""

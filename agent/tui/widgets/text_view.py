@@ -5,7 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Label, TextArea
+
+from agent.tui.widgets.key_bar import KeyBar
 
 
 class TextView(ModalScreen[None]):
@@ -18,7 +20,7 @@ class TextView(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         yield Label(self.title_text, markup=False, classes="title")
         yield TextArea(self.text, read_only=True, show_line_numbers=True, soft_wrap=False)
-        yield Footer()
+        yield KeyBar()
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
