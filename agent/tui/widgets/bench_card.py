@@ -5,8 +5,8 @@ the USB port in the top border (the config's name for it, else its path).
 The card's look follows ``outcome`` (reactive -> CSS class ``-<outcome>``), and its report's
 way to the backend shows in the bottom border (``upload`` -> ``-upload-<state>``); colours
 live in bench.tcss. Phone strings reach the screen as Text, so ``[red]x`` shows as typed.
-A line is redrawn only when its text changed, and the bench laid out again only when a
-width changed (``Line``): 64 cards re-laid out on every tick would stall the screen.
+A line is redrawn only when its text changed, and no change of a card lays the bench out
+again (every line has a fixed size): 64 cards re-laid out on every tick would stall the screen.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.markup import escape
+from rich.progress_bar import ProgressBar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Label, ProgressBar
+from textual.widgets import Label
 
 from agent.text import printable
 from agent.tui.model import SlotView, clamp_lines
@@ -71,17 +71,13 @@ class BenchCard(Widget, can_focus=True):
     def __init__(self, slot: int) -> None:
         super().__init__(id=f"slot-{slot}")
         self.slot = slot
-        self.name_label, self.status_label = Line("name"), Line("status")
+        self.name_label, self.status_label = Line("name"), StatusBar()
         self.reason_label = ReasonLines(classes="reason")
-        # a total from the start: an indeterminate bar animates (15 redraws a second), even hidden
-        self.bar = ProgressBar(total=1, show_eta=False, show_percentage=False)
         self.titled: SlotView | None = None  # the view the title was made from, for a resize
 
     def compose(self) -> ComposeResult:
         yield self.name_label
-        with Horizontal():
-            yield self.status_label
-            yield self.bar
+        yield self.status_label
         yield self.reason_label
 
     def show(self, view: SlotView) -> None:
@@ -89,12 +85,10 @@ class BenchCard(Widget, can_focus=True):
         self.titled = view
         self._put_title()
         self.name_label.put(printable(view.card_name))
-        self.status_label.put(view.status(), layout=True)  # its width follows its text
+        running = view.running and view.outcome != "asking"
+        self.status_label.put(view.status(), (view.checks_done, max(view.checks_total, 1)) if running else None)
         self.reason_label.show(view.reason())
         self.set_class(view.unplugged, "-unplugged")
-        self.bar.display = view.running and view.outcome != "asking"
-        if view.running:
-            self.bar.update(total=max(view.checks_total, 1), progress=view.checks_done)
         self.outcome = view.outcome
         upload = view.upload
         marker = upload.marker if upload is not None else None
@@ -138,16 +132,49 @@ class BenchCard(Widget, can_focus=True):
 
 
 class Line(Label):
-    """One line of a card, redrawn only when its text changed."""
+    """One line of a card, redrawn only when its text changed (never laid out again)."""
 
     def __init__(self, classes: str) -> None:
         super().__init__(classes=classes)
         self.shown: Text | None = None
 
-    def put(self, text: str, layout: bool = False) -> None:
-        """Show ``text``; lay the bench out again only when ``layout`` (the label's width
-        follows its text) and the width changed."""
-        if self.shown is not None and self.shown.plain == text:
-            return
-        old, self.shown = self.shown, Text(text, no_wrap=True, overflow="ellipsis")
-        self.update(self.shown, layout=layout and (old is None or old.cell_len != self.shown.cell_len))
+    def put(self, text: str) -> None:
+        if self.shown is None or self.shown.plain != text:
+            self.shown = Text(text, no_wrap=True, overflow="ellipsis")
+            self.update(self.shown, layout=False)
+
+
+class StatusBar(Widget):
+    """The status words, then, while checks run, their progress as a bar in the width left:
+    one line drawn as one piece, so words of another length never lay the bench out again.
+    The bar is Rich's (rich.progress_bar), in the colours of Textual's own (bench.tcss)."""
+
+    COMPONENT_CLASSES = {"status-bar--bar", "status-bar--done"}
+
+    def __init__(self) -> None:
+        super().__init__(classes="status")
+        self.text: str = ""
+        self.progress: tuple[int, int] | None = None
+        self.shown: tuple[str, tuple[int, int] | None] | None = None
+
+    def put(self, text: str, progress: tuple[int, int] | None) -> None:
+        """Show ``text``, and ``progress`` as (done, total) checks, or no bar when None."""
+        if self.shown != (text, progress):
+            self.shown, self.text, self.progress = (text, progress), text, progress
+            self.refresh()
+
+    def render(self) -> Text:
+        line = Text(self.text, no_wrap=True, overflow="ellipsis", end="")
+        room = self.content_size.width - line.cell_len - 1
+        if self.progress is None or room < 3:
+            return line
+        done, total = self.progress
+        bar = ProgressBar(total=total, completed=done, width=room,
+                          style=self.get_component_rich_style("status-bar--bar"),
+                          complete_style=self.get_component_rich_style("status-bar--done"),
+                          finished_style=self.get_component_rich_style("status-bar--done"))
+        console = self.app.console
+        line.append(" ")
+        for segment in console.render(bar, console.options.update(width=room)):
+            line.append(segment.text, segment.style)
+        return line

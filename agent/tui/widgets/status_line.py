@@ -18,8 +18,15 @@ from agent.tui.model import SlotView
 
 class StatusLine(Static):
     _shown: Text | None = None
+    _drawn: tuple[str, list[SlotView], int] | None = None
+
+    def on_resize(self) -> None:
+        """Fit the line again: drawn before its width was known, it assumed room for all."""
+        if self._drawn is not None:
+            self.show(*self._drawn)
 
     def show(self, profile: str, views: list[SlotView], questions: int) -> None:
+        self._drawn = (profile, views, questions)
         counts = Counter(v.outcome for v in views)
         done = counts["good"] + counts["bad"] + counts["review"]
         parts: list[tuple[str, str]] = []
