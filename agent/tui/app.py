@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import json
 import time
 from collections import deque
@@ -19,7 +20,6 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.driver import Driver
-from textual.widgets import Footer
 from textual.worker import Worker
 
 from agent.errors import PhonebenchError
@@ -38,6 +38,7 @@ from agent.tui.widgets.check_picker import CheckPicker, rerunnable
 from agent.tui.widgets.confirm import Confirm, QuitConfirm
 from agent.tui.widgets.erase_dialog import EraseDialog
 from agent.tui.widgets.event_log import EventLog, LogBridge
+from agent.tui.widgets.key_bar import KeyBar
 from agent.tui.widgets.key_map import KeyMap
 from agent.tui.widgets.phone_view import PhoneView
 from agent.tui.widgets.question_form import QuestionForm
@@ -50,6 +51,11 @@ REFRESH_S = 0.1
 COVERED_REFRESH_S = 1.0
 UPLOAD_REFRESH_S = 2.0
 NEW_CARDS_PER_TICK = 8
+#: the cycle collector's thresholds while the bench runs. With Python's (700, 10, 10) and 32
+#: busy phones, a full collection came every half second or so and held the screen 50-150 ms
+#: each; young collections ten times rarer make full ones rare (benchmarks/tui_startup.py).
+#: Put back when the app ends.
+GC_THRESHOLDS = (10_000, 10, 10)
 STYLES = Path(__file__).resolve().parent
 
 
@@ -85,6 +91,7 @@ class BenchApp(ReportActions, App[None]):
         self.erases: dict[int, EraseRun] = {}
         self.erase_wait_s: float | None = None  # None: the erasers' own timeouts
         self.drawn_at = 0.0
+        self._gc_saved = gc.get_threshold()
         self._ui_context: contextvars.Context | None = None
 
     def get_driver_class(self) -> type[Driver]:
@@ -103,10 +110,12 @@ class BenchApp(ReportActions, App[None]):
         yield self.status_line
         yield self.grid
         yield self.event_log
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.loop, self._ui_context = asyncio.get_running_loop(), contextvars.copy_context()
+        self._gc_saved = gc.get_threshold()
+        gc.set_threshold(*GC_THRESHOLDS)
         self.bridge.install()
         self.operator.on_change = self._questions_changed
         if self.own_thread:
@@ -128,6 +137,7 @@ class BenchApp(ReportActions, App[None]):
             pass
 
     def on_unmount(self) -> None:
+        gc.set_threshold(*self._gc_saved)
         self.operator.on_change = None
         self.bench.stop()
         self.bridge.uninstall()
@@ -189,18 +199,21 @@ class BenchApp(ReportActions, App[None]):
         self._close_withdrawn()
         if self.asking is not None or (self.snoozed and not force):
             return
-        if len(self.screen_stack) == 1:
-            item = self.operator.head
-        elif isinstance(self.screen, PhoneView):
-            item = self.operator.for_slot(self.screen.view.slot)
-        else:
-            return
+        item = self._next_for(self.screen)
         if item is not None:
             self.asking = item
             if len(self.screen_stack) == 1:  # the bench as it is now goes under the form
                 self.take_events()
                 self.draw_bench()
-            self.push_screen(QuestionForm(item, self.operator.waiting), self.replied)
+            self.push_screen(QuestionForm(item, self.operator.waiting, self.saved), self.form_closed)
+
+    def _next_for(self, under: object) -> Pending | None:
+        """The questions to ask over ``under``: the bench's oldest, a phone view's own."""
+        if under is self.screen_stack[0]:
+            return self.operator.head
+        if isinstance(under, PhoneView):
+            return self.operator.for_slot(under.view.slot)
+        return None
 
     def _close_withdrawn(self) -> None:
         """The open form's phone left: its session took the questions back, so the form
@@ -223,11 +236,12 @@ class BenchApp(ReportActions, App[None]):
         self.notify(f"Slot {item.phone.slot}'s questions were withdrawn: {why}.{nxt}", severity="warning",
                     markup=False, timeout=10)
 
-    def replied(self, answers: dict[str, Any] | None) -> None:
+    def saved(self, form: QuestionForm, answers: dict[str, Any]) -> bool:
+        """Enter on ``form``: save its answers; True when the next phone's questions were
+        loaded into the same form (no screen switch between phones), False to close it."""
         item, self.asking = self.asking, None
-        if item is None or answers is None:
-            self.snoozed = True
-            return
+        if item is None or item is not form.pending:
+            return False
         if not self.operator.answer(item, answers):
             # withdrawn while the technician typed: what follows was meant for this phone too,
             # so the next form waits for ``a``, as after a withdrawal seen in time
@@ -236,13 +250,28 @@ class BenchApp(ReportActions, App[None]):
             self.notify(f"Slot {item.phone.slot}: answers not saved, its questions were withdrawn"
                         " (the phone left). Press a for the next phone's questions.",
                         severity="warning", markup=False, timeout=10)
-            return
-        self.call_later(self.ask_next)
+            return False
         for question in item.questions:
             self.model.answered(item.phone.slot, question.key)
         unanswered = [q.key for q in item.questions if answers.get(q.key) is None]
         line = "answers saved" + (f" ({', '.join(unanswered)}: cannot tell)" if unanswered else "")
         self.model.note(line, item.phone.slot)
+        stack = self.screen_stack
+        nxt = self._next_for(stack[-2]) if form is stack[-1] and len(stack) > 1 else None
+        if nxt is None:
+            return False
+        self.asking = nxt
+        form.load(nxt, self.operator.waiting)
+        return True
+
+    def form_closed(self, result: str | None) -> None:
+        """The form is gone: saved with nothing left to ask (look again, later), or put
+        away (Esc) or withdrawn: the next form then waits for ``a``."""
+        self.asking = None
+        if result is None:
+            self.snoozed = True
+        else:
+            self.call_later(self.ask_next)
 
     def action_questions(self) -> None:
         """``a``: in a phone's view, that phone's questions; on the bench, the oldest phone's."""

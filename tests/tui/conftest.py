@@ -43,6 +43,17 @@ FIXED_KEYID = "sha256:" + "ab" * 32
 PORT_NAMES = {1: "left 1"}
 
 
+def answer(form: Any, answers: dict[str, Any]) -> None:
+    """Fill a phone's form (a QuestionForm on screen) as the technician would, then press Enter."""
+    for checklist in form.checklists:
+        checklist.ticked = set(answers.get(checklist.question.key, ()))
+    for choice in form.choices:
+        choice.pick(answers.get(choice.question.key, ""))
+    for text in form.texts:
+        text.value = answers.get(text.name, "")
+    form.action_save()
+
+
 def fixture_path(name: str) -> Path:
     return next(FIXTURES.rglob(name))
 

@@ -19,7 +19,7 @@ from agent.tui.app import BenchApp
 from agent.tui.question_queue import TuiOperator
 from agent.tui.widgets.bench_card import BenchCard
 from agent.tui.widgets.question_form import QuestionForm
-from tests.tui.conftest import ANSWERS, FIXTURES, scripted_app, wait_for
+from tests.tui.conftest import ANSWERS, FIXTURES, answer, scripted_app, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -71,7 +71,7 @@ async def test_64_replayed_phones_each_get_a_report_through_the_bench_thread(tmp
             if finished() == PHONES:
                 break
             if isinstance(app.screen, QuestionForm) and app.screen.is_mounted:
-                app.screen.dismiss({q.key: ANSWERS[q.key] for q in app.screen.pending.questions if q.key in ANSWERS})
+                answer(app.screen, ANSWERS)
             await pilot.pause(0.02)
         await wait_for(pilot, lambda: finished() == PHONES, "every phone's report")
         assert len(app.grid.cards) == PHONES

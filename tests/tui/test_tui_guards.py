@@ -80,7 +80,7 @@ async def test_screens_the_tick_updates_take_updates_before_they_are_composed(tm
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: _form(app), "the phone's form")
         pending, view = app.screen.pending, app.model.slots[1]
-        form = QuestionForm(pending, 1)
+        form = QuestionForm(pending, 1, app.saved)
         form.show_waiting(3)
         assert form.waiting == 3
         phone = PhoneView(view)

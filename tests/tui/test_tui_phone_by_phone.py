@@ -13,6 +13,7 @@ import pytest
 from agent.session.events import PhoneGone, PhoneRef, PhoneSeen
 from agent.tui.widgets.bench_card import BenchCard
 from agent.tui.widgets.confirm import Confirm
+from agent.tui.widgets.key_bar import KeyBar
 from agent.tui.widgets.key_map import KeyMap
 from agent.tui.widgets.phone_view import PhoneView
 from agent.tui.widgets.question_form import QuestionForm
@@ -41,6 +42,30 @@ async def test_one_pass_through_the_form_with_keys_only_answers_every_question(t
         await wait_for(pilot, lambda: app.model.slots[1].state == "done", "the report")
     (report,) = _reports(out)
     assert report["answers"] == {"screen.visual": ["burn_in"], "cosmetic_grade": "C", "notes": "chip"}
+
+
+async def test_the_next_phone_s_questions_come_in_the_same_form_fresh(tmp_path: Path) -> None:
+    """Saving one phone with another waiting loads that phone into the form on screen (no
+    screen switch between phones), with nothing ticked, picked or typed from the one before."""
+    app, out = replay_app(tmp_path, ["pixel-7.yaml", "iphone-13.yaml"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.operator.waiting == 2, "both phones to ask")
+        form = app.screen
+        assert isinstance(form, QuestionForm)
+        first, second = form.pending, app.operator._queue[1]
+        await pilot.press("1", "b", "tab", *"dent", "enter")
+        await wait_for(pilot, lambda: form.pending is second, "the second phone in the form")
+        assert app.screen is form and app.asking is second
+        assert form.answers() == {"screen.visual": [], "notes": ""}
+        assert str(form.query_one(".title").render()).startswith(f"Slot {second.phone.slot} · {second.phone.model}")
+        await pilot.press("2", "a", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, QuestionForm), "the form closed: nothing left")
+        await wait_for(pilot, lambda: all(v.state == "done" for v in app.model.slots.values()), "both reports")
+    answers = {r["device"]["marketing_name"]: r["answers"] for r in _reports(out)}
+    one, two = answers[first.phone.model], answers[second.phone.model]
+    assert (one["cosmetic_grade"], one["notes"], len(one["screen.visual"])) == ("B", "dent", 1)
+    assert (two["cosmetic_grade"], two["notes"], len(two["screen.visual"])) == ("A", "", 1)
+    assert one["screen.visual"] != two["screen.visual"]  # 1 ticked the first choice, 2 the second
 
 
 async def test_enter_without_a_grade_warns_once_then_saves_it_as_cannot_tell(tmp_path: Path) -> None:
@@ -149,3 +174,30 @@ async def test_question_mark_shows_the_keys_and_escape_closes_them() -> None:
         assert isinstance(app.screen, KeyMap)
         await pilot.press("escape")
         assert not isinstance(app.screen, KeyMap)
+
+
+async def test_the_key_bar_follows_the_focus_without_mounting_and_a_click_presses_a_key(tmp_path: Path) -> None:
+    """The bottom line lists the keys that work where the focus is (a card's Enter and p, the
+    bench's a, l, ? and q); moving across cards redraws it at most, never mounts widgets; a
+    click on "Keys" opens the key map as ? does."""
+    app = scripted_app(await mixed_bench(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.grid.cards) == 10, "the cards")
+        bar = app.query_one(KeyBar)
+        assert [description for _, _, description in bar.keys] == ["Open", "Label", "Answer", "Log pane", "Keys", "Quit"]
+        widgets = len(list(app.screen.walk_children()))
+        await pilot.press("right", "right", "down")
+        assert len(list(app.screen.walk_children())) == widgets
+        text = bar.render().plain
+        x = text.index("Keys")
+        await pilot.click(KeyBar, offset=(x, 0))
+        await wait_for(pilot, lambda: isinstance(app.screen, KeyMap), "the key map")
+
+
+async def test_the_log_pane_shows_the_newest_lines_that_fit_and_keeps_a_thousand() -> None:
+    app = scripted_app([])
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.event_log.add([f"line {n}" for n in range(1, 1201)])
+        await pilot.pause()
+        assert len(app.event_log.lines) == 1000 and app.event_log.lines[0] == "line 201"
+        assert app.event_log.render().plain.splitlines() == ["line 1197", "line 1198", "line 1199", "line 1200"]

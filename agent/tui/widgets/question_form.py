@@ -5,10 +5,17 @@ picks the grade, Tab goes to the notes, Enter saves it all. Esc puts the form aw
 and keeps what was ticked or typed for when it comes back. The result is the answers by
 question key; a question left out was not answered. A form whose phone was unplugged is
 withdrawn: it closes with no result. Phone strings are Text, never markup.
+
+Enter hands the answers to ``saved`` (the app's), which may load the next phone's questions
+into the same form (``load``) and say so. Going through a queue of phones thus never
+switches screens, and each switch redraws a whole screen (with 32 phones on the bench, that
+was most of the event loop's lag: benchmarks/tui_startup.py). The form closes with
+``SAVED`` when nothing is left to ask, and with None on Esc or a withdrawal.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from rich.text import Text
@@ -17,6 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key, ScreenResume
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Input, Label
 
 from agent.text import printable
@@ -34,14 +42,24 @@ PLATFORM_HINT = {
 }
 
 
-class QuestionForm(ModalScreen[dict[str, Any] | None]):
+#: what the form closes with when its answers were saved and no phone waits for it
+SAVED = "saved"
+#: the app's answer to Enter: gets the form and its answers; True when it loaded the next
+#: phone's questions into the form, False to close it
+Saved = Callable[["QuestionForm", dict[str, Any]], bool]
+
+
+class QuestionForm(ModalScreen[str | None]):
     BINDINGS = [Binding("enter", "save", "Save"), Binding("escape", "later", "Later")]
 
-    def __init__(self, pending: Pending, waiting: int) -> None:
+    def __init__(self, pending: Pending, waiting: int, saved: Saved) -> None:
         super().__init__()
-        self.pending, self.waiting = pending, waiting
+        self.pending, self.waiting, self.saved = pending, waiting, saved
         self.unpicked_warned = False
         self.withdrawn = False
+        self.checklists: list[ChecklistField] = []
+        self.choices: list[ChoiceField] = []
+        self.texts: list[Input] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
@@ -49,6 +67,19 @@ class QuestionForm(ModalScreen[dict[str, Any] | None]):
             with VerticalScroll(id="fields"):
                 yield from self._fields()
             yield Label(Text(self._keys()), classes="keys")
+
+    def load(self, pending: Pending, waiting: int) -> None:
+        """Show ``pending`` (another phone's questions) in place of the ones answered."""
+        self.pending, self.waiting = pending, waiting
+        self.unpicked_warned = self.withdrawn = False
+        self.query_one(".title", Label).update(self._title())
+        self.query_one(".keys", Label).update(Text(self._keys()))
+        fields = self.query_one("#fields", VerticalScroll)
+        with self.app.batch_update():
+            fields.remove_children()
+            fields.mount_all(list(self._fields()))
+            fields.scroll_home(animate=False)
+            self.set_focus(fields)
 
     def _title(self) -> Text:
         phone = self.pending.phone
@@ -66,23 +97,27 @@ class QuestionForm(ModalScreen[dict[str, Any] | None]):
             for title in self.query(".title").results(Label):  # none before the form is composed
                 title.update(self._title())
 
-    def _fields(self) -> ComposeResult:
+    def _fields(self) -> Iterator[Widget]:
+        """The fields of ``pending``'s questions, kept in ``checklists``, ``choices`` and ``texts``
+        (a query would also find the fields of the phone before, still being removed)."""
         draft, number = self.pending.draft, 1
+        self.checklists, self.choices, self.texts = [], [], []
         for q in self.pending.questions:
             if q.kind == "checklist":
                 yield Label(Text(q.prompt), classes=f"prompt{' checklist-prompt' if number == 1 else ''}")
                 hint = PLATFORM_HINT.get(self.pending.phone.platform) or q.help
                 if hint:
                     yield Label(Text(hint), classes="hint")
-                yield ChecklistField(q, number, draft.get(q.key) or ())
+                self.checklists.append(ChecklistField(q, number, draft.get(q.key) or ()))
+                yield self.checklists[-1]
                 number += len(q.choices)
             elif q.kind == "choice":
                 yield Label(Text(f"{q.prompt} (type its letter)"), classes="prompt")
-                yield ChoiceField(q, draft.get(q.key))
+                self.choices.append(ChoiceField(q, draft.get(q.key)))
+                yield self.choices[-1]
             else:
-                with Horizontal(classes="text"):
-                    yield Label(Text(f"{q.prompt}:"), classes="prompt")
-                    yield Input(draft.get(q.key) or "", placeholder="Tab here to type", name=q.key)
+                self.texts.append(Input(draft.get(q.key) or "", placeholder="Tab here to type", name=q.key))
+                yield Horizontal(Label(Text(f"{q.prompt}:"), classes="prompt"), self.texts[-1], classes="text")
 
     def _keys(self) -> str:
         """The keys this form takes, for its bottom line."""
@@ -101,12 +136,12 @@ class QuestionForm(ModalScreen[dict[str, Any] | None]):
     def answers(self) -> dict[str, Any]:
         """What the form holds now; a one-of question with nothing picked is left out."""
         out: dict[str, Any] = {}
-        for field in self.query(ChecklistField):
+        for field in self.checklists:
             out[field.question.key] = field.answer()
-        for choice in self.query(ChoiceField):
+        for choice in self.choices:
             if choice.picked is not None:
                 out[choice.question.key] = choice.picked
-        for text in self.query(Input):
+        for text in self.texts:
             out[text.name or ""] = text.value.strip()
         return out
 
@@ -122,14 +157,15 @@ class QuestionForm(ModalScreen[dict[str, Any] | None]):
             self.app.pop_screen()
 
     def action_save(self) -> None:
-        unpicked = [c for c in self.query(ChoiceField) if c.picked is None]
+        unpicked = [c for c in self.choices if c.picked is None]
         if unpicked and not self.unpicked_warned:
             self.unpicked_warned = True
             prompt = unpicked[0].question.prompt
             self.notify(f"{prompt}: nothing picked. Type its letter, or press Enter again to save it as "
                         "cannot tell.", severity="warning", markup=False)
             return
-        self.dismiss(self.answers())
+        if not self.saved(self, self.answers()):
+            self.dismiss(SAVED)
 
     def action_later(self) -> None:
         self.pending.draft.clear()
@@ -145,10 +181,9 @@ class QuestionForm(ModalScreen[dict[str, Any] | None]):
             return
         typed = event.character
         if typed.isdecimal():
-            if any(field.toggle(int(typed)) for field in self.query(ChecklistField)):
+            if any(field.toggle(int(typed)) for field in self.checklists):
                 event.stop()
             return
-        choices = list(self.query(ChoiceField))
-        if choices and choices[0].pick(typed):
+        if self.choices and self.choices[0].pick(typed):
             self.unpicked_warned = False
             event.stop()
