@@ -42,16 +42,21 @@ def zpl_bytes(layouts: Sequence[Layout]) -> bytes:
     return "".join(zpl_label(lay) for lay in layouts).encode("ascii")
 
 
-def report_layout(report: dict[str, Any], size: str = DEFAULT_SIZE) -> Layout:
-    from agent.report.label import SIZES, label_fields, layout
+def report_layout(report: dict[str, Any], size: str = DEFAULT_SIZE,
+                  certificates: Sequence[dict[str, Any]] = ()) -> Layout:
+    """``report``'s label; a "Data erased" line when one of ``certificates`` says its phone
+    was erased after the report (agent.report.label.erasure_for)."""
+    from agent.report.label import SIZES, erasure_for, label_fields, layout
 
-    return layout(label_fields(report), SIZES[size])
+    return layout(label_fields(report, erasure_for(report, list(certificates))), SIZES[size])
 
 
-def label_report(report: dict[str, Any], printer: Printer | None, folder: Path, size: str = DEFAULT_SIZE) -> LabelDone:
-    """Print ``report``'s label on ``printer``, or write ``<folder>/<report id>.label.pdf``.
+def label_report(report: dict[str, Any], printer: Printer | None, folder: Path, size: str = DEFAULT_SIZE,
+                 certificates: Sequence[dict[str, Any]] = ()) -> LabelDone:
+    """Print ``report``'s label on ``printer``, or write ``<folder>/<report id>.label.pdf``;
+    ``certificates`` as for ``report_layout``.
     Raises PrinterError (the printer), OutboxError (the folder, a report id that is not a UUID)."""
-    lay = report_layout(report, size)
+    lay = report_layout(report, size, certificates)
     if printer is not None:
         from agent.delivery.printer import send_labels
 

@@ -18,6 +18,8 @@ from agent.tui.widgets.phone_view import PhoneView
 if TYPE_CHECKING:
     from textual.app import App
 
+    from agent.tui.erase_flow import EraseRun
+
     _Base = App[None]
 else:
     _Base = object
@@ -27,11 +29,12 @@ LABEL_FOLDER = Path("~/phonebench-labels")
 
 
 class ReportActions(_Base):
-    """Export and label handlers; the app provides ``model`` and the two folders."""
+    """Export and label handlers; the app provides ``model``, the two folders and its erases."""
 
     model: BenchModel
     export_folder: Path
     label_folder: Path
+    erases: dict[int, EraseRun]
 
     def on_phone_view_export_requested(self, message: PhoneView.ExportRequested) -> None:
         view = self.model.slots[message.slot]
@@ -67,20 +70,23 @@ class ReportActions(_Base):
         self.label_slot(message.slot)
 
     def label_slot(self, slot: int) -> None:
-        """``p``: the label of the slot's latest report, on the config's printer or into a file."""
+        """``p``: the label of the slot's latest report, on the config's printer or into a file;
+        with a "Data erased" line when the phone was erased here since (its certificate)."""
         view = self.model.slots[slot]
         if view.report is None:
             self.notify(f"Slot {slot} has no report yet: no label.", markup=False)
             return
-        self.run_worker(self.make_label(slot, view.report), name="label", group="label", exit_on_error=False)
+        run = self.erases.get(slot)
+        certificates = [run.certificate] if run is not None and run.certificate is not None else []
+        self.run_worker(self.make_label(slot, view.report, certificates), name="label", group="label", exit_on_error=False)
 
-    async def make_label(self, slot: int, report: dict[str, Any]) -> None:
+    async def make_label(self, slot: int, report: dict[str, Any], certificates: list[dict[str, Any]]) -> None:
         from agent.config import load_config
         from agent.delivery.labels import label_report
 
         try:
             printer = load_config().printer
-            done = await asyncio.to_thread(label_report, report, printer, self.label_folder)
+            done = await asyncio.to_thread(label_report, report, printer, self.label_folder, certificates=certificates)
         except PhonebenchError as e:
             self.model.note(f"label failed: {e}", slot)
             self.notify(str(e), severity="error", markup=False)

@@ -12,7 +12,11 @@ from typing import Any
 import pytest
 
 from agent import paths
+from agent.delivery.labels import report_layout
+from agent.erasure.job import EraseOptions
+from agent.erasure.shift import ShiftStore
 from agent.session.events import PhoneRef, PhoneSeen
+from agent.tui.erase_flow import EraseRun
 from agent.tui.model import clamp_lines
 from agent.tui.render import phone_details
 from agent.tui.widgets.bench_card import BenchCard
@@ -39,6 +43,27 @@ async def test_p_on_a_card_prints_its_phones_label_on_the_configured_printer(tmp
     (job,) = received
     assert job.startswith(b"^XA") and job.rstrip().endswith(b"^XZ")
     assert b"Pixel 7" in job
+
+
+async def test_p_after_an_erase_here_adds_the_data_erased_line(tmp_path: Path, tcp_printer: Any) -> None:
+    """A phone erased from this bench after its report: its label says so, as `phonebench label
+    --erasure` does; another phone's certificate adds nothing."""
+    port, received = tcp_printer
+    _config(f'printer: {{tcp: "127.0.0.1:{port}"}}\n')
+    app = scripted_app(await recorded_session("pixel-7.yaml", 1, tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.model.slots and app.model.slots[1].report is not None, "the report")
+        report = app.model.slots[1].report
+        run = EraseRun(1, "Pixel 7", None, EraseOptions(), None, ShiftStore(8))  # type: ignore[arg-type]
+        run.certificate = {"device": {"serial": report["device"]["serial"]}, "result": "erased",
+                           "finished_at": "2999-01-02T03:04:05Z", "sanitization": {"method": "purge"}}
+        app.erases[1] = run
+        app.query_one("#slot-1", BenchCard).focus()
+        await pilot.press("p")
+        await wait_for(pilot, lambda: len(received) == 1, "the label")
+    assert b"Data erased (Purge)" in received[0] and b"2999-01-02" in received[0]
+    other = dict(run.certificate, device={"serial": "ANOTHER"})
+    assert not [line for line in report_layout(report, certificates=[other]).lines if "erased" in line.text]
 
 
 async def test_p_in_the_phone_view_without_a_printer_writes_a_pdf_and_says_where(tmp_path: Path) -> None:
