@@ -20,10 +20,11 @@ import pytest
 
 from agent import paths
 from agent.cli.main import main
+from agent.erasure.android import NO_CRYPTO_TYPE
 from agent.erasure.shift import NOT_ASKED_NO_TERMINAL
 from agent.report.schema import validate_certificate
 from agent.simulator.usbmuxd import UsbmuxdSimulator
-from tests.erasure.conftest import UDID, erase, iphone, payload
+from tests.erasure.conftest import UDID, erase, iphone, payload, unexplained_nulls
 from tests.erasure.test_erase_android import SIDE, commands, phone  # noqa: F401  (phone is a fixture)
 from tests.simulator_adb.conftest import adb_server, make_fixture  # noqa: F401  (adb_server is a fixture)
 
@@ -60,6 +61,20 @@ def test_every_null_on_an_android_certificate_says_why(phone: Any, capsys: pytes
     tool = cert["sanitization"]["tool"]
     assert tool["version"] is None and "ro.build.id" in tool["version_reason"]  # the fixture does not say it
     assert cert["diagnostics_report_id"] is None and cert["diagnostics_report_id_reason"]
+
+
+def test_an_android_phone_that_does_not_list_ro_crypto_type_is_cleared_and_the_null_says_why(
+        phone: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    cmds = commands()
+    cmds["getprop"] = {"stdout": cmds["getprop"]["stdout"].replace("[ro.crypto.type]: [file]\n", "")}
+    sim = phone(make_fixture("nocrypto", commands=cmds))
+    code, out, _ = erase(capsys, "--serial", sim.serial, "--yes", "--json", "--simulated", "--wait", "60")
+    cert = payload(json.loads(out))
+    validate_certificate(cert)
+    sanitization = cert["sanitization"]
+    assert code in (0, 5) and sanitization["method"] == "clear"
+    assert sanitization["options"] == {"ro.crypto.type": None, "ro.crypto.type_reason": NO_CRYPTO_TYPE}
+    assert unexplained_nulls(cert) == []
 
 
 def test_the_android_tool_version_is_the_build_its_recovery_belongs_to(
