@@ -128,7 +128,7 @@ def sanitization(crypto_type: str | None, forced_reason: str | None, build_id: s
         tool="Android recovery, started by adb", tool_version=build_id,
         tool_version_reason=None if build_id else NO_BUILD,
         command="adb reboot recovery; the technician selects Wipe data/factory reset",
-        options=dict(options),
+        options=options,
         forced=forced_reason is not None, forced_reason=forced_reason,
     )
 
