@@ -20,8 +20,8 @@ simulated usbmuxd). Exit 0 only for an erase that was
 verified; a certificate that says ``not_verified`` or ``failed`` is still saved, and the exit
 is 5 (SESSION). Refusals (Find My on, no confirmation) are exit 10 with nothing erased.
 Stopped (Ctrl-C, SIGTERM, SIGHUP) after the erase request went out, it still signs and
-queues a ``not_verified`` certificate saying the erase was interrupted, then exits 130 (Ctrl-C)
-or 128 + the signal's number. ``--operator`` follows the config's rule for ``operator``: a name
+queues a ``not_verified`` certificate saying the erase was interrupted, prints it as it prints a
+finished one (the envelope with ``--json``), then exits 130 (Ctrl-C) or 128 + the signal's number. ``--operator`` follows the config's rule for ``operator``: a name
 with control characters or over 64 characters is refused (exit 2). ``--upload`` sends a
 simulated phone's certificate from its side record to the backend (the station's record is
 drained by its uploader; ``phonebench outbox drain --record erasures-simulated`` does it later).
@@ -205,6 +205,10 @@ class TerminalFront:
     def started(self, device: Any) -> None:
         info(self.args, f"erasing {_name(device)} serial {printable(device.serial)}")
 
+    def interrupted(self, stored: Any) -> None:
+        """The certificate of an erase stopped by Ctrl-C or a signal, printed as a finished one's."""
+        _print_certificate(self.args, stored.report, stored.envelope)
+
     async def ask(self, question: str) -> str | None:
         from agent.errors import NoAnswer
 
@@ -298,6 +302,12 @@ def _ask(prompt: str) -> str | None:
 
 
 def _show(args: argparse.Namespace, certificate: dict, envelope: dict, path: str) -> None:
+    _print_certificate(args, certificate, envelope)
+    info(args, f"certificate written: {path}")
+
+
+def _print_certificate(args: argparse.Namespace, certificate: dict, envelope: dict) -> None:
+    """On stdout: the signed envelope (``--json``), else the result and the findings."""
     if args.json:
         print(json.dumps(envelope, indent=2))
     else:
@@ -306,4 +316,4 @@ def _show(args: argparse.Namespace, certificate: dict, envelope: dict, path: str
               f"verification {verification['result']})")
         for finding in verification["findings"]:
             print(f"  {printable(finding)}")
-    info(args, f"certificate written: {path}")
+    sys.stdout.flush()  # before a stop's exit, and before the stderr line that follows

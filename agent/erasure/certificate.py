@@ -6,15 +6,19 @@ Appendix G: manufacturer, model, serial number and IMEI; media type; sanitizatio
 date and time; who did it (station and operator). The certificate says ``erased`` only
 when verification passed: an erase that could not be verified (the phone never came back,
 it was unplugged during the checks) is ``not_verified``, one whose checks failed ``failed``.
+A verification that did not finish (the erase was interrupted, the phone did not come back or
+could not be read) names in ``verification.method`` only the checks that ran
+(``unfinished_verification``): null, with ``method_reason``, when none did.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from agent import __version__
 from agent.jsonfile import load_json
@@ -23,6 +27,7 @@ from agent.report.build import utc_now
 
 VerificationResult = Literal["passed", "failed", "not_verified"]
 MEDIA = {"type": "flash", "description": "the phone's built-in NAND flash storage (not removable)"}
+INTERRUPTED_UNCHECKED = "the erase was interrupted before any verification check ran"
 
 
 @dataclass(frozen=True)
@@ -78,16 +83,45 @@ class Sanitization:
 class Verification:
     """What was checked after the erase, by whom, and what was found (one line per finding)."""
 
-    method: str
+    method: str | None
     result: VerificationResult
     findings: tuple[str, ...] = ()
     by: Literal["agent", "technician"] = "agent"
     technician_answer: str | None = None
+    #: why ``method`` is None (nothing was checked)
+    method_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"method": self.method, "by": self.by, "result": self.result,
                                "findings": [f[:512] for f in self.findings[:32]]}
+        if self.method is None:
+            doc["method_reason"] = (self.method_reason or "no verification check ran")[:512]
         return doc | ({"technician_answer": self.technician_answer} if self.by == "technician" else {})
+
+
+class Checked(NamedTuple):
+    """One verification check that ran: its part of the method (what was asked and what a
+    fresh phone answers), whether the phone passed it, and the finding line."""
+
+    part: str
+    ok: bool
+    line: str
+
+
+def check_findings(checked: Sequence[Checked]) -> tuple[str, ...]:
+    return tuple(("ok: " if c.ok else "FAILED: ") + c.line for c in checked)
+
+
+def unfinished_verification(findings: Sequence[str], lead: str, checked: Sequence[Checked],
+                            unchecked: str) -> Verification:
+    """A verification that did not finish (the erase interrupted, the phone not back or not
+    readable): ``not_verified``, ``findings`` first, then the checks that ran. The method is
+    ``lead`` and the parts of those checks, never one that did not run; null with the reason
+    ``unchecked`` when none ran."""
+    if not checked:
+        return Verification(None, "not_verified", tuple(findings), method_reason=unchecked)
+    method = lead + ", ".join(c.part for c in checked)
+    return Verification(method, "not_verified", (*findings, *check_findings(checked)))
 
 
 @dataclass(frozen=True)

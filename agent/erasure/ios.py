@@ -37,7 +37,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from agent.erasure.certificate import ErasedDevice, ErasureRun, Verification
+from agent.erasure.certificate import (
+    INTERRUPTED_UNCHECKED,
+    Checked,
+    ErasedDevice,
+    ErasureRun,
+    Verification,
+    check_findings,
+    unfinished_verification,
+)
 from agent.erasure.ios_service import SentErase, sanitization, send_erase, services_for
 from agent.erasure.progress import Progress, quiet
 from agent.errors import ErasureRefused, LinkError
@@ -49,8 +57,11 @@ from agent.text import inert
 POLL_S = 0.25
 #: how long a phone may take to erase and attach again before the erase counts as not verified
 RETURN_TIMEOUT_S = 900.0
-VERIFY_METHOD = ("after a new usbmux attach: lockdown ActivationState (Unactivated), com.apple.purplebuddy "
-                 "SetupDone (not true), MCInstall GetProfileList (no configuration profiles)")
+VERIFY_LEAD = "after a new usbmux attach: "
+#: each check's part of the method: what is read and what a freshly erased phone answers
+VERIFY_PARTS = ("lockdown ActivationState (Unactivated)", "com.apple.purplebuddy SetupDone (not true)",
+                "MCInstall GetProfileList (no configuration profiles)")
+VERIFY_METHOD = VERIFY_LEAD + ", ".join(VERIFY_PARTS)
 
 INTERRUPTED_SENT = ("the erase was interrupted (Ctrl-C or a stop signal) after the erase request was sent: the phone "
                     "may be erasing; the result is unknown, check the phone")
@@ -88,12 +99,21 @@ def device_from_lockdown(values: Any) -> ErasedDevice:
 
 def fresh_findings(activation: Any, setup_done: Any, profiles: list[str]) -> tuple[bool, tuple[str, ...]]:
     """(passed, findings) of the checks on the phone that came back."""
-    checks = (
-        (activation == "Unactivated", f"lockdown ActivationState: {inert(str(activation))}"),
-        (setup_done is not True, f"com.apple.purplebuddy SetupDone: {inert(str(setup_done))}"),
-        (not profiles, f"configuration profiles: {len(profiles)}" + (f" ({', '.join(profiles[:5])})" if profiles else "")),
-    )
-    return all(ok for ok, _ in checks), tuple(("ok: " if ok else "FAILED: ") + line for ok, line in checks)
+    checks = (activation_check(activation), setup_check(setup_done), profiles_check(profiles))
+    return all(c.ok for c in checks), check_findings(checks)
+
+
+def activation_check(activation: Any) -> Checked:
+    return Checked(VERIFY_PARTS[0], activation == "Unactivated", f"lockdown ActivationState: {inert(str(activation))}")
+
+
+def setup_check(setup_done: Any) -> Checked:
+    return Checked(VERIFY_PARTS[1], setup_done is not True, f"com.apple.purplebuddy SetupDone: {inert(str(setup_done))}")
+
+
+def profiles_check(profiles: list[str]) -> Checked:
+    shown = f" ({', '.join(profiles[:5])})" if profiles else ""
+    return Checked(VERIFY_PARTS[2], not profiles, f"configuration profiles: {len(profiles)}{shown}")
 
 
 class IphoneEraser:
@@ -109,6 +129,7 @@ class IphoneEraser:
         self._sent: SentErase | None = None
         self._provenance: Provenance | None = None
         self._options: IosEraseOptions | None = None
+        self._checked: list[Checked] = []  # the verification checks that ran, in order
         #: told each step of the erase (agent/erasure/progress.py)
         self.progress: Progress = quiet
 
@@ -158,7 +179,8 @@ class IphoneEraser:
 
     def interrupted_run(self) -> ErasureRun | None:
         """The record of an erase stopped (Ctrl-C, SIGTERM) once its request was on its way:
-        ``not_verified``, saying so; None when nothing was sent (then nothing was erased)."""
+        ``not_verified``, saying so, its method naming only the checks that ran (null when
+        none did); None when nothing was sent (then nothing was erased)."""
         if self._request is None or self.device is None or self._provenance is None or self._options is None:
             return None
         sent = self._sent or SentErase(services_for(self.device.os_version).services[0],
@@ -166,25 +188,27 @@ class IphoneEraser:
         finding = INTERRUPTED_SENT if self._request == "sent" else INTERRUPTED_SENDING
         return ErasureRun(str(uuid.uuid4()), self.started_at, self._provenance, self.link.describe, self.device,
                           sanitization(sent, self._options, self._forced),
-                          Verification(VERIFY_METHOD, "not_verified", (finding,)))
+                          unfinished_verification((finding,), VERIFY_LEAD, self._checked, INTERRUPTED_UNCHECKED))
 
     async def close(self) -> None:
         await self.link.close()
 
     async def _verify(self, before: int | None, timeout_s: float) -> Verification:
         if not await self._came_back(before, timeout_s):
-            return Verification(VERIFY_METHOD, "not_verified",
-                                (f"the phone did not attach again within {timeout_s:g} s (unplugged mid-erase?)",))
+            return unfinished_verification(
+                (f"the phone did not attach again within {timeout_s:g} s (unplugged mid-erase?)",), VERIFY_LEAD, (),
+                "the phone did not attach again, so nothing could be checked")
         self.link = self._link()  # a new attach: a new lockdown connection, a new pairing
         self.progress("verifying", "verifying: activation state, setup, configuration profiles")
+        checked = self._checked  # kept as each check runs, so a stop halfway names only those that ran
         try:
-            activation = await self.link.lockdown_value("", "ActivationState")
-            setup_done = await self.link.lockdown_value("com.apple.purplebuddy", "SetupDone")
-            profiles = await self.link.configuration_profiles()
+            checked.append(activation_check(await self.link.lockdown_value("", "ActivationState")))
+            checked.append(setup_check(await self.link.lockdown_value("com.apple.purplebuddy", "SetupDone")))
+            checked.append(profiles_check(await self.link.configuration_profiles()))
         except LinkError as e:
-            return Verification(VERIFY_METHOD, "not_verified", (f"could not check the phone that came back: {e}",))
-        passed, findings = fresh_findings(activation, setup_done, profiles)
-        return Verification(VERIFY_METHOD, "passed" if passed else "failed", findings)
+            return unfinished_verification((f"could not check the phone that came back: {e}",), VERIFY_LEAD, checked,
+                                           "the phone that came back could not be read over lockdown")
+        return Verification(VERIFY_METHOD, "passed" if all(c.ok for c in checked) else "failed", check_findings(checked))
 
     async def _came_back(self, before: int | None, timeout_s: float) -> bool:
         """Whether usbmuxd lists the phone under a DeviceID other than ``before`` in time."""

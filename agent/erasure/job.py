@@ -10,8 +10,8 @@ refusals: Find My on, a Google account or FRP, raised as ErasureRefused, nothing
 anything is erased) and the phone's latest diagnostics report looked up (never fails: a bad
 report file is skipped); ``front.started(device)`` when the front end has it; the eraser's own
 steps (agent/erasure/progress.py); ``signed``. Stopped (the task cancelled, Ctrl-C) once the
-erase request went out, the job signs the eraser's ``interrupted_run()`` (``not_verified``)
-before the stop goes on.
+erase request went out, the job signs the eraser's ``interrupted_run()`` (``not_verified``),
+hands it to ``front.interrupted(stored)`` when the front end has it, and the stop goes on.
 Everything blocking (opening the ledger, signing, SQLite) runs in a thread, so a front end
 on an event loop stays responsive.
 """
@@ -69,7 +69,8 @@ class FrontEnd(Protocol):
 
     async def operator(self) -> Signer: ...
 
-    # optional: ``started(device)``, told when everything is ready and the erase starts
+    # optional: ``started(device)``, told when everything is ready and the erase starts;
+    # ``interrupted(stored)``, told the StoredReport of an interrupted erase's certificate
 
 
 OpenLedger = Callable[[bool], Any]  # (simulated) -> agent.delivery.ledger.Ledger
@@ -109,7 +110,8 @@ async def _erase_or_record(eraser: Any, ready: _Ready, front: FrontEnd, station_
     KeyboardInterrupt/SystemExit come through) after the erase request went out, sign a
     ``not_verified`` certificate saying so before the stop goes on: the phone may be
     erasing, and the record must say so. Saved in this thread, at once: a second
-    cancellation must not lose it."""
+    cancellation must not lose it. ``front.interrupted(stored)``, when the front end has it,
+    gets the certificate as a finished erase's caller does."""
     try:
         return await erase
     except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
@@ -122,6 +124,9 @@ async def _erase_or_record(eraser: Any, ready: _Ready, front: FrontEnd, station_
             else:
                 front.step("signed", f"interrupted: certificate {stored.report['report_id']} signed: "
                                      f"{stored.report['result']} ({stored.path})")
+                told = getattr(front, "interrupted", None)
+                if told is not None:
+                    told(stored)
         raise
 
 

@@ -8,10 +8,9 @@ session costs about its slowest check rather than the sum of them.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -20,6 +19,8 @@ from agent.check import Check, CheckContext, CheckResult, Metric, Question
 from agent.errors import ExitCode, LinkDisconnected, LinkError, LinkTimeout, PhonebenchError
 from agent.links.base import DEFAULT_TIMEOUT_S, Link, Provenance
 from agent.report.build import build_report, utc_now
+from agent.session.carried import carried_result, with_gaps
+from agent.session.carried import carry_over as carry_over  # re-exported: its home before carried.py
 from agent.session.events import (
     CheckFinished,
     CheckStarted,
@@ -226,7 +227,7 @@ class _Session:
             if check.name in self.carried:
                 result = carried_result(self.carried[check.name])
             else:
-                result = _with_gaps(self.link, check, await self._measure(check))
+                result = with_gaps(self.link, check, await self._measure(check))
         finally:
             if counted:
                 self._measuring(-1)
@@ -376,39 +377,6 @@ def device_fields(checks: Sequence[Check]) -> tuple[str, ...]:
     identity = next((c for c in checks if c.name == "identity"), None)
     declared = [name for name, spec in identity.metrics.items() if spec.device] if identity else []
     return tuple(dict.fromkeys(["platform", *declared]))
-
-
-def carry_over(report: Mapping[str, Any], rerun: Collection[str]) -> dict[str, Any]:
-    """The ``carried`` argument that re-runs only ``rerun`` after ``report``."""
-    return {c["name"]: {**c, "report_id": report["report_id"]} for c in report["checks"] if c["name"] not in rerun}
-
-
-def carried_result(entry: Mapping[str, Any]) -> CheckResult:
-    """A check's result copied from an earlier report's entry (or, with ``origin``, from the
-    session journal), saying where it came from."""
-    origin = entry.get("origin") or f"carried over from report {entry.get('report_id', '?')}"
-    metrics = {
-        name: Metric(m.get("value"), m.get("source"), m.get("reason"), m.get("method"))
-        for name, m in (entry.get("metrics") or {}).items()
-    }
-    detail = f"{origin}: {entry['detail']}" if entry.get("detail") else origin
-    return CheckResult(entry.get("outcome", "error"), metrics, detail)
-
-
-def _with_gaps(link: Link, check: Check, result: CheckResult) -> CheckResult:
-    """On a replay, name the reads the fixture lacks, so a short fixture reads as that and
-    not as a phone that failed."""
-    from agent.fixtures.format import Fixture
-    from agent.fixtures.gaps import fixture_gaps, lacks_detail
-
-    fixture = getattr(link, "fixture", None)
-    if result.outcome == "measured" or not isinstance(fixture, Fixture) or "fixture lacks" in (result.detail or ""):
-        return result
-    gaps = fixture_gaps(fixture, check.reads.get(link.platform, ()))
-    if not gaps:
-        return result
-    lacks = lacks_detail(gaps)
-    return dataclasses.replace(result, detail=f"{lacks}; {result.detail}" if result.detail else lacks)
 
 
 def _as_result(name: str, out: Any) -> CheckResult:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from agent.check import CheckResult
 from agent.links.base import Provenance
-from agent.session.engine import Station, carried_result, device_fields
+from agent.session.carried import carried_result
+from agent.session.engine import Station, device_fields
 from agent.session.events import PhoneRef
 from agent.session.journal import Journal, Unfinished
 

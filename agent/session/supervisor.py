@@ -31,7 +31,8 @@ from agent.discovery import Sighting
 from agent.errors import LinkError, NotReady, PhonebenchError
 from agent.links.base import Link
 from agent.ports import Port
-from agent.session.engine import Station, carry_over, run_session
+from agent.session.carried import carry_over
+from agent.session.engine import Station, run_session
 from agent.session.events import (
     BenchEvent,
     PhoneGone,

@@ -176,7 +176,7 @@ def test_check_results_pass_through_unchanged(tmp_path: Path, bad: CheckResult) 
 
 
 def test_rerunning_one_check_carries_the_others_over_and_says_from_where(tmp_path: Path) -> None:
-    from agent.session.engine import carry_over
+    from agent.session.carried import carry_over
 
     bench = _bench(tmp_path, [Echo("alpha", "echo a"), Echo("beta", "echo b")])
     first = _run(FIXTURE, bench)[-1].report

@@ -3,6 +3,7 @@ reports, ``verify`` over a mixed chain, and the reference receiver storing and l
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -16,12 +17,21 @@ with warnings.catch_warnings():
 from agent.backend.app import create_app
 from agent.backend.db import BackendDB
 from agent.cli.main import main
-from agent.erasure.certificate import ErasedDevice, ErasureRun, Sanitization, Verification, build_certificate
+from agent.erasure.certificate import (
+    Checked,
+    ErasedDevice,
+    ErasureRun,
+    Sanitization,
+    Verification,
+    build_certificate,
+    unfinished_verification,
+)
 from agent.errors import VerificationError
 from agent.links.base import Provenance
 from agent.report.chain import ReportStore
 from agent.report.signing import ERASURE_PAYLOAD_TYPE, PAYLOAD_TYPE, StationKey, canonical_json, verify_envelope
 from agent.report.verify import verify_path
+from tests.erasure.conftest import unexplained_nulls
 from tests.outbox.outbox_helpers import sample_report
 
 CERT_ID = "7d1c9a52-3c1e-4b7a-9f0e-2a4b6c8d0e1f"
@@ -130,3 +140,29 @@ def test_the_station_record_refuses_a_simulated_phones_certificate(key: StationK
         ledger.save(cert, ERASURE_PAYLOAD_TYPE)
     assert ledger.save(certificate(key), ERASURE_PAYLOAD_TYPE).report["chain"]["sequence"] == 1  # usb: taken
     assert ledger.outbox.report_ids() == {CERT_ID}
+
+
+def test_the_null_walker_names_each_null_nothing_explains() -> None:
+    doc = {
+        "operator": None, "operator_reason": "unattended",
+        "device": {"imei": None, "imei_reason": "", "model": None},
+        "sanitization": {"options": {"PreserveDataPlan": None, "options_not_applied": "takes none"},
+                         "tool": {"version": None}},
+        "verification": {"method": None, "findings": [None]},
+        "chain": {"sequence": 2, "previous_digest": None},
+    }
+    assert unexplained_nulls(doc) == ["device.imei", "device.model", "sanitization.tool.version",
+                                      "verification.method", "verification.findings[0]", "chain.previous_digest"]
+    assert unexplained_nulls({"chain": {"sequence": 1, "previous_digest": None}}) == []  # the first has none before it
+
+
+def test_an_unfinished_verification_names_only_the_checks_that_ran(key: StationKey, store: ReportStore) -> None:
+    ran = [Checked("`a` (0)", True, "`a`: 0")]
+    partly = unfinished_verification(("stopped",), "over adb: ", ran, "nothing ran")
+    assert partly.method == "over adb: `a` (0)" and partly.findings == ("stopped", "ok: `a`: 0")
+    none = unfinished_verification(("stopped",), "over adb: ", [], "nothing ran")
+    doc = build_certificate(dataclasses.replace(run(), verification=none), station_id=key.default_station_id(),
+                            key_id=key.keyid, operator="J. Doe", diagnostics_report_id=None)
+    assert doc["verification"] == {"method": None, "method_reason": "nothing ran", "by": "agent",
+                                   "result": "not_verified", "findings": ["stopped"]}
+    assert store.commit(doc, key, ERASURE_PAYLOAD_TYPE).report["result"] == "not_verified"  # the schema takes it

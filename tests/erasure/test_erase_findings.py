@@ -1,7 +1,7 @@
 """``phonebench erase`` where a tester found it wrong, through the real stacks (the real adb
 server and the simulated adbd; pymobiledevice3 and the simulated usbmuxd): a malformed report
-in a report folder, a stop after the erase request, end of input at each question, missing
-phones, operator names, and the nulls a certificate must explain."""
+in a report folder, end of input at each question, missing phones, operator names, and the
+nulls a certificate must explain (a stop after the erase request: test_erase_interrupted.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,6 @@ import base64
 import io
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +16,13 @@ import pytest
 
 from agent import paths
 from agent.cli.main import main
+from agent.erasure.android import NO_CRYPTO_TYPE
 from agent.erasure.shift import NOT_ASKED_NO_TERMINAL
 from agent.report.schema import validate_certificate
 from agent.simulator.usbmuxd import UsbmuxdSimulator
-from tests.erasure.conftest import UDID, erase, iphone, payload
+from tests.erasure.conftest import UDID, erase, iphone, payload, unexplained_nulls
 from tests.erasure.test_erase_android import SIDE, commands, phone  # noqa: F401  (phone is a fixture)
 from tests.simulator_adb.conftest import adb_server, make_fixture  # noqa: F401  (adb_server is a fixture)
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def certificates() -> list[dict[str, Any]]:
@@ -60,6 +55,20 @@ def test_every_null_on_an_android_certificate_says_why(phone: Any, capsys: pytes
     tool = cert["sanitization"]["tool"]
     assert tool["version"] is None and "ro.build.id" in tool["version_reason"]  # the fixture does not say it
     assert cert["diagnostics_report_id"] is None and cert["diagnostics_report_id_reason"]
+
+
+def test_an_android_phone_that_does_not_list_ro_crypto_type_is_cleared_and_the_null_says_why(
+        phone: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    cmds = commands()
+    cmds["getprop"] = {"stdout": cmds["getprop"]["stdout"].replace("[ro.crypto.type]: [file]\n", "")}
+    sim = phone(make_fixture("nocrypto", commands=cmds))
+    code, out, _ = erase(capsys, "--serial", sim.serial, "--yes", "--json", "--simulated", "--wait", "60")
+    cert = payload(json.loads(out))
+    validate_certificate(cert)
+    sanitization = cert["sanitization"]
+    assert code in (0, 5) and sanitization["method"] == "clear"
+    assert sanitization["options"] == {"ro.crypto.type": None, "ro.crypto.type_reason": NO_CRYPTO_TYPE}
+    assert unexplained_nulls(cert) == []
 
 
 def test_the_android_tool_version_is_the_build_its_recovery_belongs_to(
@@ -150,62 +159,3 @@ def test_an_ios_10_erase_says_the_options_were_not_applied(
     code, _, err = erase(capsys, "--udid", OLD_UDID, "--yes", "--simulated", "--preserve-data-plan",
                          "--disallow-proximity-setup")
     assert code == 0 and "were not applied" in err
-
-
-def _erase_and_stop(args: list[str], when: str, sig: int, typed: str | None = None) -> tuple[int, str]:
-    """Run ``phonebench erase`` as its own process (``typed`` on a stdin kept open, else none),
-    send ``sig`` once stderr says ``when`` (a prompt ends without a newline: read by character)."""
-    proc = subprocess.Popen([sys.executable, "-m", "agent", "erase", *args], cwd=ROOT,
-                            stdin=subprocess.DEVNULL if typed is None else subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    err = ""
-    try:
-        if typed is not None and proc.stdin is not None:
-            proc.stdin.write(typed)
-            proc.stdin.flush()  # and kept open: the technician has not answered yet
-        assert proc.stderr is not None
-        while when not in err:
-            char = proc.stderr.read(1)
-            if not char:
-                break
-            err += char
-        time.sleep(0.3)  # into the watch (or the wait for an answer) that follows
-        proc.send_signal(sig)
-        proc.wait(timeout=60)  # stdin still open, as a terminal's is: the stop must not wait for a line
-        rest = proc.stderr.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return proc.returncode, err + rest
-
-
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 128 + signal.SIGTERM)])
-def test_an_iphone_erase_stopped_after_the_request_signs_an_interrupted_certificate(
-        usbmuxd_no_return: UsbmuxdSimulator, sig: int, code: int) -> None:
-    usbmuxd_no_return.plug(iphone(find_my=False))
-    returncode, err = _erase_and_stop(["--udid", UDID, "--yes", "--simulated", "--wait", "120"], "erase sent", sig)
-    assert returncode == code, err
-    [cert] = certificates()
-    assert cert["result"] == "not_verified" and "interrupted" in cert["verification"]["findings"][0]
-    assert "after the erase request was sent" in cert["verification"]["findings"][0]
-    assert "Traceback" not in err and main(["verify", str(paths.side_records_dir(SIDE))]) == 0
-
-
-def test_an_android_erase_stopped_in_recovery_signs_an_interrupted_certificate(phone: Any) -> None:
-    sim = phone(make_fixture("stopped", commands=commands()), recovery_wipe_s=None)
-    returncode, err = _erase_and_stop(["--serial", sim.serial, "--yes", "--simulated", "--wait", "120"],
-                                      "the phone is in recovery", signal.SIGINT)
-    assert returncode == 130, err
-    [cert] = certificates()
-    assert cert["result"] == "not_verified" and "interrupted" in cert["verification"]["findings"][0]
-    assert "Traceback" not in err
-
-
-def test_ctrl_c_while_the_technician_question_waits_ends_at_once_with_a_certificate(phone: Any) -> None:
-    sim = phone(make_fixture("asked", commands=commands()), recovery_wipe_s=None)
-    returncode, err = _erase_and_stop(["--serial", sim.serial, "--simulated", "--wait", "1"],
-                                      "Did the phone show", signal.SIGINT, typed="0ABC\n")
-    assert returncode == 130, err
-    [cert] = certificates()
-    assert cert["result"] == "not_verified" and "interrupted" in cert["verification"]["findings"][0]
