@@ -17,9 +17,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from textual._time import get_time
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.driver import Driver
+from textual.events import Key
+from textual.screen import Screen
 from textual.worker import Worker
 
 from agent.errors import PhonebenchError
@@ -91,6 +94,7 @@ class BenchApp(ReportActions, App[None]):
         self.erases: dict[int, EraseRun] = {}
         self.erase_wait_s: float | None = None  # None: the erasers' own timeouts
         self.drawn_at = 0.0
+        self.screen_shown_at = 0.0  # Textual's clock, as a key's ``time``
         self._gc_saved = gc.get_threshold()
         self._ui_context: contextvars.Context | None = None
 
@@ -114,6 +118,7 @@ class BenchApp(ReportActions, App[None]):
 
     def on_mount(self) -> None:
         self.loop, self._ui_context = asyncio.get_running_loop(), contextvars.copy_context()
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         self._gc_saved = gc.get_threshold()
         gc.set_threshold(*GC_THRESHOLDS)
         self.bridge.install()
@@ -126,6 +131,17 @@ class BenchApp(ReportActions, App[None]):
         self.set_interval(UPLOAD_REFRESH_S, self.refresh_uploads)
         self.tick()
 
+
+    def _screen_changed(self, screen: Screen[Any]) -> None:
+        self.screen_shown_at = get_time()
+
+    async def _on_key(self, event: Key) -> None:
+        """A key that went round unused reaches the bindings (App._on_key, which Textual
+        calls after this one), after the keys typed behind it; one typed before the screen
+        now up came up was meant for the one before (q then Enter in one burst: the Enter was
+        for the bench, not the quit question's button), so it is dropped."""
+        if event.time < self.screen_shown_at:
+            event.prevent_default()
 
     def _questions_changed(self) -> None:
         """The operator's queue changed, maybe on the bench's thread: look on our loop."""

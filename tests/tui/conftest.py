@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.events import Key
 
 from agent.delivery.ledger import SideRecord
 from agent.discovery.replay import ReplaySource
@@ -41,6 +42,16 @@ ANSWERS = {"screen.visual": [], "cosmetic_grade": "B", "notes": "scuff on frame"
 FIXED_KEYID = "sha256:" + "ab" * 32
 #: the station config's names for some ports of the scripted bench
 PORT_NAMES = {1: "left 1"}
+
+
+def burst(app: Any, keys: Iterable[str]) -> None:
+    """Keys as a terminal delivers a quick burst of typing: all at once through the driver,
+    nothing handled in between (Pilot.press waits for each key to be handled)."""
+    for key in keys:
+        character = key if len(key) == 1 else None
+        event = Key(key, character)
+        event.set_sender(app)
+        app._driver.send_message(event)
 
 
 def answer(form: Any, answers: dict[str, Any]) -> None:

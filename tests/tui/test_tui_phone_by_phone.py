@@ -17,7 +17,7 @@ from agent.tui.widgets.key_bar import KeyBar
 from agent.tui.widgets.key_map import KeyMap
 from agent.tui.widgets.phone_view import PhoneView
 from agent.tui.widgets.question_form import QuestionForm
-from tests.tui.conftest import mixed_bench, recorded_session, replay_app, scripted_app, wait_for
+from tests.tui.conftest import burst, mixed_bench, recorded_session, replay_app, scripted_app, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -66,6 +66,41 @@ async def test_the_next_phone_s_questions_come_in_the_same_form_fresh(tmp_path: 
     assert (one["cosmetic_grade"], one["notes"], len(one["screen.visual"])) == ("B", "dent", 1)
     assert (two["cosmetic_grade"], two["notes"], len(two["screen.visual"])) == ("A", "", 1)
     assert one["screen.visual"] != two["screen.visual"]  # 1 ticked the first choice, 2 the second
+
+
+async def test_keys_typed_in_a_burst_count_in_order_and_only_for_the_phone_on_screen(tmp_path: Path) -> None:
+    """Typed faster than the screen: ticks, the grade, Tab and notes land in the first phone as
+    typed (Tab moves to the notes before the letters after it), Enter saves exactly that, and
+    what was typed before the second phone was on screen (2, c, two more Enters) is dropped: the
+    second phone is not saved unseen, nor does the first one take those keys."""
+    app, out = replay_app(tmp_path, ["pixel-7.yaml", "iphone-13.yaml"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.operator.waiting == 2 and isinstance(app.screen, QuestionForm), "two forms")
+        form = app.screen
+        first, second = form.pending, app.operator._queue[1]
+        burst(app, ["1", "b", "tab", "o", "k", "enter", "2", "c", "enter", "enter"])
+        await wait_for(pilot, lambda: app.model.slots[first.phone.slot].state == "done", "the first report")
+        await pilot.pause(0.3)
+        assert form.pending is second and app.screen is form and form.answers() == {"screen.visual": [], "notes": ""}
+        assert app.model.slots[second.phone.slot].status() == "needs you"
+    (report,) = _reports(out)
+    assert report["answers"] == {"screen.visual": ["dead_pixels"], "cosmetic_grade": "B", "notes": "ok"}
+
+
+async def test_q_then_enter_in_a_burst_does_not_quit(tmp_path: Path) -> None:
+    """The Enter was typed before the quit question came up: it does not answer it (and the
+    question's No has the focus)."""
+    app, _ = replay_app(tmp_path, ["pixel-7.yaml"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, QuestionForm), "the form")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, QuestionForm), "the bench")
+        burst(app, ["q", "enter"])
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm), "the quit question")
+        await pilot.pause(0.3)
+        assert app.is_running and isinstance(app.screen, Confirm) and app.screen.focused.id == "no"
+        await pilot.press("enter")  # typed with the question on screen: No
+        assert app.is_running and not isinstance(app.screen, Confirm)
 
 
 async def test_enter_without_a_grade_warns_once_then_saves_it_as_cannot_tell(tmp_path: Path) -> None:

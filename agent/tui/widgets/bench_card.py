@@ -105,7 +105,9 @@ class BenchCard(Widget, can_focus=True):
         port = f" · {printable(view.port_shown)}" if view.port_shown else ""
         title = f"{view.slot} · {printable(PLATFORM.get(view.platform, view.platform))}{port}"
         width = self.outer_size.width
-        if width and (width < NARROW or cell_len(title) > width - 6):  # "╭─ " before the title, " ─╮" after
+        if not width:  # not laid out yet: the title again once it is (a Resize may have come first)
+            self.call_after_refresh(self._put_title)
+        elif width < NARROW or cell_len(title) > width - 6:  # "╭─ " before the title, " ─╮" after
             title = f"{view.slot} · {printable(PLATFORM_SHORT.get(view.platform, view.platform))}{port}"
         if self.border_title != escape(title):
             self.border_title = escape(title)

@@ -10,6 +10,7 @@ from textual.widgets import Button, Label
 
 
 class Confirm(ModalScreen[bool]):
+    AUTO_FOCUS = "#no"  # Enter means no until the technician moves to Yes
     BINDINGS = [Binding("escape", "answer(False)", "No"), Binding("y", "answer(True)", "Yes"),
                 Binding("n", "answer(False)", "No")]
 

@@ -11,6 +11,12 @@ into the same form (``load``) and say so. Going through a queue of phones thus n
 switches screens, and each switch redraws a whole screen (with 32 phones on the bench, that
 was most of the event loop's lag: benchmarks/tui_startup.py). The form closes with
 ``SAVED`` when nothing is left to ask, and with None on Esc or a withdrawal.
+
+Keys act in the order they were typed, and only on the phone that was on screen when they
+were: Enter, Esc and Tab are handled as they arrive (Textual's bindings act only once a key
+has gone round the app, after the keys typed behind it, which would land in the phone just
+saved), and a key typed before these questions were shown (``shown_at``) is dropped: three
+quick Enters save one phone, not the next one unseen.
 """
 
 from __future__ import annotations
@@ -19,8 +25,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from rich.text import Text
+from textual._time import get_time
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key, ScreenResume
 from textual.screen import ModalScreen
@@ -49,9 +55,19 @@ SAVED = "saved"
 Saved = Callable[["QuestionForm", dict[str, Any]], bool]
 
 
-class QuestionForm(ModalScreen[str | None]):
-    BINDINGS = [Binding("enter", "save", "Save"), Binding("escape", "later", "Later")]
+class NotesInput(Input):
+    """A text answer; the form sees each key first, in the order typed (``QuestionForm.take``)."""
 
+    async def _on_key(self, event: Key) -> None:
+        """Runs before Input's own handler (Textual calls each class's in turn), which
+        ``prevent_default`` skips when the form used the key up."""
+        form = self.screen if self.is_attached else None
+        if not isinstance(form, QuestionForm) or form.take(event, self):
+            event.stop()
+            event.prevent_default()
+
+
+class QuestionForm(ModalScreen[str | None]):
     def __init__(self, pending: Pending, waiting: int, saved: Saved) -> None:
         super().__init__()
         self.pending, self.waiting, self.saved = pending, waiting, saved
@@ -60,6 +76,8 @@ class QuestionForm(ModalScreen[str | None]):
         self.checklists: list[ChecklistField] = []
         self.choices: list[ChoiceField] = []
         self.texts: list[Input] = []
+        #: when these questions were put up (Textual's clock, as a key's ``time``)
+        self.shown_at = get_time()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
@@ -70,7 +88,7 @@ class QuestionForm(ModalScreen[str | None]):
 
     def load(self, pending: Pending, waiting: int) -> None:
         """Show ``pending`` (another phone's questions) in place of the ones answered."""
-        self.pending, self.waiting = pending, waiting
+        self.pending, self.waiting, self.shown_at = pending, waiting, get_time()
         self.unpicked_warned = self.withdrawn = False
         self.query_one(".title", Label).update(self._title())
         self.query_one(".keys", Label).update(Text(self._keys()))
@@ -116,7 +134,7 @@ class QuestionForm(ModalScreen[str | None]):
                 self.choices.append(ChoiceField(q, draft.get(q.key)))
                 yield self.choices[-1]
             else:
-                self.texts.append(Input(draft.get(q.key) or "", placeholder="Tab here to type", name=q.key))
+                self.texts.append(NotesInput(draft.get(q.key) or "", placeholder="Tab here to type", name=q.key))
                 yield Horizontal(Label(Text(f"{q.prompt}:"), classes="prompt"), self.texts[-1], classes="text")
 
     def _keys(self) -> str:
@@ -157,6 +175,8 @@ class QuestionForm(ModalScreen[str | None]):
             self.app.pop_screen()
 
     def action_save(self) -> None:
+        if self.app.screen is not self:  # a screen over it (the key map) has the keys
+            return
         unpicked = [c for c in self.choices if c.picked is None]
         if unpicked and not self.unpicked_warned:
             self.unpicked_warned = True
@@ -168,22 +188,43 @@ class QuestionForm(ModalScreen[str | None]):
             self.dismiss(SAVED)
 
     def action_later(self) -> None:
+        if self.app.screen is not self:
+            return
         self.pending.draft.clear()
         self.pending.draft.update(self.answers())
         self.dismiss(None)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
-
     def on_key(self, event: Key) -> None:
-        if isinstance(self.focused, Input) or not event.character:
-            return
+        if self.take(event, None):
+            event.stop()
+            event.prevent_default()
+
+    def take(self, event: Key, typed_in: Input | None) -> bool:
+        """Act on a key in the order typed; True when it was used up here. ``typed_in`` is
+        the text field it reached, or None. A key that reached a field the focus has since
+        left (an earlier Tab moved it) counts where the focus went."""
+        if event.time < self.shown_at:  # typed for the phone before, or before the form came up
+            return True
+        if event.key == "enter":
+            self.action_save()
+            return True
+        if event.key == "escape":
+            self.action_later()
+            return True
+        if event.key in ("tab", "shift+tab"):
+            self.focus_next() if event.key == "tab" else self.focus_previous()
+            return True
+        if isinstance(self.focused, Input):
+            if typed_in is self.focused or not (event.is_printable and event.character):
+                return False  # the text field takes it as Input does
+            self.focused.insert_text_at_cursor(event.character)
+            return True
         typed = event.character
+        if not typed:
+            return False
         if typed.isdecimal():
-            if any(field.toggle(int(typed)) for field in self.checklists):
-                event.stop()
-            return
+            return any(field.toggle(int(typed)) for field in self.checklists)
         if self.choices and self.choices[0].pick(typed):
             self.unpicked_warned = False
-            event.stop()
+            return True
+        return typed_in is not None  # typed in the notes before Tab left them: not notes now
