@@ -19,6 +19,7 @@ from agent.check import Check, CheckContext, CheckResult, Metric, Question
 from agent.errors import ExitCode, LinkDisconnected, LinkError, LinkTimeout, PhonebenchError
 from agent.links.base import DEFAULT_TIMEOUT_S, Link, Provenance
 from agent.report.build import build_report, utc_now
+from agent.session.budget import waiting_for_a_person, within_budget
 from agent.session.carried import carried_result, with_gaps
 from agent.session.carried import carry_over as carry_over  # re-exported: its home before carried.py
 from agent.session.events import (
@@ -44,9 +45,6 @@ if TYPE_CHECKING:
     from agent.report.chain import StoredReport
 
 log = logging.getLogger(__name__)
-
-#: a check that runs longer than this is stopped and recorded as an error
-CHECK_BUDGET_S = 60.0
 
 
 class ReportSink(Protocol):
@@ -246,7 +244,7 @@ class _Session:
             return CheckResult("unsupported", detail=f"not available on {self.link.platform}")
         ctx = CheckContext(self.link, self.link.platform, dict(self.device), self.model, self._ask, self.bench.timeout_s)
         try:
-            out = await unless_withdrawn(self.withdrawn, asyncio.wait_for(check.run(ctx), CHECK_BUDGET_S))
+            out = await unless_withdrawn(self.withdrawn, within_budget(check.run(ctx)))
         except LinkDisconnected as e:
             return self._interrupted(e)
         except (LinkTimeout, TimeoutError) as e:
@@ -304,9 +302,10 @@ class _Session:
         if question.key in self.answers:
             return self.answers[question.key]
         if self.holding and question.key not in self.held:
-            return await self._hold(question)
+            return await waiting_for_a_person(self._hold(question))
         self.emit(QuestionAsked(self.id, self.phone, question))
-        return self._accept(question, await self._asking(self.bench.operator.ask(question, self.phone)))
+        answer = await waiting_for_a_person(self._asking(self.bench.operator.ask(question, self.phone)))
+        return self._accept(question, answer)
 
     async def _hold(self, question: Question) -> Any:
         """A check's question, kept for the phone's form: the check waits, and while it

@@ -7,10 +7,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agent.check import Question
 from agent.delivery.ledger import SideRecord
 from agent.fixtures.format import load_fixture
 from agent.links.replay import replay_link
+from agent.session import budget
 from agent.session.engine import run_session
 from agent.session.events import CheckFinished, PhoneRef, QuestionAsked
 from agent.session.station import open_station
@@ -77,3 +80,58 @@ def test_a_phone_that_left_during_its_checks_is_not_asked_about(tmp_path: Path) 
     events = _session(tmp_path, "disconnect-mid-battery.yaml", operator)
     assert operator.forms == [] and operator.singles == []
     assert events[-1].report["session"]["complete"] is False
+
+
+class SlowFormOperator(FormOperator):
+    """Answers each form (or question) only after ``delay`` seconds: a technician busy elsewhere."""
+
+    def __init__(self, answers: Mapping[str, Any], delay: float) -> None:
+        super().__init__(answers)
+        self.delay = delay
+
+    async def ask(self, question: Question, phone: PhoneRef) -> Any | None:
+        await asyncio.sleep(self.delay)
+        return await super().ask(question, phone)
+
+    async def ask_all(self, questions: Sequence[Question], phone: PhoneRef) -> Mapping[str, Any]:
+        await asyncio.sleep(self.delay)
+        return await super().ask_all(questions, phone)
+
+
+def test_waiting_for_the_technician_does_not_count_against_a_check_s_budget(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen check waits for its answer longer than a check may work: its verdict still
+    comes from the answer (F for lines), not a timeout."""
+    monkeypatch.setattr(budget, "CHECK_BUDGET_S", 0.2)
+    answers = {"screen.visual": ["lines"], "cosmetic_grade": "B", "notes": ""}
+    for operator in (SlowFormOperator(answers, 0.6), _Single(SlowFormOperator(answers, 0.6))):
+        report = _session(tmp_path / str(id(operator)), "pixel-7.yaml", operator)[-1].report
+        screen = next(c for c in report["checks"] if c["name"] == "screen")
+        assert screen["outcome"] == "measured", screen
+        assert screen["metrics"]["screen_defects"]["value"] == ["lines"]
+
+
+def test_a_check_that_works_past_its_budget_is_still_stopped() -> None:
+    async def reading() -> None:
+        await asyncio.sleep(5)
+
+    async def asking() -> str:
+        return await budget.waiting_for_a_person(asyncio.sleep(0.3, result="answer"))
+
+    async def both() -> tuple[BaseException | None, str]:
+        try:
+            await budget.within_budget(reading(), 0.1)
+            stopped = None
+        except TimeoutError as e:
+            stopped = e
+        return stopped, await budget.within_budget(asking(), 0.1)
+
+    stopped, answer = asyncio.run(both())
+    assert isinstance(stopped, TimeoutError) and answer == "answer"
+
+
+class _Single:
+    """``operator`` without ``ask_all``: each question asked on its own."""
+
+    def __init__(self, operator: SlowFormOperator) -> None:
+        self.ask = operator.ask
