@@ -239,7 +239,7 @@ class BenchModel:
     def note(self, line: str, slot: int | None = None) -> None:
         """A one-line entry for the event log (and the slot's own log)."""
         view = self.slots.get(slot) if slot is not None else None
-        text = f"slot {slot} {printable(view.name)}: {line}" if view else line
+        text = f"slot {slot} {printable(view.card_name)}: {line}" if view else line
         self.lines.append(text)
         if view is not None:
             view.log.append(line)

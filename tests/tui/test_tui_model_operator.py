@@ -60,7 +60,7 @@ def test_supervisor_states_read_as_what_to_do(state: str, shown: str, outcome: s
     model = BenchModel()
     model.apply(PhoneSeen(1, PhoneRef("X", "android", 1), state, "guidance text"))
     assert (model.slots[1].status(), model.slots[1].outcome) == (shown, outcome)
-    assert model.take_lines()[-1] == "slot 1 X: guidance text"
+    assert model.take_lines()[-1] == "slot 1 Android · not identified: guidance text"  # never its transport id
 
 
 def test_a_new_phone_in_a_slot_replaces_the_old_card_and_unplugging_greys_it() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import TextArea
 
 from agent.session.events import PhoneGone, PhoneRef, PhoneSeen
 from agent.tui.widgets.bench_card import BenchCard
@@ -17,6 +18,7 @@ from agent.tui.widgets.key_bar import KeyBar
 from agent.tui.widgets.key_map import KeyMap
 from agent.tui.widgets.phone_view import PhoneView
 from agent.tui.widgets.question_form import QuestionForm
+from agent.tui.widgets.text_view import TextView
 from tests.tui.conftest import burst, mixed_bench, recorded_session, replay_app, scripted_app, wait_for
 
 pytestmark = pytest.mark.anyio
@@ -236,3 +238,7 @@ async def test_the_log_pane_shows_the_newest_lines_that_fit_and_keeps_a_thousand
         await pilot.pause()
         assert len(app.event_log.lines) == 1000 and app.event_log.lines[0] == "line 201"
         assert app.event_log.render().plain.splitlines() == ["line 1197", "line 1198", "line 1199", "line 1200"]
+        await pilot.press("L")  # the whole log, read-only, for what scrolled out of the pane
+        assert isinstance(app.screen, TextView)
+        text = app.screen.query_one(TextArea).text.splitlines()
+        assert text[0] == "line 201" and text[-1] == "line 1200" and len(text) == 1000

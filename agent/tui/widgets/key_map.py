@@ -18,7 +18,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("Enter", "open the phone"),
         ("p", "print the phone's label (no printer: a PDF file)"),
         ("a", "answer the phone that has waited longest"),
-        ("l", "show or hide the log pane"),
+        ("l / L", "show or hide the log pane / read the whole log"),
         ("x", "erase the picked phone (asks first; again: show the erase)"),
         ("q, Ctrl+Q", "quit (asks first while phones are unfinished; again: quit now)"),
     )),
