@@ -56,18 +56,18 @@ class FormActions(_Base):
         return None
 
     def _close_withdrawn(self) -> None:
-        """The open form's phone left: its session took the questions back, so the form
-        closes, saying so, back on the bench; the next phone's form opens on ``a`` only."""
+        """The open form's phone left: its session took the questions back, so the form says
+        so until Esc; the next phone's form opens on ``a`` only."""
         item = self.asking
         if item is None or not item.withdrawn:
             return
         self.asking = None
         self.take_events()  # the bench's news of why (the phone gone) before we say it
         form = next((s for s in self.screen_stack if isinstance(s, QuestionForm) and s.pending is item), None)
-        if form is not None:
-            form.withdraw()
         view = self.model.slots.get(item.phone.slot) if item.phone.slot is not None else None
         why = "the phone was unplugged" if view is not None and view.unplugged else "its session ended"
+        if form is not None:
+            form.withdraw(why)
         self.model.note(f"questions withdrawn: {why}", item.phone.slot)
         # keys already on their way were meant for this phone: the next form waits for ``a``,
         # as after Esc, so they cannot answer (and sign) another phone

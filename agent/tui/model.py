@@ -297,7 +297,7 @@ class BenchModel:
             view = SlotView(event.slot, event.phone.device_id, event.phone.platform, event.phone.model)
             self.slots[event.slot] = view
             where = f" at port {printable(event.port_name or event.port)}" if event.port else ""
-            self.note(f"{printable(event.phone.platform)} phone {printable(event.phone.device_id)}{where} on the bench", event.slot)
+            self.note(f"on the bench{where}", event.slot)  # named as its card is: no transport address
         view.unplugged = False
         if event.port is not None:
             view.port, view.port_name = event.port, event.port_name

@@ -27,9 +27,10 @@ def _form(app: Any) -> bool:
 
 
 async def test_keys_typed_after_a_form_is_withdrawn_do_not_answer_the_next_phone(tmp_path: Path) -> None:
-    """The form's phone is unplugged just before the technician's "c" and Enter: the bench
-    comes back with the note, no other phone's form opens by itself, nothing is answered;
-    ``a`` then opens the next phone's form."""
+    """The form's phone is unplugged just before the technician's "c", "a" and Enter: the form
+    says it was withdrawn and takes none of them (nothing answered, no other phone's form
+    opened by the "a", no phone view by the Enter); Esc closes it, then ``a`` opens the next
+    phone's form."""
     app, out = replay_app(tmp_path, PHONES)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: _form(app), "the first phone's form")
@@ -41,15 +42,15 @@ async def test_keys_typed_after_a_form_is_withdrawn_do_not_answer_the_next_phone
         app.bench.call(app.supervisor.sources[0].unplug, app.model.slots[slot].device_id)
         await wait_for(pilot, lambda: first.withdrawn and app.model.slots[slot].state == "incomplete",
                        "the form withdrawn")
-        assert not _form(app) and len(app.screen_stack) == 1
-        await pilot.press("c", "enter")  # meant for the withdrawn form
+        await wait_for(pilot, lambda: "withdrawn" in str(app.screen.query_one(".title").render()), "the notice")
+        await pilot.press("c", "a", "enter")  # meant for the withdrawn form
         await wait_for(pilot, lambda: not app.bench.pending, "the keys taken")
-        assert not _form(app) and app.operator.waiting == 2
+        assert _form(app) and app.screen.pending is first and len(app.screen_stack) == 2 and app.operator.waiting == 2
         assert not [line for v in app.model.slots.values() for line in v.log if "answers saved" in line]
         assert not list(out.glob("*.dsse.json"))[1:]  # the withdrawn phone's incomplete report only
         assert "questions withdrawn: the phone was unplugged" in app.model.slots[slot].log
-        if isinstance(app.screen, PhoneView):  # Enter opened the card picked
-            await pilot.press("escape")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(app.screen_stack) == 1, "the bench")
         await pilot.press("a")
         await wait_for(pilot, lambda: _form(app), "the next phone's form, asked for")
         assert app.screen.pending.phone.slot != slot

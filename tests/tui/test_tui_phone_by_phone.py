@@ -17,7 +17,8 @@ from agent.tui.widgets.confirm import Confirm
 from agent.tui.widgets.key_bar import KeyBar
 from agent.tui.widgets.key_map import KeyMap
 from agent.tui.widgets.phone_view import PhoneView
-from agent.tui.widgets.question_form import QuestionForm
+from agent.tui.widgets import question_form
+from agent.tui.widgets.question_form import REACT_S, QuestionForm
 from agent.tui.widgets.text_view import TextView
 from tests.tui.conftest import burst, mixed_bench, recorded_session, replay_app, scripted_app, wait_for
 
@@ -89,6 +90,19 @@ async def test_keys_typed_in_a_burst_count_in_order_and_only_for_the_phone_on_sc
     assert report["answers"] == {"screen.visual": ["dead_pixels"], "cosmetic_grade": "B", "notes": "ok"}
 
 
+async def test_a_burst_into_the_notes_keeps_every_key_and_tab_back_keeps_the_note(tmp_path: Path) -> None:
+    """Letters, Backspace and arrows typed in the same burst as the Tab that moves to the notes
+    all count there; Tab out and back in keeps the note (no select-all for the next key to wipe)."""
+    app, _ = replay_app(tmp_path, ["pixel-7.yaml"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, QuestionForm), "the form")
+        form = app.screen
+        burst(app, ["tab", "x", "y", "z", "backspace", "left", "w"])
+        await wait_for(pilot, lambda: form.texts[0].value == "xwy", "the note as typed")
+        burst(app, ["shift+tab", "tab", "end", "a"])
+        await wait_for(pilot, lambda: form.texts[0].value == "xwya", "the note kept, one letter more")
+
+
 async def test_q_then_enter_in_a_burst_does_not_quit(tmp_path: Path) -> None:
     """The Enter was typed before the quit question came up: it does not answer it (and the
     question's No has the focus)."""
@@ -109,12 +123,32 @@ async def test_enter_without_a_grade_warns_once_then_saves_it_as_cannot_tell(tmp
     app, out = replay_app(tmp_path, ["pixel-7.yaml"])
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, QuestionForm), "the phone's form")
-        await pilot.press("enter")
-        assert isinstance(app.screen, QuestionForm)  # warned, still open
+        form = app.screen
+        await pilot.press("tab", "o", "k", "enter")
+        assert isinstance(app.screen, QuestionForm) and form.unpicked_warned  # warned, still open
+        await pilot.press("enter")  # faster than anyone reads the warning: not the second Enter yet
+        assert isinstance(app.screen, QuestionForm) and app.model.slots[1].state != "done"
+        await pilot.pause(REACT_S)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.model.slots[1].state == "done", "the report")
     (report,) = _reports(out)
     assert "cosmetic_grade" not in report["answers"] and report["grade"]["value"] == "review"
+
+
+async def test_enter_on_questions_just_up_and_untouched_waits_until_they_could_be_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A phone with nothing picked or ticked on its form: an Enter in the first REACT_S does
+    not save it; an Enter after that does (as "no defect seen" and the warning for the grade)."""
+    app, out = replay_app(tmp_path, ["pixel-7.yaml"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, QuestionForm), "the phone's form")
+        form = app.screen
+        monkeypatch.setattr(question_form, "REACT_S", 3600.0)  # as if it had just come up, however slow this machine
+        await pilot.press("enter")
+        assert not form.unpicked_warned and app.model.slots[1].state != "done"
+        monkeypatch.setattr(question_form, "REACT_S", 0.0)  # it has been up long enough
+        await pilot.press("enter")
+        assert form.unpicked_warned
 
 
 async def test_a_in_a_phone_s_view_answers_that_phone_not_the_oldest(tmp_path: Path) -> None:

@@ -47,8 +47,11 @@ async def test_unplugged_with_its_form_open_the_form_is_withdrawn_and_plugged_in
         stale = app.screen.pending
         await pilot.press("1", "c")  # ticked and picked, never saved
         app.bench.call(source.unplug, PIXEL)
-        await wait_for(pilot, lambda: not _form(app) and app.model.slots[1].state == "incomplete", "the form withdrawn")
-        assert app.operator.waiting == 0 and stale.withdrawn
+        await wait_for(pilot, lambda: stale.withdrawn and app.model.slots[1].state == "incomplete", "the form withdrawn")
+        await wait_for(pilot, lambda: "withdrawn" in str(app.screen.query_one(".title").render()), "the form saying so")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not _form(app), "the bench")
+        assert app.operator.waiting == 0
         assert _card(app, 1) == ("Pixel 7", "incomplete · unplugged", "phone unplugged before its questions were answered")
         assert "questions withdrawn: the phone was unplugged" in app.model.slots[1].log
         app.bench.call(source.plug, PIXEL)
@@ -66,7 +69,7 @@ async def test_unplugged_with_its_form_open_the_form_is_withdrawn_and_plugged_in
     assert second["grade"]["value"] == "B" and second["session"]["slot"] == 1
 
 
-async def test_a_form_under_another_screen_closes_when_that_screen_does(tmp_path: Path) -> None:
+async def test_a_form_withdrawn_under_another_screen_says_so_when_that_screen_closes(tmp_path: Path) -> None:
     app, _ = replay_app(tmp_path, ["pixel-7.yaml"])
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: _form(app), "the phone's form")
@@ -75,6 +78,8 @@ async def test_a_form_under_another_screen_closes_when_that_screen_does(tmp_path
         app.bench.call(app.supervisor.sources[0].unplug, PIXEL)
         await wait_for(pilot, lambda: app.model.slots[1].state == "incomplete", "the withdrawn session's report")
         assert isinstance(app.screen, KeyMap)  # the technician's screen is not pulled away
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: _form(app) and app.screen.withdrawn, "the form, saying it was withdrawn")
         await pilot.press("escape")
         await wait_for(pilot, lambda: len(app.screen_stack) == 1, "the bench")
         assert app.asking is None and app.operator.waiting == 0

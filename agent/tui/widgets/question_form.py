@@ -16,7 +16,9 @@ Keys act in the order they were typed, and only on the phone that was on screen 
 were: Enter, Esc and Tab are handled as they arrive (Textual's bindings act only once a key
 has gone round the app, after the keys typed behind it, which would land in the phone just
 saved), and a key typed before these questions were shown (``shown_at``) is dropped: three
-quick Enters save one phone, not the next one unseen.
+quick Enters save one phone, not the next one unseen. Enter saves a phone's questions only once
+the technician did something on them or had REACT_S to look at them (the same for Enter again
+after "nothing picked"). A form whose phone left says so and takes no key but Esc.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from typing import Any
 from rich.text import Text
 from textual._time import get_time
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.events import Key, ScreenResume
+from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Label
@@ -50,13 +53,23 @@ PLATFORM_HINT = {
 
 #: what the form closes with when its answers were saved and no phone waits for it
 SAVED = "saved"
+#: seconds a phone's questions (or the "nothing picked" warning) must have been on screen
+#: before an Enter on them, untouched, saves them: faster than anyone reads a new phone's name
+REACT_S = 0.6
+#: Input's own bindings a key routed here may stand for (left, backspace, home...), by key
+_INPUT_KEYS = {key.strip(): b.action for b in Input.BINDINGS if isinstance(b, Binding)
+               for key in b.key.split(",") if "(" not in b.action}
 #: the app's answer to Enter: gets the form and its answers; True when it loaded the next
 #: phone's questions into the form, False to close it
 Saved = Callable[["QuestionForm", dict[str, Any]], bool]
 
 
 class NotesInput(Input):
-    """A text answer; the form sees each key first, in the order typed (``QuestionForm.take``)."""
+    """A text answer; the form sees each key first, in the order typed (``QuestionForm.take``).
+    Tab back into it puts the cursor at the end, keeping what was typed (no select-all)."""
+
+    def __init__(self, value: str, name: str) -> None:
+        super().__init__(value, placeholder="Tab here to type", name=name, select_on_focus=False)
 
     async def _on_key(self, event: Key) -> None:
         """Runs before Input's own handler (Textual calls each class's in turn), which
@@ -76,8 +89,10 @@ class QuestionForm(ModalScreen[str | None]):
         self.checklists: list[ChecklistField] = []
         self.choices: list[ChoiceField] = []
         self.texts: list[Input] = []
-        #: when these questions were put up (Textual's clock, as a key's ``time``)
-        self.shown_at = get_time()
+        #: when these questions were put up (Textual's clock, as a key's ``time``), what they
+        #: held then, and when "nothing picked" was said
+        self.shown_at, self.warned_at, self.withdrawn_at = get_time(), 0.0, 0.0
+        self.held: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
@@ -110,7 +125,7 @@ class QuestionForm(ModalScreen[str | None]):
 
     def show_waiting(self, waiting: int) -> None:
         """How many phones wait, this one included (the queue changes while the form is open)."""
-        if waiting != self.waiting:
+        if waiting != self.waiting and not self.withdrawn:  # a withdrawn form's title says so
             self.waiting = waiting
             for title in self.query(".title").results(Label):  # none before the form is composed
                 title.update(self._title())
@@ -134,8 +149,9 @@ class QuestionForm(ModalScreen[str | None]):
                 self.choices.append(ChoiceField(q, draft.get(q.key)))
                 yield self.choices[-1]
             else:
-                self.texts.append(NotesInput(draft.get(q.key) or "", placeholder="Tab here to type", name=q.key))
+                self.texts.append(NotesInput(draft.get(q.key) or "", q.key))
                 yield Horizontal(Label(Text(f"{q.prompt}:"), classes="prompt"), self.texts[-1], classes="text")
+        self.held = self.answers()  # as they came up, to tell whether anything was done on them
 
     def _keys(self) -> str:
         """The keys this form takes, for its bottom line."""
@@ -163,32 +179,49 @@ class QuestionForm(ModalScreen[str | None]):
             out[text.name or ""] = text.value.strip()
         return out
 
-    def withdraw(self) -> None:
-        """Its phone left and the questions were taken back: close with no result (under a
-        screen pushed over it, such as the key map, once that one closes)."""
-        self.withdrawn = True
-        if self.is_active:
-            self.app.pop_screen()
+    def withdraw(self, why: str) -> None:
+        """Its phone left (``why``) and the questions were taken back: the form says so and
+        takes no key but Esc, which closes it with no result. What the technician goes on
+        typing was meant for that phone: it must reach neither the bench nor another phone."""
+        self.withdrawn, self.withdrawn_at = True, get_time()
+        self.checklists, self.choices, self.texts = [], [], []
+        if self.is_mounted:
+            self._say_withdrawn(why)
+        else:  # not composed yet: once it is
+            self.call_after_refresh(self._say_withdrawn, why)
 
-    def on_screen_resume(self, event: ScreenResume) -> None:
-        if self.withdrawn:
-            self.app.pop_screen()
+    def _say_withdrawn(self, why: str) -> None:
+        self.query_one(".title", Label).update(Text(f"{self._title().plain} · withdrawn", style="bold"))
+        self.query_one(".keys", Label).update(Text("Esc back to the bench"))
+        fields = self.query_one("#fields", VerticalScroll)
+        fields.remove_children()
+        fields.mount(Label(Text(f"{why[:1].upper()}{why[1:]}: these questions were withdrawn and nothing "
+                                "typed here was saved. Press Esc to go back to the bench."), classes="prompt"))
+        self.set_focus(fields)
 
-    def action_save(self) -> None:
-        if self.app.screen is not self:  # a screen over it (the key map) has the keys
+    def action_save(self, at: float | None = None) -> None:
+        """Save, as Enter typed at ``at`` (Textual's clock; None: now) does."""
+        at = get_time() if at is None else at
+        if self.app.screen is not self or self.withdrawn:  # a screen over it (the key map) has the keys
             return
+        if self.answers() == self.held and at - self.shown_at < REACT_S:
+            return  # untouched, and up for less time than it takes to see which phone it is
         unpicked = [c for c in self.choices if c.picked is None]
-        if unpicked and not self.unpicked_warned:
-            self.unpicked_warned = True
-            prompt = unpicked[0].question.prompt
-            self.notify(f"{prompt}: nothing picked. Type its letter, or press Enter again to save it as "
-                        "cannot tell.", severity="warning", markup=False)
+        if unpicked and (not self.unpicked_warned or at - self.warned_at < REACT_S):
+            if not self.unpicked_warned:
+                self.unpicked_warned, self.warned_at = True, get_time()
+                prompt = unpicked[0].question.prompt
+                self.notify(f"{prompt}: nothing picked. Type its letter, or press Enter again to save it as "
+                            "cannot tell.", severity="warning", markup=False)
             return
         if not self.saved(self, self.answers()):
             self.dismiss(SAVED)
 
     def action_later(self) -> None:
         if self.app.screen is not self:
+            return
+        if self.withdrawn:
+            self.dismiss(None)
             return
         self.pending.draft.clear()
         self.pending.draft.update(self.answers())
@@ -205,8 +238,12 @@ class QuestionForm(ModalScreen[str | None]):
         left (an earlier Tab moved it) counts where the focus went."""
         if event.time < self.shown_at:  # typed for the phone before, or before the form came up
             return True
+        if self.withdrawn:  # its phone left: only Esc, typed after it said so, closes it
+            if event.key == "escape" and event.time >= self.withdrawn_at:
+                self.action_later()
+            return True
         if event.key == "enter":
-            self.action_save()
+            self.action_save(event.time)
             return True
         if event.key == "escape":
             self.action_later()
@@ -215,10 +252,10 @@ class QuestionForm(ModalScreen[str | None]):
             self.focus_next() if event.key == "tab" else self.focus_previous()
             return True
         if isinstance(self.focused, Input):
-            if typed_in is self.focused or not (event.is_printable and event.character):
-                return False  # the text field takes it as Input does
-            self.focused.insert_text_at_cursor(event.character)
-            return True
+            # applied now, in the order typed: Input's own bindings (arrows, Backspace...) act only
+            # after the letters typed behind them; and a key that reached another field was typed
+            # before Tab moved the focus here
+            return _into(self.focused, event)
         typed = event.character
         if not typed:
             return False
@@ -228,3 +265,17 @@ class QuestionForm(ModalScreen[str | None]):
             self.unpicked_warned = False
             return True
         return typed_in is not None  # typed in the notes before Tab left them: not notes now
+
+
+def _into(field: Input, event: Key) -> bool:
+    """Apply ``event`` to ``field`` now, as Input would (a character, backspace, an arrow...);
+    False when Input has nothing for it."""
+    if event.is_printable and event.character:
+        field.insert_text_at_cursor(event.character)
+        return True
+    action = _INPUT_KEYS.get(event.key)
+    method = getattr(field, f"action_{action}", None) if action and action != "submit" else None
+    if method is None:
+        return False
+    method()
+    return True
