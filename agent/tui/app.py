@@ -277,8 +277,10 @@ class BenchApp(FormActions, ReportActions, App[None]):
         self.event_log.add(self.model.take_lines())
         self.push_screen(TextView("The bench's log (read-only)", "\n".join(self.event_log.lines)))
 
-    def on_bench_card_opened(self, message: BenchCard.Opened) -> None:
-        self.push_screen(PhoneView(self.model.slots[message.slot]))
+    def action_open_phone(self) -> None:
+        """Enter on a card: its phone's view."""
+        if isinstance(self.focused, BenchCard) and self.focused.slot in self.model.slots:
+            self.push_screen(PhoneView(self.model.slots[self.focused.slot]))
 
     def on_phone_view_rerun_requested(self, message: PhoneView.RerunRequested) -> None:
         view = self.model.slots[message.slot]

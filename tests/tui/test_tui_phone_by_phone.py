@@ -103,6 +103,20 @@ async def test_a_burst_into_the_notes_keeps_every_key_and_tab_back_keeps_the_not
         await wait_for(pilot, lambda: form.texts[0].value == "xwya", "the note kept, one letter more")
 
 
+async def test_enter_then_a_in_a_burst_opens_the_phone_and_nothing_over_it(tmp_path: Path) -> None:
+    """Enter opens the picked phone at once; the ``a`` typed with it, before the phone view was
+    up, does not open another phone's questions under or over it."""
+    app, _ = replay_app(tmp_path, ["pixel-7.yaml", "iphone-13.yaml"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.operator.waiting == 2 and isinstance(app.screen, QuestionForm), "two forms")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(app.screen_stack) == 1, "the bench")
+        burst(app, ["enter", "a"])
+        await wait_for(pilot, lambda: isinstance(app.screen, PhoneView), "the phone view")
+        await pilot.pause(0.3)
+        assert [type(s) for s in app.screen_stack][1:] == [PhoneView]
+
+
 async def test_q_then_enter_in_a_burst_does_not_quit(tmp_path: Path) -> None:
     """The Enter was typed before the quit question came up: it does not answer it (and the
     question's No has the focus)."""

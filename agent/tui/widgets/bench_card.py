@@ -55,11 +55,9 @@ class ReasonLines(Label):
 class BenchCard(Widget, can_focus=True):
     """A slot's card; Enter opens the phone view, p prints its phone's label."""
 
-    BINDINGS = [Binding("enter", "open", "Open", show=True), Binding("p", "label", "Label", show=True)]
-
-    @dataclass
-    class Opened(Message):
-        slot: int
+    #: Enter opens the phone view at once (the app's action, not a message that would come
+    #: after keys typed behind the Enter: ``Enter a`` must not answer another phone first)
+    BINDINGS = [Binding("enter", "app.open_phone", "Open", show=True), Binding("p", "label", "Label", show=True)]
 
     @dataclass
     class LabelRequested(Message):
@@ -122,9 +120,6 @@ class BenchCard(Widget, can_focus=True):
     def watch_upload(self, old: str, new: str) -> None:
         self.remove_class(f"-upload-{old}", update=False)  # one restyle of the card, not two
         self.add_class(f"-upload-{new}")
-
-    def action_open(self) -> None:
-        self.post_message(self.Opened(self.slot))
 
     def action_label(self) -> None:
         self.post_message(self.LabelRequested(self.slot))
