@@ -241,6 +241,11 @@ async def test_q_asks_first_while_phones_are_unfinished_and_names_how_many(tmp_p
         assert app.screen.question.startswith("Quit? 4 phones are not finished")  # checking, needs you, 2 waiting
         await pilot.press("n")
         assert not isinstance(app.screen, Confirm) and app.is_running
+        await pilot.press("q")
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("q")  # a quit key again means it
+        await pilot.pause()
+        assert not app.is_running
 
 
 async def test_q_on_a_finished_bench_quits_at_once(tmp_path: Path) -> None:

@@ -37,4 +37,7 @@ class Confirm(ModalScreen[bool]):
 
 class QuitConfirm(Confirm):
     """The question before quitting with phones unfinished; a quit key again (q, Ctrl+Q,
-    Ctrl+C) while it is up quits, like ``y``."""
+    Ctrl+C) while it is up quits, like ``y`` (Ctrl+Q and Ctrl+C through the app's priority
+    bindings; q here: the app's own q does not reach past a modal screen)."""
+
+    BINDINGS = [Binding("q", "answer(True)", "Quit", show=False)]
