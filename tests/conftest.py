@@ -4,7 +4,15 @@ key, reports, pair records (pymobiledevice3) and ~/.android (adb) never touch th
 The machine is isolated from ``pytest_configure`` on, before any fixture of any scope runs
 (a module-scoped fixture runs before a test's autouse ones), and each test then gets a HOME
 of its own. At the end of the run the real HOME must be as it was, and no adb server or
-usbmuxd simulator a test started may still be running: either fails the run."""
+usbmuxd simulator a test started may still be running: either fails the run.
+
+Under pytest-xdist each worker is such a run of its own (its own session HOME, adb servers on
+ports it picks, usbmuxd socket folders of its own); the workers inherit the real HOMEs from
+the process that started them, which checks the real HOME once more when all have ended.
+
+Every adb server the tests start serves simulated phones over TCP only. adb's libusb backend
+holds ``adb start-server`` for 3 s waiting for a USB scan that never ends on a machine without
+USB, so the tests ask for its native backend (``ADB_LIBUSB=0``) unless the caller chose one."""
 
 from __future__ import annotations
 
@@ -26,6 +34,8 @@ ENV_CLEARED = ("PHONEBENCH_BACKEND_URL", "PHONEBENCH_BACKEND_TOKEN", "ANDROID_AD
                "ANDROID_ADB_SERVER_ADDRESS", "ANDROID_ADB_SERVER_HOST", "ANDROID_SERIAL")
 #: what a phonebench run, adb or pymobiledevice3 would write under a HOME
 WATCHED = (".config/phonebench", ".local/share/phonebench", ".local/state/phonebench", ".android", ".pymobiledevice3")
+#: the real HOMEs, handed by the first pytest process to its xdist workers (which start under its isolated HOME)
+REAL_HOMES = "PHONEBENCH_TESTS_REAL_HOMES"
 _real_homes: list[Path] = []
 _snapshot: dict[Path, tuple[int, int] | None] = {}
 
@@ -42,14 +52,36 @@ def isolated_env(home: Path) -> dict[str, str]:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Before collection and every fixture: remember the real HOMEs, then leave them."""
-    homes = {Path(os.environ.get("HOME", "~")).expanduser(), Path(pwd.getpwuid(os.getuid()).pw_dir)}
+    inherited = os.environ.get(REAL_HOMES)
+    if inherited:
+        homes = {Path(home) for home in inherited.split(os.pathsep)}
+    else:
+        homes = {Path(os.environ.get("HOME", "~")).expanduser(), Path(pwd.getpwuid(os.getuid()).pw_dir)}
     _real_homes[:] = sorted(homes)
+    os.environ[REAL_HOMES] = os.pathsep.join(str(home) for home in _real_homes)
     _snapshot.update(_listing())
     session_home = Path(tempfile.mkdtemp(prefix="phonebench-tests-home-"))
     config.add_cleanup(lambda: shutil.rmtree(session_home, ignore_errors=True))
     os.environ.update(isolated_env(session_home))
     for var in ENV_CLEARED:
         os.environ.pop(var, None)
+    os.environ.setdefault("ADB_LIBUSB", "0")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In the process that handed the tests to xdist workers: the real HOME once more, after
+    every worker has ended (each worker also checks it, and its own servers, in its session)."""
+    if not session.config.pluginmanager.has_plugin("dsession"):
+        return
+    changed = _changed()
+    if changed:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_sep("=", f"the test run wrote under the real HOME: {changed[:20]}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _changed() -> list[str]:
+    return sorted(str(p) for p, stamp in _listing().items() if _snapshot.get(p) != stamp)
 
 
 def _listing() -> dict[Path, tuple[int, int] | None]:
@@ -81,7 +113,7 @@ def machine_left_as_found() -> Iterator[None]:
     from agent.links.adb import answers, started_servers
     from agent.simulator.usbmuxd import live_socket_dirs
 
-    changed = sorted(str(p) for p, stamp in _listing().items() if _snapshot.get(p) != stamp)
+    changed = _changed()
     assert not changed, f"the test run wrote under the real HOME: {changed[:20]}"
     servers = [port for port in started_servers() if answers(port)]
     assert not servers, f"adb servers started by tests still answer on ports {servers}"

@@ -78,10 +78,13 @@ def test_every_bundled_phone_is_detected_and_measured_as_in_replay(tmp_path: Pat
     assert len(live) == len(fixtures)
     by_id = {sim_id: name for sim_id, name in sim.names.items()}
     replay_bench = open_station("default", record=SideRecord(tmp_path / "replay"))
-    for link, report in live.items():
-        device_id = link.split(":", 1)[1]
-        fixture = next(f for f in fixtures if (f.path and f.path.name) == by_id[device_id])
-        expected = asyncio.run(replayed(fixture, replay_bench))
+    names = [by_id[link.split(":", 1)[1]] for link in live]
+    by_name = {f.path.name: f for f in fixtures if f.path}
+
+    async def replay_all() -> list[dict[str, Any]]:  # at once, as the live bench ran them
+        return list(await asyncio.gather(*(replayed(by_name[name], replay_bench) for name in names)))
+
+    for report, fixture, expected in zip(live.values(), (by_name[n] for n in names), asyncio.run(replay_all()), strict=True):
         assert metrics_of(report) == metrics_of(expected), fixture.name
         assert report["session"]["complete"] == expected["session"]["complete"], fixture.name
 

@@ -48,6 +48,11 @@ async def report_of(link: Link, bench: Any) -> dict[str, Any]:
     return events[-1].report
 
 
+async def reports_of(links: dict[str, Link], bench: Any) -> dict[str, dict[str, Any]]:
+    reports = await asyncio.gather(*(report_of(link, bench) for link in links.values()))
+    return dict(zip(links, reports, strict=True))
+
+
 def test_the_simulated_bench_finds_the_locks_the_replay_finds(tmp_path: Path) -> None:
     fixtures = [load_fixture(ROOT / name) for name in PHONES]
     bench = open_station("resale-80", record=SideRecord(tmp_path / "live"))
@@ -55,10 +60,11 @@ def test_the_simulated_bench_finds_the_locks_the_replay_finds(tmp_path: Path) ->
     with SimulatedHub(fixtures) as sim:
         by_fixture = {sim.names[serial]: AdbAndroidLink(serial, port=sim.adb_port, simulated=True) for serial in sim.adbds}
         by_fixture.update({f.path.name: PmdIosLink(f.device_id, usbmux_address=sim.usbmux_address, simulated=True) for f in fixtures if f.ios is not None})
-        live = {name: asyncio.run(report_of(link, bench)) for name, link in by_fixture.items()}
+        live = asyncio.run(reports_of(by_fixture, bench))  # every phone at once, as a bench runs them
+    replays = asyncio.run(reports_of({f.path.name: replay_link(f) for f in fixtures}, replay_bench))
     for fixture in fixtures:
         name = fixture.path.name
-        replayed = asyncio.run(report_of(replay_link(fixture), replay_bench))
+        replayed = replays[name]
         assert locks_of(live[name]) == locks_of(replayed), name
         assert live[name]["grade"]["value"] == replayed["grade"]["value"], name
         if name in GRADES:
@@ -131,9 +137,13 @@ def test_faults_on_the_service_behave_live_as_in_replay(fault: str, tmp_path: Pa
     fixture = parse_fixture(text)
     bench = open_station("default", record=SideRecord(tmp_path / "live"), timeout_s=2.0)
     replay_bench = open_station("default", record=SideRecord(tmp_path / "replay"), timeout_s=2.0)
+
+    async def both(address: str | None) -> list[dict[str, Any]]:  # side by side: each waits out its timeout
+        return list(await asyncio.gather(report_of(PmdIosLink(fixture.device_id, usbmux_address=address), bench),
+                                         report_of(replay_link(fixture), replay_bench)))
+
     with SimulatedHub([fixture]) as sim:
-        live = asyncio.run(report_of(PmdIosLink(fixture.device_id, usbmux_address=sim.usbmux_address), bench))
-    replayed = asyncio.run(report_of(replay_link(fixture), replay_bench))
+        live, replayed = asyncio.run(both(sim.usbmux_address))
     if fault == "garbage":
         assert locks_of(live) == locks_of(replayed)
         assert locks_of(live)["metrics"]["configuration_profiles_count"][0] is None

@@ -43,5 +43,20 @@ def record_replay(path: Path, out: Path) -> Fixture:
 
 def measured(fixture: Fixture, home: Path) -> dict[str, Any]:
     """check name -> (outcome, detail, metrics) of a session replaying ``fixture``."""
-    report = asyncio.run(session_report(replay_link(fixture), make_test_bench(home)))
+    return _checks(asyncio.run(session_report(replay_link(fixture), make_test_bench(home))))
+
+
+def measured_pair(first: Fixture, second: Fixture, home: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``measured`` of both fixtures, their sessions side by side (each waits out its recorded
+    delays), each bench with its own key and chain in a folder of ``home``."""
+
+    async def both() -> list[dict[str, Any]]:
+        return list(await asyncio.gather(session_report(replay_link(first), make_test_bench(home / "first")),
+                                         session_report(replay_link(second), make_test_bench(home / "second"))))
+
+    one, other = asyncio.run(both())
+    return _checks(one), _checks(other)
+
+
+def _checks(report: dict[str, Any]) -> dict[str, Any]:
     return {c["name"]: (c["outcome"], c["detail"], c["metrics"]) for c in report["checks"]}

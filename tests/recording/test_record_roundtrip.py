@@ -18,13 +18,14 @@ from agent.links.replay import replay_link
 from checks.battery import BatteryCheck
 from checks.commands import DUMPSYS_BATTERY, IOREG_BATTERY, SYS_CYCLE_COUNT
 
-from .helpers import BUNDLED, READY, drops, measured, record_doc, record_replay
+from .helpers import BUNDLED, READY, drops, measured, measured_pair, record_doc, record_replay
 
 
 @pytest.mark.parametrize("path", READY, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_recording_a_replayed_phone_replays_to_the_same_metrics(path: Path, tmp_path: Path) -> None:
     recorded = record_replay(path, tmp_path / "recorded.yaml")
-    assert measured(recorded, tmp_path) == measured(load_fixture(path), tmp_path)
+    again, before = measured_pair(recorded, load_fixture(path), tmp_path)
+    assert again == before
 
 
 @pytest.mark.parametrize("path", READY, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -33,8 +34,8 @@ def test_redacted_recording_measures_the_same_phone_under_placeholders(path: Pat
     features = original.android.features if original.android else ()
     doc, redactor = redact_fixture(record_doc(replay_link(original), features), random.Random(7))
     recorded = write_fixture(tmp_path / "redacted.yaml", doc)
-    expected = json.loads(json.dumps(redactor.value(measured(original, tmp_path))))
-    assert json.loads(json.dumps(measured(recorded, tmp_path))) == expected
+    again, before = measured_pair(recorded, original, tmp_path)
+    assert json.loads(json.dumps(again)) == json.loads(json.dumps(redactor.value(before)))
 
 
 def test_recording_keeps_every_output_byte_for_byte(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from agent.links.adb import AdbServer
 from agent.simulator import AdbdSimulator
 from agent.simulator.usbmuxd import UsbmuxdSimulator
 
-from .helpers import ROOT, measured
+from .helpers import ROOT, measured_pair
 
 PIXEL = ROOT / "fixtures/android/pixel-7.yaml"
 IPHONE = ROOT / "fixtures/ios/iphone-13.yaml"
@@ -52,7 +52,8 @@ def test_android_phone_recorded_through_adb_replays_to_the_same_metrics(adb_serv
         assert record("--serial", sim.serial, "-o", str(out), "--adb-port", str(adb_server.port), "--no-redact") == 0
     finally:
         sim.stop()
-    assert measured(load_fixture(out), tmp_path) == measured(load_fixture(path), tmp_path)
+    again, before = measured_pair(load_fixture(out), load_fixture(path), tmp_path)
+    assert again == before
 
 
 @pytest.mark.parametrize("path", IOS, ids=lambda p: p.stem)
@@ -61,7 +62,8 @@ def test_iphone_recorded_through_usbmuxd_replays_to_the_same_metrics(usbmuxd: Us
     original = load_fixture(path)
     usbmuxd.plug(original)
     assert record("--udid", original.device_id, "-o", str(out), "--no-redact") == 0
-    assert measured(load_fixture(out), tmp_path) == measured(original, tmp_path)
+    again, before = measured_pair(load_fixture(out), original, tmp_path)
+    assert again == before
 
 
 def test_recording_redacts_by_default(usbmuxd: UsbmuxdSimulator, out: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Input
 
 from agent.cli.main import main
@@ -82,10 +83,18 @@ async def start_erase(pilot: Any) -> EraseRun:
     return app.erases[slot]
 
 
-async def answer(pilot: Any, run: EraseRun, kind: str, text: str) -> None:
+async def answer(pilot: Any, run: EraseRun, kind: str, text: str, paste: bool = False) -> None:
+    """Type ``text`` and enter; ``paste``: as a terminal pastes it, into the same field (a key
+    press costs the Pilot about 60 ms of waiting for the app to idle)."""
     await wait_for(pilot, lambda: run.prompt is not None and run.prompt.kind == kind and isinstance(
         pilot.app.screen, EraseDialog), f"the {kind} prompt")
-    await pilot.press(*text, "enter")
+    if paste:
+        field = pilot.app.screen.query_one("#erase-answer", Input)
+        field.post_message(events.Paste(text))
+        await wait_for(pilot, lambda: field.value == text, f"the {kind} pasted")
+        await pilot.press("enter")
+    else:
+        await pilot.press(*text, "enter")
 
 
 async def finished(pilot: Any, run: EraseRun) -> None:
@@ -204,7 +213,7 @@ async def test_a_name_with_control_characters_or_too_long_is_refused_and_asked_a
     async with app.run_test(size=(120, 40)) as pilot:
         run = await start_erase(pilot)
         await answer(pilot, run, "digits", IMEI[-4:])
-        await answer(pilot, run, "name", "A" * 70)
+        await answer(pilot, run, "name", "A" * 70, paste=True)
         await wait_for(pilot, lambda: run.prompt is not None and "at most 64" in run.prompt.text, "the name refused")
         assert run.prompt.kind == "name" and "Type your name again" in shown(app)
         app.screen.query_one("#erase-answer", Input).value = "Ann\x1b[31m"  # pasted with an escape sequence

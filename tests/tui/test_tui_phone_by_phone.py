@@ -187,7 +187,8 @@ async def test_notes_left_empty_never_hold_a_phone_back_and_stay_an_empty_note(t
     app, out = replay_app(tmp_path, ["pixel-7.yaml"])
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, QuestionForm), "the phone's form")
-        assert _card(app, 1)[2] == "answer: screen, grade"  # the card asks for what is needed, not for notes
+        # the card asks for what is needed, not for notes (the bench under a form is drawn on a tick of its own)
+        await wait_for(pilot, lambda: _card(app, 1)[2] == "answer: screen, grade", "the card to ask for screen and grade")
         await pilot.press("b", "enter")
         await wait_for(pilot, lambda: app.model.slots[1].state == "done", "the report")
         assert _card(app, 1)[1] == "done · B"

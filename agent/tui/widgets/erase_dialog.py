@@ -50,8 +50,9 @@ class EraseDialog(ModalScreen[None]):
         self.redraw()
 
     def redraw(self) -> None:
-        """Show the erase as it is now; before the dialog is composed, its mount draws it."""
-        if not self.query("#erase-answer"):
+        """Show the erase as it is now; before the dialog is composed, its mount draws it
+        (the OK button, in a container of its own, is the last of its widgets to be mounted)."""
+        if not self.query("#ok"):
             return
         run, self.erase.changed = self.erase, False
         self.query_one("#erase-phone", Static).update(_phone(run))
