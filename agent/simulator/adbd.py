@@ -63,6 +63,9 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 ADB_EMULATOR_PORTS = range(5555, 5586)
 CONTROL_TIMEOUT_S = 5.0
+#: how long a phone plugged (back) in keeps asking the adb server to connect it until the
+#: server lists it: on a loaded machine a first ``host:connect`` can time out or be missed
+ATTACH_S = 20.0
 
 
 #: what a factory-reset phone answers where the fixture said otherwise (command -> stdout)
@@ -201,7 +204,7 @@ class AdbdSimulator:
         if self._server is None:
             self._server = await asyncio.start_server(self._accept, sock=self._bound_socket())
         if self.adb_server_port is not None:
-            self._attaching = asyncio.create_task(self._ask_adb(f"host:connect:{self.serial}"))
+            self._attaching = asyncio.create_task(self._attach())
             assert self.fixture.android is not None
             if self.fixture.android.state != "offline":  # an offline phone keeps adb waiting 10 s
                 await self._attaching
@@ -286,6 +289,23 @@ class AdbdSimulator:
         await self._unplug()
         self.fixture = factory_fresh(self.fixture)
         await self._plug()
+
+    async def _attach(self) -> None:
+        """``host:connect`` until the adb server lists the phone (in any state), or ATTACH_S."""
+        deadline = asyncio.get_running_loop().time() + ATTACH_S
+        while True:
+            await self._ask_adb(f"host:connect:{self.serial}")
+            if await self._listed() or asyncio.get_running_loop().time() > deadline:
+                return
+            await asyncio.sleep(0.2)
+
+    async def _listed(self) -> bool:
+        try:
+            devices = await asyncio.wait_for(self._exchange("host:devices"), CONTROL_TIMEOUT_S)
+        except (OSError, ValueError, TimeoutError, asyncio.IncompleteReadError):
+            return False
+        status, _, listed = devices.decode(errors="replace").partition(" ")  # "OKAY serial\tstate\n..."
+        return status == "OKAY" and any(line.split("\t")[0] == self.serial for line in listed.splitlines())
 
     async def _ask_adb(self, request: str) -> None:
         """One request to the adb server's smart socket. The answer is only logged: what

@@ -115,7 +115,9 @@ def test_ctrl_c_while_the_technician_question_waits_ends_at_once_with_a_certific
     [cert] = certificates()
     findings = cert["verification"]["findings"]
     assert cert["result"] == "not_verified" and "interrupted" in findings[0]
-    assert findings[1].startswith("the phone reached recovery but was still there after 1 s")  # why it asked
+    # why it asked: in recovery and not back within the 1 s, or (a loaded machine) not even there yet
+    assert findings[1].startswith(("the phone reached recovery but was still there after 1 s",
+                                   "the phone was not seen in recovery within 1 s"))
     assert cert["verification"]["method"] is None  # the question was asked, never answered
 
 
