@@ -12,12 +12,12 @@ import pytest
 from textual.widgets import TextArea
 
 from agent.session.events import PhoneGone, PhoneRef, PhoneSeen
+from agent.tui.widgets import question_form
 from agent.tui.widgets.bench_card import BenchCard
 from agent.tui.widgets.confirm import Confirm
 from agent.tui.widgets.key_bar import KeyBar
 from agent.tui.widgets.key_map import KeyMap
 from agent.tui.widgets.phone_view import PhoneView
-from agent.tui.widgets import question_form
 from agent.tui.widgets.question_form import REACT_S, QuestionForm
 from agent.tui.widgets.text_view import TextView
 from tests.tui.conftest import burst, mixed_bench, recorded_session, replay_app, scripted_app, wait_for
