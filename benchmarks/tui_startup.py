@@ -149,12 +149,7 @@ async def busy_bench(phones: int, own_thread: bool = True) -> dict[str, list[flo
 def answer(form: Any, answers: dict[str, Any]) -> None:
     """Fill ``form`` as the technician would type it, then press Enter: the key goes through
     the app's queue, so saving and showing the next phone cost the loop what they cost it."""
-    for checklist in form.checklists:
-        checklist.ticked = set(answers.get(checklist.question.key, ()))
-    for choice in form.choices:
-        choice.pick(answers.get(choice.question.key, ""))
-    for text in form.texts:
-        text.value = answers.get(text.name, "")
+    form.fill(answers)
     form.app.simulate_key("enter")
 
 

@@ -55,13 +55,8 @@ def burst(app: Any, keys: Iterable[str]) -> None:
 
 
 def answer(form: Any, answers: dict[str, Any]) -> None:
-    """Fill a phone's form (a QuestionForm on screen) as the technician would, then press Enter."""
-    for checklist in form.checklists:
-        checklist.ticked = set(answers.get(checklist.question.key, ()))
-    for choice in form.choices:
-        choice.pick(answers.get(choice.question.key, ""))
-    for text in form.texts:
-        text.value = answers.get(text.name, "")
+    """Fill a phone's form (a QuestionForm on screen) as the technician would, then save it."""
+    form.fill(answers)
     form.action_save()
 
 

@@ -23,7 +23,7 @@ after "nothing picked"). A form whose phone left says so and takes no key but Es
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from rich.text import Text
@@ -178,6 +178,21 @@ class QuestionForm(ModalScreen[str | None]):
         for text in self.texts:
             out[text.name or ""] = text.value.strip()
         return out
+
+    def fill(self, answers: Mapping[str, Any]) -> None:
+        """Set the fields to ``answers`` (by question key: ticked values, the picked value, the
+        note), as the technician would type them; what ``answers`` leaves out stays as it is.
+        Tests and benchmarks/tui_startup.py drive the form this way, then press Enter."""
+        for checklist in self.checklists:
+            if checklist.question.key in answers:
+                checklist.ticked = {v for v in answers[checklist.question.key] if v in checklist.values}
+                checklist.refresh_lines()
+        for choice in self.choices:
+            if choice.question.key in answers:
+                choice.pick(str(answers[choice.question.key]))
+        for text in self.texts:
+            if (text.name or "") in answers:
+                text.value = str(answers[text.name or ""])
 
     def withdraw(self, why: str) -> None:
         """Its phone left (``why``) and the questions were taken back: the form says so and
