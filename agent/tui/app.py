@@ -275,7 +275,7 @@ class BenchApp(FormActions, ReportActions, App[None]):
         """``L``: the bench's log, its last MAX_LINES lines, read-only (the pane shows the newest)."""
         self.take_events()
         self.event_log.add(self.model.take_lines())
-        self.push_screen(TextView("The bench's log (read-only)", "\n".join(self.event_log.lines)))
+        self.push_screen(TextView("The bench's log (read-only)", "\n".join(self.event_log.lines), wrap=True))
 
     def action_open_phone(self) -> None:
         """Enter on a card: its phone's view."""
@@ -328,4 +328,4 @@ class BenchApp(FormActions, ReportActions, App[None]):
 
     def on_phone_view_log_requested(self, message: PhoneView.LogRequested) -> None:
         view = self.model.slots[message.slot]
-        self.push_screen(TextView(f"Log of slot {view.slot}", "\n".join(view.log)))
+        self.push_screen(TextView(f"Log of slot {view.slot}", "\n".join(view.log), wrap=True))

@@ -72,7 +72,7 @@ class FormActions(_Base):
         # keys already on their way were meant for this phone: the next form waits for ``a``,
         # as after Esc, so they cannot answer (and sign) another phone
         self.snoozed = True
-        nxt = " Press a for the next phone's questions." if self.operator.head is not None else ""
+        nxt = " Esc, then a for the next phone's questions." if self.operator.head is not None else ""
         self.notify(f"Slot {item.phone.slot}'s questions were withdrawn: {why}.{nxt}", severity="warning",
                     markup=False, timeout=10)
 

@@ -86,8 +86,12 @@ async def start_erase(pilot: Any) -> EraseRun:
 async def answer(pilot: Any, run: EraseRun, kind: str, text: str, paste: bool = False) -> None:
     """Type ``text`` and enter; ``paste``: as a terminal pastes it, into the same field (a key
     press costs the Pilot about 60 ms of waiting for the app to idle)."""
-    await wait_for(pilot, lambda: run.prompt is not None and run.prompt.kind == kind and isinstance(
-        pilot.app.screen, EraseDialog), f"the {kind} prompt")
+    def asked() -> bool:  # the dialog shows the question and its field has the keys (drawn on a tick)
+        screen = pilot.app.screen
+        return (run.prompt is not None and run.prompt.kind == kind and isinstance(screen, EraseDialog)
+                and screen.focused is screen.query_one("#erase-answer", Input))
+
+    await wait_for(pilot, asked, f"the {kind} prompt")
     if paste:
         field = pilot.app.screen.query_one("#erase-answer", Input)
         field.post_message(events.Paste(text))

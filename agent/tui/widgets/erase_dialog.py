@@ -69,21 +69,26 @@ class EraseDialog(ModalScreen[None]):
             prompt.update(Text(run.prompt.text))
             field.placeholder = PLACEHOLDER.get(run.prompt.kind, "")
             field.password = False
-            if self.focused is not field:
-                field.value = ""
+            if self.focused is not field:  # empty already: each answer empties it as it goes (_reply)
                 field.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.erase.reply(event.value)
-        self.redraw()
+        self._reply()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":
-            self.erase.reply(self.query_one("#erase-answer", Input).value)
-            self.redraw()
+            self._reply()
         else:
             self.action_close()
+
+    def _reply(self) -> None:
+        """The answer typed, once: the field is emptied as it goes (the next question, maybe the
+        same kind, must not find it there: it would end up in a signed certificate)."""
+        field = self.query_one("#erase-answer", Input)
+        answer, field.value = field.value, ""
+        self.erase.reply(answer)
+        self.redraw()
 
     def action_close(self) -> None:
         if self.erase.prompt is not None:

@@ -206,7 +206,10 @@ class QuestionForm(ModalScreen[str | None]):
             self.call_after_refresh(self._say_withdrawn, why)
 
     def _say_withdrawn(self, why: str) -> None:
-        self.query_one(".title", Label).update(Text(f"{self._title().plain} · withdrawn", style="bold"))
+        phone = self.pending.phone
+        name = phone.model or PLATFORM_TEXT.get(phone.platform, phone.platform)
+        self.query_one(".title", Label).update(Text(f"Slot {printable(phone.slot)} · {printable(name)} · withdrawn",
+                                                    style="bold"))
         self.query_one(".keys", Label).update(Text("Esc back to the bench"))
         fields = self.query_one("#fields", VerticalScroll)
         fields.remove_children()
