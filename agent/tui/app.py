@@ -121,8 +121,7 @@ class BenchApp(FormActions, ReportActions, App[None]):
     def on_mount(self) -> None:
         self.loop, self._ui_context = asyncio.get_running_loop(), contextvars.copy_context()
         self.screen_change_signal.subscribe(self, self._screen_changed)
-        self._gc_saved = gc.get_threshold()
-        gc.set_threshold(*GC_THRESHOLDS)
+        gc.set_threshold(*GC_THRESHOLDS)  # _gc_saved, taken at __init__, goes back at unmount
         self.bridge.install()
         self.operator.on_change = self._questions_changed
         if self.own_thread:

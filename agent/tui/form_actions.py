@@ -116,7 +116,7 @@ class FormActions(_Base):
     def action_questions(self) -> None:
         """``a``: in a phone's view, that phone's questions; on the bench, the oldest phone's."""
         self.snoozed = False
-        slot = self.screen.view.slot if isinstance(self.screen, PhoneView) else None
-        if (self.operator.for_slot(slot) if slot is not None else self.operator.head) is None:
+        if self._next_for(self.screen) is None:
+            slot = self.screen.view.slot if isinstance(self.screen, PhoneView) else None
             self.notify(f"Slot {slot} has no questions waiting." if slot is not None else "No questions waiting.")
         self.ask_next(force=True)

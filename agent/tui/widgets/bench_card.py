@@ -152,12 +152,11 @@ class StatusBar(Widget):
         super().__init__(classes="status")
         self.text: str = ""
         self.progress: tuple[int, int] | None = None
-        self.shown: tuple[str, tuple[int, int] | None] | None = None
 
     def put(self, text: str, progress: tuple[int, int] | None) -> None:
         """Show ``text``, and ``progress`` as (done, total) checks, or no bar when None."""
-        if self.shown != (text, progress):
-            self.shown, self.text, self.progress = (text, progress), text, progress
+        if (text, progress) != (self.text, self.progress):
+            self.text, self.progress = text, progress
             self.refresh()
 
     def render(self) -> Text:

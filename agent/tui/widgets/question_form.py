@@ -84,15 +84,25 @@ class QuestionForm(ModalScreen[str | None]):
     def __init__(self, pending: Pending, waiting: int, saved: Saved) -> None:
         super().__init__()
         self.pending, self.waiting, self.saved = pending, waiting, saved
-        self.unpicked_warned = False
-        self.withdrawn = False
         self.checklists: list[ChecklistField] = []
         self.choices: list[ChoiceField] = []
         self.texts: list[Input] = []
-        #: when these questions were put up (Textual's clock, as a key's ``time``), what they
-        #: held then, and when "nothing picked" was said
-        self.shown_at, self.warned_at, self.withdrawn_at = get_time(), 0.0, 0.0
+        #: when these questions were put up (Textual's clock, as a key's ``time``) and what they
+        #: held then; when "nothing picked" was said, and when the phone left (None: not yet)
+        self.shown_at = get_time()
         self.held: dict[str, Any] = {}
+        self.warned_at: float | None = None
+        self.withdrawn_at: float | None = None
+
+    @property
+    def unpicked_warned(self) -> bool:
+        """"Nothing picked" was said, and nothing picked since."""
+        return self.warned_at is not None
+
+    @property
+    def withdrawn(self) -> bool:
+        """Its phone left: the form says so and takes only Esc."""
+        return self.withdrawn_at is not None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
@@ -104,7 +114,7 @@ class QuestionForm(ModalScreen[str | None]):
     def load(self, pending: Pending, waiting: int) -> None:
         """Show ``pending`` (another phone's questions) in place of the ones answered."""
         self.pending, self.waiting, self.shown_at = pending, waiting, get_time()
-        self.unpicked_warned = self.withdrawn = False
+        self.warned_at = self.withdrawn_at = None
         self.query_one(".title", Label).update(self._title())
         self.query_one(".keys", Label).update(Text(self._keys()))
         fields = self.query_one("#fields", VerticalScroll)
@@ -118,14 +128,16 @@ class QuestionForm(ModalScreen[str | None]):
         phone = self.pending.phone
         name = phone.model or f"{PLATFORM_TEXT.get(phone.platform, phone.platform)} · not identified"
         title = Text(f"Slot {printable(phone.slot)} · {printable(name)}", style="bold")
-        if self.waiting > 1:
+        if self.withdrawn:
+            title.append(" · withdrawn")
+        elif self.waiting > 1:
             more = self.waiting - 1
             title.append(f" · {more} more phone{'s' if more > 1 else ''} after this", style="dim")
         return title
 
     def show_waiting(self, waiting: int) -> None:
         """How many phones wait, this one included (the queue changes while the form is open)."""
-        if waiting != self.waiting and not self.withdrawn:  # a withdrawn form's title says so
+        if waiting != self.waiting:
             self.waiting = waiting
             for title in self.query(".title").results(Label):  # none before the form is composed
                 title.update(self._title())
@@ -198,7 +210,7 @@ class QuestionForm(ModalScreen[str | None]):
         """Its phone left (``why``) and the questions were taken back: the form says so and
         takes no key but Esc, which closes it with no result. What the technician goes on
         typing was meant for that phone: it must reach neither the bench nor another phone."""
-        self.withdrawn, self.withdrawn_at = True, get_time()
+        self.withdrawn_at = get_time()
         self.checklists, self.choices, self.texts = [], [], []
         if self.is_mounted:
             self._say_withdrawn(why)
@@ -206,10 +218,7 @@ class QuestionForm(ModalScreen[str | None]):
             self.call_after_refresh(self._say_withdrawn, why)
 
     def _say_withdrawn(self, why: str) -> None:
-        phone = self.pending.phone
-        name = phone.model or PLATFORM_TEXT.get(phone.platform, phone.platform)
-        self.query_one(".title", Label).update(Text(f"Slot {printable(phone.slot)} · {printable(name)} · withdrawn",
-                                                    style="bold"))
+        self.query_one(".title", Label).update(self._title())
         self.query_one(".keys", Label).update(Text("Esc back to the bench"))
         fields = self.query_one("#fields", VerticalScroll)
         fields.remove_children()
@@ -225,9 +234,9 @@ class QuestionForm(ModalScreen[str | None]):
         if self.answers() == self.held and at - self.shown_at < REACT_S:
             return  # untouched, and up for less time than it takes to see which phone it is
         unpicked = [c for c in self.choices if c.picked is None]
-        if unpicked and (not self.unpicked_warned or at - self.warned_at < REACT_S):
-            if not self.unpicked_warned:
-                self.unpicked_warned, self.warned_at = True, get_time()
+        if unpicked and (self.warned_at is None or at - self.warned_at < REACT_S):
+            if self.warned_at is None:
+                self.warned_at = get_time()
                 prompt = unpicked[0].question.prompt
                 self.notify(f"{prompt}: nothing picked. Type its letter, or press Enter again to save it as "
                             "cannot tell.", severity="warning", markup=False)
@@ -256,7 +265,7 @@ class QuestionForm(ModalScreen[str | None]):
         left (an earlier Tab moved it) counts where the focus went."""
         if event.time < self.shown_at:  # typed for the phone before, or before the form came up
             return True
-        if self.withdrawn:  # its phone left: only Esc, typed after it said so, closes it
+        if self.withdrawn_at is not None:  # its phone left: only Esc, typed after it said so, closes it
             if event.key == "escape" and event.time >= self.withdrawn_at:
                 self.action_later()
             return True
@@ -280,7 +289,7 @@ class QuestionForm(ModalScreen[str | None]):
         if typed.isdecimal():
             return any(field.toggle(int(typed)) for field in self.checklists)
         if self.choices and self.choices[0].pick(typed):
-            self.unpicked_warned = False
+            self.warned_at = None
             return True
         return typed_in is not None  # typed in the notes before Tab left them: not notes now
 
