@@ -27,7 +27,7 @@ from agent.tui.widgets.erase_dialog import EraseDialog
 from tests.erasure.conftest import IMEI, UDID, iphone
 from tests.erasure.test_erase_android import GOOGLE, commands
 from tests.simulator_adb.conftest import adb_server, make_fixture  # noqa: F401  (adb_server is a fixture)
-from tests.tui.conftest import ANSWERS, wait_for
+from tests.tui.conftest import ANSWERS, burst, wait_for
 
 pytestmark = pytest.mark.anyio
 
@@ -185,6 +185,24 @@ async def test_a_wrong_last_four_erases_nothing(bench: Callable[..., BenchApp], 
         await answer(pilot, run, "digits", "0000")
         await wait_for(pilot, lambda: run.finished, "the refusal")
         assert run.phase == "refused" and "last four" in shown(app)
+
+
+async def test_keys_typed_behind_enter_in_the_erase_dialog_never_reach_the_signed_name(
+        bench: Callable[..., BenchApp], usbmuxd: Any) -> None:
+    """``Bob Enter zz`` in one burst: the certificate's operator is "Bob" (Enter answers with
+    what was typed before it; the keys behind it were for no question on screen)."""
+    sim = usbmuxd()
+    sim.plug(iphone(find_my=False))
+    app = bench(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        run = await start_erase(pilot)
+        await answer(pilot, run, "digits", IMEI[-4:])
+        await wait_for(pilot, lambda: run.prompt is not None and run.prompt.kind == "name" and isinstance(
+            app.screen, EraseDialog) and app.screen.focused is app.screen.query_one("#erase-answer", Input),
+            "the name prompt")
+        burst(app, ["B", "o", "x", "backspace", "b", "enter", "z", "z"])
+        await finished(pilot, run)
+        assert run.certificate is not None and run.certificate["operator"] == "Bob"
 
 
 async def test_an_iphone_unplugged_mid_erase_in_the_tui_is_not_verified(

@@ -12,18 +12,42 @@ Phone strings reach the screen as Text, never markup.
 from __future__ import annotations
 
 from rich.text import Text
+from textual._time import get_time
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from agent.text import printable
 from agent.tui.erase_flow import RECOVERY_MENU, RESULT_TEXT, EraseRun
+from agent.tui.widgets.in_order import apply_key
 
 #: longer than any answer asked (a name: MAX_OPERATOR), so a name too long is refused, not cut short
 MAX_TYPED = 256
 PLACEHOLDER = {"digits": "last four digits", "name": "your name", "answer": "y or n"}
+
+
+class AnswerInput(Input):
+    """The answer field: its keys act in the order typed (agent.tui.widgets.in_order), Enter
+    answers with what was typed before it, and a key typed before the question now asked was
+    on screen is dropped (it was meant for the question before)."""
+
+    async def _on_key(self, event: Key) -> None:
+        dialog = self.screen if self.is_attached else None
+        if not isinstance(dialog, EraseDialog):
+            return
+        if event.time < dialog.asked_at:
+            used = True
+        elif event.key == "enter":
+            dialog.answer()
+            used = True
+        else:
+            used = apply_key(self, event)
+        if used:
+            event.stop()
+            event.prevent_default()
 
 
 class EraseDialog(ModalScreen[None]):
@@ -32,6 +56,9 @@ class EraseDialog(ModalScreen[None]):
     def __init__(self, run: EraseRun) -> None:
         super().__init__()
         self.erase = run
+        #: the question on screen and when it came up (Textual's clock, as a key's ``time``)
+        self.asked: object | None = None
+        self.asked_at = 0.0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="erase"):
@@ -41,7 +68,7 @@ class EraseDialog(ModalScreen[None]):
             yield Static(id="erase-recovery")
             yield Static(id="erase-outcome")
             yield Label(id="erase-prompt")
-            yield Input(id="erase-answer", max_length=MAX_TYPED)
+            yield AnswerInput(id="erase-answer", max_length=MAX_TYPED)
             with Horizontal(classes="buttons"):
                 yield Button("OK (enter)", id="ok", variant="warning")
                 yield Button("Close (esc)", id="close")
@@ -69,20 +96,18 @@ class EraseDialog(ModalScreen[None]):
             prompt.update(Text(run.prompt.text))
             field.placeholder = PLACEHOLDER.get(run.prompt.kind, "")
             field.password = False
-            if self.focused is not field:  # empty already: each answer empties it as it goes (_reply)
+            if run.prompt is not self.asked:
+                self.asked, self.asked_at = run.prompt, get_time()
+            if self.focused is not field:  # empty already: each answer empties it as it goes (answer)
                 field.focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._reply()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":
-            self._reply()
+            self.answer()
         else:
             self.action_close()
 
-    def _reply(self) -> None:
+    def answer(self) -> None:
         """The answer typed, once: the field is emptied as it goes (the next question, maybe the
         same kind, must not find it there: it would end up in a signed certificate)."""
         field = self.query_one("#erase-answer", Input)

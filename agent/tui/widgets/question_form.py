@@ -29,7 +29,6 @@ from typing import Any
 from rich.text import Text
 from textual._time import get_time
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
 from textual.screen import ModalScreen
@@ -41,6 +40,7 @@ from agent.tui.model import PLATFORM_TEXT
 from agent.tui.question_queue import Pending
 from agent.tui.widgets.checklist_field import ChecklistField
 from agent.tui.widgets.choice_field import ChoiceField
+from agent.tui.widgets.in_order import apply_key
 
 #: what to look at, by platform (shown with a checklist question)
 PLATFORM_HINT = {
@@ -56,9 +56,6 @@ SAVED = "saved"
 #: seconds a phone's questions (or the "nothing picked" warning) must have been on screen
 #: before an Enter on them, untouched, saves them: faster than anyone reads a new phone's name
 REACT_S = 0.6
-#: Input's own bindings a key routed here may stand for (left, backspace, home...), by key
-_INPUT_KEYS = {key.strip(): b.action for b in Input.BINDINGS if isinstance(b, Binding)
-               for key in b.key.split(",") if "(" not in b.action}
 #: the app's answer to Enter: gets the form and its answers; True when it loaded the next
 #: phone's questions into the form, False to close it
 Saved = Callable[["QuestionForm", dict[str, Any]], bool]
@@ -282,7 +279,7 @@ class QuestionForm(ModalScreen[str | None]):
             # applied now, in the order typed: Input's own bindings (arrows, Backspace...) act only
             # after the letters typed behind them; and a key that reached another field was typed
             # before Tab moved the focus here
-            return _into(self.focused, event)
+            return apply_key(self.focused, event)
         typed = event.character
         if not typed:
             return False
@@ -293,16 +290,3 @@ class QuestionForm(ModalScreen[str | None]):
             return True
         return typed_in is not None  # typed in the notes before Tab left them: not notes now
 
-
-def _into(field: Input, event: Key) -> bool:
-    """Apply ``event`` to ``field`` now, as Input would (a character, backspace, an arrow...);
-    False when Input has nothing for it."""
-    if event.is_printable and event.character:
-        field.insert_text_at_cursor(event.character)
-        return True
-    action = _INPUT_KEYS.get(event.key)
-    method = getattr(field, f"action_{action}", None) if action and action != "submit" else None
-    if method is None:
-        return False
-    method()
-    return True
